@@ -1,0 +1,30 @@
+"""What the Textual app is given to run: decided by the CLI, read by the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from sync.scheduler import Job
+
+
+class Mode(StrEnum):
+    TEST = "TEST"
+    LIVE = "LIVE"
+    OFFLINE = "OFFLINE"
+    DEMO = "DEMO"
+
+
+@dataclass
+class ConsoleContext:
+    ledger_path: Path
+    mode: Mode
+    operator: str
+    # Background jobs (the sync loop, the demo's payment trickle); empty when offline.
+    jobs: list[Job] = field(default_factory=list)
+    # User key remapping: binding id -> keys, e.g. {"payments.detail": "enter,o"}.
+    keymap: dict[str, str] = field(default_factory=dict)
+    # Called once when the app exits (stops what the CLI started, e.g. the demo emulator).
+    on_exit: Callable[[], None] | None = None

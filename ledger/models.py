@@ -1,0 +1,154 @@
+"""The ledger's tables.
+
+Synced rows keep `as_of`: the `created` of the newest event or fetch that wrote them, so an
+older snapshot never overwrites a newer one. A payment row joins two Stripe objects (the
+PaymentIntent and its latest charge), each with its own `as_of`, because their events
+arrive independently.
+"""
+
+from __future__ import annotations
+
+from peewee import SQL, BooleanField, IntegerField, Model, TextField
+
+from ledger.db import database
+
+
+# Defaults live in the schema too, because the sync writes with plain SQL (ledger/writes.py).
+def _zero() -> IntegerField:
+    return IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+
+
+def _flag() -> BooleanField:
+    return BooleanField(default=False, constraints=[SQL("DEFAULT 0")])
+
+
+def _json_object() -> TextField:
+    return TextField(default="{}", constraints=[SQL("DEFAULT '{}'")])
+
+
+class LedgerModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Customer(LedgerModel):
+    id = TextField(primary_key=True)
+    created = IntegerField()
+    email = TextField(null=True, index=True)
+    name = TextField(null=True, index=True)
+    default_payment_method = TextField(null=True)
+    deleted = _flag()
+    metadata = _json_object()
+    livemode = _flag()
+    as_of = _zero()
+
+
+class PaymentMethod(LedgerModel):
+    id = TextField(primary_key=True)
+    created = IntegerField()
+    customer = TextField(null=True, index=True)
+    type = TextField()
+    card_brand = TextField(null=True)
+    card_last4 = TextField(null=True)
+    exp_month = IntegerField(null=True)
+    exp_year = IntegerField(null=True)
+    billing_name = TextField(null=True)
+    billing_email = TextField(null=True)
+    billing_postal_code = TextField(null=True)
+    billing_country = TextField(null=True)
+    metadata = _json_object()
+    livemode = _flag()
+    as_of = _zero()
+
+
+class Payment(LedgerModel):
+    """A PaymentIntent (or a bare legacy charge) with its latest charge's facts."""
+
+    id = TextField(primary_key=True)
+    created = IntegerField()
+    amount = IntegerField()
+    currency = TextField()
+    status = TextField()
+    customer = TextField(null=True, index=True)
+    customer_email = TextField(null=True)
+    description = TextField(null=True)
+    payment_method = TextField(null=True)
+    amount_received = _zero()
+    metadata = _json_object()
+    livemode = _flag()
+    # From the latest charge:
+    latest_charge = TextField(null=True, index=True)
+    captured = _flag()
+    amount_captured = _zero()
+    amount_refunded = _zero()
+    refunded = _flag()
+    disputed = _flag()
+    failure_code = TextField(null=True)
+    failure_message = TextField(null=True)
+    decline_code = TextField(null=True)
+    card_brand = TextField(null=True)
+    card_last4 = TextField(null=True)
+    intent_as_of = _zero()
+    charge_as_of = _zero()
+
+
+class Refund(LedgerModel):
+    id = TextField(primary_key=True)
+    created = IntegerField()
+    payment = TextField(null=True, index=True)
+    charge = TextField(null=True, index=True)
+    amount = IntegerField()
+    currency = TextField()
+    status = TextField(null=True)
+    reason = TextField(null=True)
+    metadata = _json_object()
+    as_of = _zero()
+
+
+class Dispute(LedgerModel):
+    id = TextField(primary_key=True)
+    created = IntegerField()
+    payment = TextField(null=True, index=True)
+    charge = TextField(null=True, index=True)
+    amount = IntegerField()
+    currency = TextField()
+    status = TextField()
+    reason = TextField(null=True)
+    due_by = IntegerField(null=True)
+    has_evidence = _flag()
+    submission_count = _zero()
+    evidence = _json_object()
+    metadata = _json_object()
+    as_of = _zero()
+
+
+class Event(LedgerModel):
+    """A raw Stripe event, exactly as received, unique by id."""
+
+    id = TextField(primary_key=True)
+    created = IntegerField()
+    type = TextField()
+    object_id = TextField(null=True, index=True)
+    api_version = TextField(null=True)
+    received_via = TextField()
+    received_at = IntegerField()
+    payload = TextField()
+
+
+class SyncState(LedgerModel):
+    """Small named values the sync keeps: cursors and health."""
+
+    key = TextField(primary_key=True)
+    value = TextField()
+
+
+ALL_MODELS: tuple[type[LedgerModel], ...] = (
+    Customer,
+    PaymentMethod,
+    Payment,
+    Refund,
+    Dispute,
+    Event,
+    SyncState,
+)

@@ -1,0 +1,200 @@
+"""Writing Stripe facts into the ledger: batched upserts that never let an older
+snapshot overwrite a newer one.
+
+Statements are plain SQL run with `executemany` on the caller's transaction: this is the
+sync's hot path, and building each statement in Python per row would dominate it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from peewee import SqliteDatabase
+
+from ledger.records import Records, Row
+
+_CHUNK = 500  # stays below SQLite's bound-variable limit in IN (...) lists
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """INSERT ... ON CONFLICT(id) DO UPDATE, guarded so stale rows change nothing."""
+
+    table: str
+    columns: tuple[str, ...]
+    updates: dict[str, str]  # column -> SQL expression over `excluded` and the table
+    guard: str
+
+    def sql(self) -> str:
+        names = ", ".join(self.columns)
+        marks = ", ".join(f":{c}" for c in self.columns)
+        sets = ", ".join(f"{column} = {expr}" for column, expr in self.updates.items())
+        return (
+            f"INSERT INTO {self.table} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT(id) DO UPDATE SET {sets} WHERE {self.guard}"
+        )
+
+    def run(self, db: SqliteDatabase, rows: Sequence[Row]) -> None:
+        if rows:
+            db.cursor().executemany(self.sql(), [self._complete(row) for row in rows])
+
+    def _complete(self, row: Row) -> Row:
+        return {column: row.get(column) for column in self.columns}
+
+
+def _replace_all(table: str, columns: tuple[str, ...]) -> Upsert:
+    return Upsert(
+        table=table,
+        columns=columns,
+        updates={c: f"excluded.{c}" for c in columns if c != "id"},
+        guard=f"excluded.as_of >= {table}.as_of",
+    )
+
+
+CUSTOMERS = _replace_all(
+    "customer",
+    ("id", "created", "email", "name", "default_payment_method", "deleted", "metadata",
+     "livemode", "as_of"),
+)
+PAYMENT_METHODS = _replace_all(
+    "payment_method",
+    ("id", "created", "customer", "type", "card_brand", "card_last4", "exp_month", "exp_year",
+     "billing_name", "billing_email", "billing_postal_code", "billing_country", "metadata",
+     "livemode", "as_of"),
+)
+REFUNDS = _replace_all(
+    "refund",
+    ("id", "created", "payment", "charge", "amount", "currency", "status", "reason",
+     "metadata", "as_of"),
+)
+DISPUTES = _replace_all(
+    "dispute",
+    ("id", "created", "payment", "charge", "amount", "currency", "status", "reason", "due_by",
+     "has_evidence", "submission_count", "evidence", "metadata", "as_of"),
+)
+
+_INTENT_COLUMNS = (
+    "id", "created", "amount", "currency", "status", "customer", "description",
+    "payment_method", "amount_received", "metadata", "livemode", "latest_charge",
+    "failure_code", "failure_message", "decline_code", "intent_as_of",
+)
+PAYMENT_INTENTS = Upsert(
+    table="payment",
+    columns=_INTENT_COLUMNS,
+    updates={
+        **{c: f"excluded.{c}" for c in _INTENT_COLUMNS if c not in ("id", "latest_charge")},
+        "latest_charge": "COALESCE(excluded.latest_charge, payment.latest_charge)",
+    },
+    guard="excluded.intent_as_of >= payment.intent_as_of",
+)
+
+_BARE_CHARGE = "payment.id LIKE 'ch\\_%' ESCAPE '\\'"  # a legacy charge with no intent
+PAYMENT_CHARGES = Upsert(
+    table="payment",
+    columns=(
+        "id", "latest_charge", "created", "amount", "currency", "status", "customer",
+        "customer_email", "captured", "amount_captured", "amount_refunded", "refunded",
+        "disputed", "failure_code", "failure_message", "decline_code", "card_brand",
+        "card_last4", "charge_as_of",
+    ),
+    updates={
+        "latest_charge": "excluded.latest_charge",
+        "captured": "excluded.captured",
+        "amount_captured": "excluded.amount_captured",
+        "amount_refunded": "excluded.amount_refunded",
+        "refunded": "excluded.refunded",
+        # A charge never stops being disputed, and some payloads do not say so.
+        "disputed": "MAX(excluded.disputed, payment.disputed)",
+        "failure_code": "COALESCE(payment.failure_code, excluded.failure_code)",
+        "failure_message": "COALESCE(payment.failure_message, excluded.failure_message)",
+        "decline_code": "COALESCE(payment.decline_code, excluded.decline_code)",
+        "card_brand": "excluded.card_brand",
+        "card_last4": "excluded.card_last4",
+        "customer_email": "COALESCE(excluded.customer_email, payment.customer_email)",
+        "status": f"CASE WHEN {_BARE_CHARGE} THEN excluded.status ELSE payment.status END",
+        "charge_as_of": "excluded.charge_as_of",
+    },
+    guard="excluded.charge_as_of >= payment.charge_as_of",
+)
+
+
+@dataclass
+class WriteCounts:
+    customers: int = 0
+    payment_methods: int = 0
+    payments: int = 0
+    refunds: int = 0
+    disputes: int = 0
+
+
+def write_records(db: SqliteDatabase, records: Records) -> WriteCounts:
+    """Upsert every row in `records`; run inside the caller's transaction."""
+    CUSTOMERS.run(db, records.customers)
+    PAYMENT_METHODS.run(db, records.payment_methods)
+    PAYMENT_INTENTS.run(db, records.payment_intents)
+    PAYMENT_CHARGES.run(db, records.payment_charges)
+    REFUNDS.run(db, records.refunds)
+    DISPUTES.run(db, records.disputes)
+    _link_refunds_and_disputes(db, records)
+    _fill_customer_emails(db, records)
+    return WriteCounts(
+        customers=len(records.customers),
+        payment_methods=len(records.payment_methods),
+        payments=len({r["id"] for r in records.payment_intents + records.payment_charges}),
+        refunds=len(records.refunds),
+        disputes=len(records.disputes),
+    )
+
+
+def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == _CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _run_for_ids(db: SqliteDatabase, sql: str, ids: set[str]) -> None:
+    """Run `sql`, whose `{ids}` placeholder becomes an IN list, over `ids` in chunks."""
+    for chunk in _chunks(sorted(ids)):
+        db.execute_sql(sql.format(ids=", ".join("?" * len(chunk))), chunk)
+
+
+def _link_refunds_and_disputes(db: SqliteDatabase, records: Records) -> None:
+    """Refunds and disputes name a charge; find their payment, and mark it disputed."""
+    refund_charges = {r["charge"] for r in records.refunds if r["charge"] and not r["payment"]}
+    _run_for_ids(
+        db,
+        "UPDATE refund SET payment = (SELECT id FROM payment WHERE latest_charge = refund.charge)"
+        " WHERE payment IS NULL AND charge IN ({ids})",
+        refund_charges,
+    )
+    dispute_charges = {d["charge"] for d in records.disputes if d["charge"]}
+    _run_for_ids(
+        db,
+        "UPDATE dispute SET payment = (SELECT id FROM payment WHERE latest_charge = dispute.charge)"
+        " WHERE payment IS NULL AND charge IN ({ids})",
+        dispute_charges,
+    )
+    _run_for_ids(db, "UPDATE payment SET disputed = 1 WHERE latest_charge IN ({ids})",
+                 dispute_charges)
+
+
+def _fill_customer_emails(db: SqliteDatabase, records: Records) -> None:
+    """Keep the denormalised `payment.customer_email` (searched on) in step with customers."""
+    customers = {r["id"] for r in records.customers}
+    customers |= {
+        r["customer"] for r in records.payment_intents + records.payment_charges if r["customer"]
+    }
+    _run_for_ids(
+        db,
+        "UPDATE payment SET customer_email = COALESCE("
+        "(SELECT email FROM customer WHERE customer.id = payment.customer), customer_email)"
+        " WHERE customer IN ({ids})",
+        customers,
+    )

@@ -1,0 +1,134 @@
+"""The one door to Stripe: an SDK client with retries, a client-side rate limit, and
+errors turned into one-line messages that never carry a secret.
+
+Responses come back as plain dicts (the JSON Stripe sent), which is what the ledger
+stores and parses.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import stripe
+
+from sync.ratelimit import RateLimiter
+from sync.secrets import redact
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100  # Stripe's maximum
+_RATE_LIMIT_ATTEMPTS = 4
+_MAX_RETRY_AFTER_SECONDS = 30.0
+
+
+class GatewayError(Exception):
+    """Stripe refused or could not be reached; `str()` is safe to show and log."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 request_id: str | None = None, retryable: bool = False) -> None:
+        super().__init__(redact(message))
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.retryable = retryable
+
+
+class NotFound(GatewayError):
+    """The object does not exist on Stripe."""
+
+
+def _as_gateway_error(exc: stripe.StripeError) -> GatewayError:
+    status = exc.http_status
+    if isinstance(exc, stripe.APIConnectionError):
+        return GatewayError(
+            "cannot reach Stripe: " + (exc.user_message or "connection failed").splitlines()[0],
+            retryable=True,
+        )
+    message = exc.user_message or str(exc) or f"HTTP {status}"
+    kind = NotFound if status == 404 else GatewayError
+    return kind(
+        f"Stripe said: {message}".splitlines()[0],
+        status=status,
+        code=exc.code,
+        request_id=exc.request_id,
+        retryable=status is not None and (status == 429 or status >= 500),
+    )
+
+
+class StripeGateway:
+    def __init__(
+        self,
+        api_key: str,
+        api_base: str | None = None,
+        *,
+        requests_per_second: float = 20.0,
+        max_network_retries: int = 2,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        addresses = {"api": api_base.rstrip("/")} if api_base else None
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses=addresses,  # type: ignore[arg-type]
+            max_network_retries=max_network_retries,
+            http_client=stripe.RequestsClient(timeout=timeout_seconds),
+        )
+        self._limiter = RateLimiter(requests_per_second)
+        self.requests_made = 0
+
+    def request(self, method: str, path: str, params: dict[str, Any] | None = None,
+                *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """One API call, rate limited; 429s wait out Retry-After, other errors raise."""
+        options: dict[str, Any] = {}
+        if idempotency_key:
+            options["idempotency_key"] = idempotency_key
+        for attempt in range(1, _RATE_LIMIT_ATTEMPTS + 1):
+            self._limiter.acquire()
+            self.requests_made += 1
+            try:
+                response = self._client.raw_request(method, path, **(params or {}), **options)
+            except stripe.RateLimitError as exc:
+                if attempt == _RATE_LIMIT_ATTEMPTS:
+                    raise _as_gateway_error(exc) from None
+                self._wait_retry_after(exc, attempt)
+            except stripe.StripeError as exc:
+                raise _as_gateway_error(exc) from None
+            else:
+                return response.data  # type: ignore[no-any-return]
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _wait_retry_after(exc: stripe.StripeError, attempt: int) -> None:
+        header = (exc.headers or {}).get("Retry-After") or (exc.headers or {}).get("retry-after")
+        try:
+            delay = float(header) if header else 2.0**attempt
+        except ValueError:
+            delay = 2.0**attempt
+        delay = min(delay, _MAX_RETRY_AFTER_SECONDS)
+        log.info("rate limited by Stripe; retrying in %.1fs", delay)
+        time.sleep(delay)
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.request("get", path, params)
+
+    def post(self, path: str, params: dict[str, Any] | None = None,
+             *, idempotency_key: str | None = None) -> dict[str, Any]:
+        return self.request("post", path, params, idempotency_key=idempotency_key)
+
+    def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[dict]]:
+        """Every page of a list endpoint, in whatever order the server lists."""
+        query = {**(params or {}), "limit": PAGE_SIZE}
+        seen_last: str | None = None
+        while True:
+            page = self.get(path, query)
+            items = page.get("data") or []
+            if items:
+                yield items
+            last = items[-1]["id"] if items else None
+            # A server that ignores an unknown `starting_after` would loop forever: stop.
+            if not page.get("has_more") or last is None or last == seen_last:
+                return
+            seen_last = last
+            query["starting_after"] = last

@@ -1,0 +1,235 @@
+"""One sync run: backfill when needed, then poll events from the cursor.
+
+Used the same way by the console's scheduler and by `payconsole sync` headless.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.db import database
+from ledger.state import get_state, set_state
+from sync.apply import apply_events, apply_objects, event_object, event_problem
+from sync.gateway import GatewayError, NotFound, StripeGateway
+from sync.health import load_health, save_health
+from sync.resources import BACKFILL_RESOURCES, OBJECT_PATHS, PAYMENT_METHODS_PATH, Resource
+from sync.secrets import redact
+
+log = logging.getLogger(__name__)
+
+CURSOR_KEY = "events_cursor"
+EVENT_RETENTION_SECONDS = 30 * 86400  # Stripe keeps events for 30 days
+DAY = 86400
+
+
+class SyncError(Exception):
+    """A sync run failed; nothing of it was half-written. `str()` is safe to show."""
+
+
+@dataclass
+class SyncReport:
+    backfilled: dict[str, int] = field(default_factory=dict)
+    events_fetched: int = 0
+    events_new: int = 0
+    duplicates: int = 0
+    malformed: int = 0
+    refetched: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        parts = []
+        if self.backfilled:
+            listed = ", ".join(f"{n} {name}" for name, n in self.backfilled.items())
+            parts.append(f"backfilled {listed}")
+        parts.append(
+            f"{self.events_new} new events ({self.duplicates} already had, "
+            f"{self.malformed} malformed), {self.refetched} objects re-fetched"
+        )
+        parts.append(f"{self.requests} requests in {self.seconds:.1f}s")
+        return "; ".join(parts)
+
+
+@dataclass
+class SyncSettings:
+    backfill_days: int = 30
+    overlap_seconds: int = 120
+    window_seconds: int = 6 * 3600  # catch-up reads the backlog a window at a time
+
+
+class SyncService:
+    def __init__(self, gateway: StripeGateway, settings: SyncSettings | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.gateway = gateway
+        self.settings = settings or SyncSettings()
+        self._clock = clock
+
+    def run_once(self) -> SyncReport:
+        """Bring the ledger up to date; record health either way."""
+        started = self._clock()
+        requests_before = self.gateway.requests_made
+        report = SyncReport()
+        try:
+            if self._needs_backfill():
+                report.backfilled = self.backfill()
+            self.poll(report)
+        except GatewayError as exc:
+            self._record_failure(str(exc))
+            raise SyncError(str(exc)) from None
+        except Exception as exc:
+            message = redact(f"{type(exc).__name__}: {exc}")
+            self._record_failure(message)
+            raise SyncError(message) from exc
+        report.requests = self.gateway.requests_made - requests_before
+        report.seconds = self._clock() - started
+        self._record_success(report)
+        return report
+
+    # -- backfill --------------------------------------------------------------------
+
+    def _needs_backfill(self) -> bool:
+        cursor = get_state(CURSOR_KEY)
+        return cursor is None or cursor < self._clock() - EVENT_RETENTION_SECONDS
+
+    def backfill(self) -> dict[str, int]:
+        """Page the list endpoints for the configured window; no per-object fetch."""
+        as_of = int(self._clock())
+        since = as_of - self.settings.backfill_days * DAY
+        counts = {r.name: self._backfill_resource(r, since, as_of) for r in BACKFILL_RESOURCES}
+        counts["payment_methods"] = self._backfill_payment_methods(as_of)
+        # Events from the start of the backfill on are still to be read.
+        set_state(CURSOR_KEY, as_of)
+        return counts
+
+    def _backfill_resource(self, resource: Resource, since: int, as_of: int) -> int:
+        stored = 0
+        for page in self.gateway.pages(resource.list_path):
+            keep = [o for o in page if not resource.windowed or o.get("created", 0) >= since]
+            with database.atomic():
+                apply_objects(database, keep, as_of)
+            stored += len(keep)
+            if _newest_first(page) and len(keep) < len(page):
+                break  # the rest of a newest-first list is older than the window
+        return stored
+
+    def _backfill_payment_methods(self, as_of: int) -> int:
+        customers = [
+            row[0]
+            for row in database.execute_sql("SELECT id FROM customer WHERE deleted = 0")
+        ]
+        stored = 0
+        for customer in customers:
+            params = {"customer": customer, "type": "card"}
+            for page in self.gateway.pages(PAYMENT_METHODS_PATH, params):
+                with database.atomic():
+                    apply_objects(database, page, as_of)
+                stored += len(page)
+        return stored
+
+    # -- events ----------------------------------------------------------------------
+
+    def poll(self, report: SyncReport) -> None:
+        """Read events from the cursor (less the overlap), a time window at a time."""
+        start = int(get_state(CURSOR_KEY)) - self.settings.overlap_seconds
+        now = int(self._clock())
+        while True:
+            end = start + self.settings.window_seconds
+            last_window = end > now
+            created: dict[str, int] = {"gte": start} if last_window else {"gte": start, "lt": end}
+            self._poll_window(created, report)
+            if last_window:
+                return
+            start = end
+
+    def _poll_window(self, created: dict[str, int], report: SyncReport) -> None:
+        events = [e for page in self.gateway.pages("/v1/events", {"created": created})
+                  for e in page]
+        report.events_fetched += len(events)
+        fresh = self._refetch_ambiguous(events)
+        report.refetched += len(fresh)
+        with database.atomic():
+            result = apply_events(database, events, via="poll", fresh_objects=fresh)
+            if result.newest_created is not None:
+                cursor = get_state(CURSOR_KEY) or 0
+                set_state(CURSOR_KEY, max(cursor, result.newest_created))
+        report.events_new += result.new
+        report.duplicates += result.duplicates
+        report.malformed += result.malformed
+
+    def _refetch_ambiguous(self, events: list[Any]) -> dict[str, tuple[dict[str, Any], int]]:
+        """Objects with two events in the same second: their order is unknown, so the
+        object is fetched as it is now, instead of trusting either payload."""
+        batch = _event_times_by_object(events)
+        stored = _stored_event_times(list(batch))
+        fresh: dict[str, tuple[dict[str, Any], int]] = {}
+        for object_id, (kind, times) in batch.items():
+            known = stored.get(object_id, {})
+            merged = {**known, **times}
+            has_new = len(merged) > len(known)
+            ambiguous = len(set(merged.values())) < len(merged)
+            if not (has_new and ambiguous) or kind not in OBJECT_PATHS:
+                continue
+            try:
+                obj = self.gateway.get(OBJECT_PATHS[kind].format(object_id))
+            except NotFound:
+                continue
+            fresh[object_id] = (obj, max(merged.values()))
+        return fresh
+
+    # -- health ----------------------------------------------------------------------
+
+    def _record_failure(self, message: str) -> None:
+        health = load_health()
+        health.last_attempt = int(self._clock())
+        health.last_error = message
+        health.last_error_at = health.last_attempt
+        health.consecutive_failures += 1
+        with database.atomic():
+            save_health(health)
+
+    def _record_success(self, report: SyncReport) -> None:
+        health = load_health()
+        health.last_attempt = health.last_success = int(self._clock())
+        health.consecutive_failures = 0
+        health.events_applied_last_run = report.events_new
+        row = database.execute_sql("SELECT count(*), max(created) FROM event").fetchone()
+        health.events_total, health.newest_event = row[0], row[1]
+        with database.atomic():
+            save_health(health)
+
+
+def _newest_first(page: list[Mapping[str, Any]]) -> bool:
+    return len(page) > 1 and page[0].get("created", 0) > page[-1].get("created", 0)
+
+
+def _event_times_by_object(events: list[Any]) -> dict[str, tuple[str, dict[str, int]]]:
+    """object id -> (object kind, {event id: created}) for the well-formed events."""
+    result: dict[str, tuple[str, dict[str, int]]] = {}
+    for event in events:
+        if event_problem(event):
+            continue
+        obj = event_object(event)
+        object_id = obj.get("id")
+        if isinstance(object_id, str):
+            times = result.setdefault(object_id, (obj.get("object", ""), {}))[1]
+            times[event["id"]] = event["created"]
+    return result
+
+
+def _stored_event_times(object_ids: list[str]) -> dict[str, dict[str, int]]:
+    """For each object, {event id: created} of the events the ledger already holds."""
+    stored: dict[str, dict[str, int]] = defaultdict(dict)
+    for start in range(0, len(object_ids), 500):
+        chunk = object_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = database.execute_sql(
+            f"SELECT object_id, id, created FROM event WHERE object_id IN ({marks})", chunk
+        )
+        for object_id, event_id, created in rows:
+            stored[object_id][event_id] = created
+    return stored
