@@ -1,0 +1,280 @@
+"""`payconsole`: the console, and its headless commands for scripts and runbooks.
+
+Textual and the Stripe SDK are imported only by the commands that use them, so
+`payconsole --offline`, `export` and `--help` start fast and never touch the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any, TextIO
+
+from console.config import ConfigError, Settings, data_dir, load_settings
+from ledger.db import LedgerError, open_ledger
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+log = logging.getLogger("payconsole")
+
+EPILOG_MAIN = """examples:
+  payconsole                         open the console, syncing in the background
+  payconsole --offline --ledger x.db review a ledger with no network at all
+  payconsole sync --once             bring the ledger up to date and exit
+  payconsole export payments --format csv --output payments.csv
+  payconsole demo                    the console on a local emulator with demo data
+"""
+
+
+def _common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help="config file (default: $PAYCONSOLE_CONFIG, then the XDG path)")
+    parser.add_argument("--ledger", metavar="FILE", default=argparse.SUPPRESS,
+                        help="ledger database file (overrides [ledger] path)")
+    parser.add_argument("--api-base", metavar="URL", default=argparse.SUPPRESS,
+                        help="Stripe-compatible API base URL (overrides [stripe] api_base)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="payconsole",
+        description="A terminal operator console for Stripe, over a local ledger.",
+        epilog=EPILOG_MAIN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common_options(parser)
+    parser.add_argument("--offline", action="store_true",
+                        help="open the ledger with no network at all (no sync, no actions)")
+    parser.set_defaults(handler=run_console)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name, (handler, summary, example, add_arguments) in COMMANDS.items():
+        sub = commands.add_parser(
+            name, help=summary, description=summary, epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _common_options(sub)
+        add_arguments(sub)
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "ledger", None):
+        overrides["ledger"] = {"path": args.ledger}
+    if getattr(args, "api_base", None):
+        overrides["stripe"] = {"api_base": args.api_base}
+    return load_settings(getattr(args, "config", None), overrides)
+
+
+def _require_api_key(settings: Settings) -> str:
+    key = settings.api_key()
+    if not key:
+        raise ConfigError(
+            "config: stripe.api_key: not set (set STRIPE_API_KEY, or api_key in the "
+            "[stripe] section of the config file)"
+        )
+    if not key.startswith(("sk_", "rk_")):
+        raise ConfigError("config: stripe.api_key: must be a secret (sk_) or restricted (rk_) key")
+    return key
+
+
+def make_sync_service(settings: Settings) -> Any:
+    """The sync service for these settings (imports the Stripe SDK, so only when needed)."""
+    from sync.gateway import StripeGateway
+    from sync.service import SyncService, SyncSettings
+
+    gateway = StripeGateway(
+        _require_api_key(settings),
+        settings.stripe.api_base,
+        requests_per_second=settings.stripe.requests_per_second,
+        max_network_retries=settings.stripe.max_network_retries,
+        timeout_seconds=settings.stripe.timeout_seconds,
+    )
+    return SyncService(gateway, SyncSettings(
+        backfill_days=settings.sync.backfill_days,
+        overlap_seconds=settings.sync.overlap_seconds,
+    ))
+
+
+# -- commands -----------------------------------------------------------------------
+
+
+def run_console(args: argparse.Namespace) -> int:
+    from console.context import ConsoleContext, Mode
+
+    settings = _settings(args)
+    jobs = []
+    mode = Mode.OFFLINE
+    if not args.offline:
+        from sync.scheduler import Job
+        from sync.secrets import key_mode
+
+        service = make_sync_service(settings)
+        mode = Mode.LIVE if key_mode(_require_api_key(settings)) == "live" else Mode.TEST
+        jobs.append(Job("sync", service.run_once, settings.sync.interval_seconds))
+    open_ledger(settings.ledger.path)
+    _log_to_file(data_dir() / "payconsole.log")
+    context = ConsoleContext(
+        ledger_path=settings.ledger.path, mode=mode, operator=settings.console.operator,
+        jobs=jobs, keymap=settings.console.keymap,
+    )
+    return _run_app(context)
+
+
+def _run_app(context: Any) -> int:
+    from console.app import PayConsoleApp
+
+    PayConsoleApp(context).run()
+    return EXIT_OK
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from sync.service import SyncError
+
+    settings = _settings(args)
+    service = make_sync_service(settings)
+    open_ledger(settings.ledger.path)
+    if args.once:
+        try:
+            print(service.run_once())
+        except SyncError as exc:
+            print(f"payconsole: sync failed: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        return EXIT_OK
+    return _sync_forever(service, settings.sync.interval_seconds)
+
+
+def _sync_forever(service: Any, interval: float) -> int:
+    import asyncio
+
+    from sync.scheduler import Job, JobScheduler
+
+    def report(result: Any, error: BaseException | None) -> None:
+        print(f"sync failed: {error}" if error else result, flush=True)
+
+    async def forever() -> None:
+        scheduler = JobScheduler([Job("sync", service.run_once, interval, report)])
+        scheduler.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            scheduler.shutdown()
+
+    print(f"syncing every {interval:g}s; Ctrl-C stops", flush=True)
+    asyncio.run(forever())
+    return EXIT_OK
+
+
+def _sync_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--once", action="store_true", help="one sync run, then exit")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from ledger.export import export
+
+    settings = _settings(args)
+    open_ledger(settings.ledger.path, read_only=Path(settings.ledger.path).exists())
+    with _output(args.output) as out:
+        count = export(args.kind, args.format, out)
+    if args.output:
+        print(f"wrote {count} {args.kind} to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _output(path: str | None) -> AbstractContextManager[TextIO]:
+    if path is None:
+        return nullcontext(sys.stdout)
+    return open(path, "w", encoding="utf-8", newline="")
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    from ledger.export import EXPORTS
+
+    parser.add_argument("kind", choices=sorted(EXPORTS), help="what to export")
+    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+
+
+def run_emulator(args: argparse.Namespace) -> int:
+    from sync.emulator.launcher import main as emulator_main
+
+    argv = ["--port", str(args.port)]
+    if args.state:
+        argv += ["--state", args.state]
+    if args.no_persist:
+        argv.append("--no-persist")
+    return emulator_main(argv)
+
+
+def _emulator_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    state = parser.add_mutually_exclusive_group()
+    state.add_argument("--state", metavar="FILE", help="keep the emulator's data in FILE")
+    state.add_argument("--no-persist", action="store_true", help="keep nothing on disk")
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from console.demo import run_demo as demo
+
+    settings = _settings(args)
+    return demo(settings, fresh=args.fresh, run_app=_run_app)
+
+
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fresh", action="store_true",
+                        help="forget the demo's ledger and emulator data and start over")
+
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[Handler, str, str, Callable[[argparse.ArgumentParser], None]]] = {
+    "sync": (run_sync, "bring the ledger up to date with Stripe (headless)",
+             "payconsole sync --once", _sync_arguments),
+    "export": (run_export, "write a ledger table as JSON lines or CSV",
+               "payconsole export payments --format jsonl --output payments.jsonl",
+               _export_arguments),
+    "emulator": (run_emulator, "run the local Stripe emulator alone on 127.0.0.1",
+                 "payconsole emulator --port 12111 --no-persist", _emulator_arguments),
+    "demo": (run_demo, "the console on a local emulator seeded with a month of test data",
+             "payconsole demo --fresh", _demo_arguments),
+}
+
+
+def _log_to_file(path: Path) -> None:
+    """The console owns the terminal, so its log goes to a file, secrets redacted."""
+    from sync.secrets import RedactingFilter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
+def _log_to_stderr() -> None:
+    from sync.secrets import RedactingFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _log_to_stderr()
+    try:
+        return args.handler(args)
+    except (ConfigError, LedgerError) as exc:
+        print(f"payconsole: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""Parsing of form parameters as Stripe reads them (everything arrives as strings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sync.emulator.errors import stripe_error
+
+
+def as_int(value: Any, param: str, *, minimum: int | None = None) -> int:
+    """An integer parameter, refused like Stripe when it is not one (or below `minimum`)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise stripe_error(400, f"Invalid integer: {value}", param=param) from None
+    if isinstance(value, float) or (minimum is not None and number < minimum):
+        raise stripe_error(400, f"Invalid integer: {value}", param=param)
+    return number
+
+
+def as_bool(value: Any, param: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise stripe_error(400, f"Invalid boolean: {value}", param=param)
+
+
+def choice(value: Any, param: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        options = ", ".join(allowed)
+        raise stripe_error(400, f"Invalid {param}: must be one of {options}", param=param)
+    return str(value)
+
+
+def merge_metadata(current: dict[str, str], update: Any) -> dict[str, str]:
+    """Stripe semantics: "" for a key unsets it, "" for the whole hash clears it."""
+    if update == "":
+        return {}
+    if not isinstance(update, dict):
+        raise stripe_error(400, "Invalid object", param="metadata")
+    merged = dict(current)
+    for key, value in update.items():
+        if value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = str(value)
+    return merged

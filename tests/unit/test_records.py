@@ -1,0 +1,62 @@
+"""Stripe's own example objects (current API version) parse and store."""
+
+from typing import Any
+
+import pytest
+from peewee import SqliteDatabase
+
+from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
+from ledger.records import RecordError, records_for
+from ledger.writes import write_records
+
+STORED = ["customer", "payment_method", "payment_intent", "charge", "refund", "dispute"]
+
+
+@pytest.mark.parametrize("name", STORED)
+def test_every_stored_fixture_parses_and_stores(
+    name: str, stripe_fixtures: dict[str, Any], ledger: SqliteDatabase
+) -> None:
+    obj = stripe_fixtures[name]
+    records = records_for(obj, as_of=obj["created"])
+    assert records, f"{name} produced no rows"
+    with ledger.atomic():
+        write_records(ledger, records)
+    model = {
+        "customer": Customer,
+        "payment_method": PaymentMethod,
+        "payment_intent": Payment,
+        "charge": Payment,
+        "refund": Refund,
+        "dispute": Dispute,
+    }[name]
+    key = obj.get("payment_intent") or obj["id"] if name == "charge" else obj["id"]
+    assert model.get_by_id(key).created == obj["created"]
+
+
+def test_charge_fixture_fills_the_card_and_money_facts(
+    stripe_fixtures: dict[str, Any], ledger: SqliteDatabase
+) -> None:
+    charge = stripe_fixtures["charge"]
+    write_records(ledger, records_for(charge, as_of=charge["created"]))
+    row = Payment.get_by_id(charge["id"])
+    assert (row.card_brand, row.amount, row.currency) == ("visa", charge["amount"], "usd")
+    assert row.latest_charge == charge["id"]
+
+
+def test_dispute_fixture_keeps_deadline_and_status(
+    stripe_fixtures: dict[str, Any], ledger: SqliteDatabase
+) -> None:
+    dispute = stripe_fixtures["dispute"]
+    write_records(ledger, records_for(dispute, as_of=1))
+    row = Dispute.get_by_id(dispute["id"])
+    assert row.due_by == dispute["evidence_details"]["due_by"]
+    assert row.status == "warning_needs_response"
+
+
+def test_unknown_objects_produce_no_rows(stripe_fixtures: dict[str, Any]) -> None:
+    assert not records_for(stripe_fixtures["plan"], as_of=1)
+
+
+def test_an_object_missing_required_fields_is_refused() -> None:
+    with pytest.raises(RecordError, match="lacks"):
+        records_for({"object": "payment_intent", "id": "pi_1"}, as_of=1)
