@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if getattr(args, "ledger", None):
         overrides["ledger"] = {"path": args.ledger}
@@ -71,7 +71,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(getattr(args, "config", None), overrides)
 
 
-def _require_api_key(settings: Settings) -> str:
+def require_api_key(settings: Settings) -> str:
     key = settings.api_key()
     if not key:
         raise ConfigError(
@@ -83,19 +83,23 @@ def _require_api_key(settings: Settings) -> str:
     return key
 
 
-def make_sync_service(settings: Settings) -> Any:
-    """The sync service for these settings (imports the Stripe SDK, so only when needed)."""
+def make_gateway(settings: Settings) -> Any:
+    """The Stripe gateway for these settings (imports the Stripe SDK, so only when needed)."""
     from sync.gateway import StripeGateway
-    from sync.service import SyncService, SyncSettings
 
-    gateway = StripeGateway(
-        _require_api_key(settings),
+    return StripeGateway(
+        require_api_key(settings),
         settings.stripe.api_base,
         requests_per_second=settings.stripe.requests_per_second,
         max_network_retries=settings.stripe.max_network_retries,
         timeout_seconds=settings.stripe.timeout_seconds,
     )
-    return SyncService(gateway, SyncSettings(
+
+
+def make_sync_service(settings: Settings) -> Any:
+    from sync.service import SyncService, SyncSettings
+
+    return SyncService(make_gateway(settings), SyncSettings(
         backfill_days=settings.sync.backfill_days,
         overlap_seconds=settings.sync.overlap_seconds,
     ))
@@ -107,7 +111,7 @@ def make_sync_service(settings: Settings) -> Any:
 def run_console(args: argparse.Namespace) -> int:
     from console.context import ConsoleContext, Mode
 
-    settings = _settings(args)
+    settings = settings_from(args)
     jobs = []
     mode = Mode.OFFLINE
     if not args.offline:
@@ -115,7 +119,7 @@ def run_console(args: argparse.Namespace) -> int:
         from sync.secrets import key_mode
 
         service = make_sync_service(settings)
-        mode = Mode.LIVE if key_mode(_require_api_key(settings)) == "live" else Mode.TEST
+        mode = Mode.LIVE if key_mode(require_api_key(settings)) == "live" else Mode.TEST
         jobs.append(Job("sync", service.run_once, settings.sync.interval_seconds))
     open_ledger(settings.ledger.path)
     _log_to_file(data_dir() / "payconsole.log")
@@ -136,7 +140,7 @@ def _run_app(context: Any) -> int:
 def run_sync(args: argparse.Namespace) -> int:
     from sync.service import SyncError
 
-    settings = _settings(args)
+    settings = settings_from(args)
     service = make_sync_service(settings)
     open_ledger(settings.ledger.path)
     if args.once:
@@ -177,7 +181,7 @@ def _sync_arguments(parser: argparse.ArgumentParser) -> None:
 def run_export(args: argparse.Namespace) -> int:
     from ledger.export import export
 
-    settings = _settings(args)
+    settings = settings_from(args)
     open_ledger(settings.ledger.path, read_only=Path(settings.ledger.path).exists())
     with _output(args.output) as out:
         count = export(args.kind, args.format, out)
@@ -221,7 +225,7 @@ def _emulator_arguments(parser: argparse.ArgumentParser) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     from console.demo import run_demo as demo
 
-    settings = _settings(args)
+    settings = settings_from(args)
     return demo(settings, fresh=args.fresh, run_app=_run_app)
 
 

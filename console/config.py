@@ -59,6 +59,10 @@ class SyncSettingsModel(_Section):
 class ConsoleSettings(_Section):
     operator: str = Field(default_factory=getpass.getuser, min_length=1, max_length=64)
     keymap: dict[str, str] = Field(default_factory=dict)
+    # Hide and refuse every action (refunds, charges, edits): a review-only console.
+    read_only: bool = False
+    # A live key (sk_live_/rk_live_) is read-only unless this is true.
+    allow_live_actions: bool = False
 
 
 class Settings(BaseSettings):
