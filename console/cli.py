@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
+from console.cli_actions import ACTION_COMMANDS
+from console.cli_types import Command
 from console.config import ConfigError, Settings, data_dir, load_settings
 from ledger.db import LedgerError, open_ledger
 
@@ -234,8 +236,7 @@ def _demo_arguments(parser: argparse.ArgumentParser) -> None:
                         help="forget the demo's ledger and emulator data and start over")
 
 
-Handler = Callable[[argparse.Namespace], int]
-COMMANDS: dict[str, tuple[Handler, str, str, Callable[[argparse.ArgumentParser], None]]] = {
+COMMANDS: dict[str, Command] = {
     "sync": (run_sync, "bring the ledger up to date with Stripe (headless)",
              "payconsole sync --once", _sync_arguments),
     "export": (run_export, "write a ledger table as JSON lines or CSV",
@@ -245,6 +246,7 @@ COMMANDS: dict[str, tuple[Handler, str, str, Callable[[argparse.ArgumentParser],
                  "payconsole emulator --port 12111 --no-persist", _emulator_arguments),
     "demo": (run_demo, "the console on a local emulator seeded with a month of test data",
              "payconsole demo --fresh", _demo_arguments),
+    **ACTION_COMMANDS,
 }
 
 

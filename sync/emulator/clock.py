@@ -29,4 +29,4 @@ clock = Clock()
 
 def install() -> None:
     # resources.py calls `time.time()` through its module global `time`: swap that name only.
-    resources.time = clock  # type: ignore[assignment]
+    resources.time = clock

@@ -121,7 +121,7 @@ def install(state: StateFile, on_clear: Callable[[], None]) -> None:
     def dump_to_disk(store: Store) -> None:  # localstripe calls this after each POST/DELETE
         state.mark_dirty()
 
-    Store.__setitem__ = setitem  # type: ignore[assignment,method-assign]
-    Store.__delitem__ = delitem  # type: ignore[assignment,method-assign]
-    Store.clear = clear  # type: ignore[assignment,method-assign]
-    Store.dump_to_disk = dump_to_disk  # type: ignore[method-assign]
+    Store.__setitem__ = setitem
+    Store.__delitem__ = delitem
+    Store.clear = clear
+    Store.dump_to_disk = dump_to_disk
