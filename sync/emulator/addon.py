@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from localstripe import resources
@@ -67,7 +67,11 @@ def build_app(state: persistence.StateFile) -> web.Application:
     return app
 
 
-def _flusher(state: persistence.StateFile):  # noqa: ANN202 - aiohttp cleanup context
+def _flusher(
+    state: persistence.StateFile,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Save at most about once a second while serving, and once more on shutdown."""
+
     async def run(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(state.run_flusher(resources.store))
         yield

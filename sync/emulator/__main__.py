@@ -1,0 +1,3 @@
+from sync.emulator.launcher import main
+
+raise SystemExit(main())
