@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(parser)
     parser.add_argument("--offline", action="store_true",
                         help="open the ledger with no network at all (no sync, no actions)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="open the ledger file read-only (e.g. a copy from another "
+                             "machine); implies --offline")
     parser.set_defaults(handler=run_console)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name, (handler, summary, example, add_arguments) in COMMANDS.items():
@@ -116,14 +119,15 @@ def run_console(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     jobs = []
     mode = Mode.OFFLINE
-    if not args.offline:
+    offline = args.offline or args.read_only
+    if not offline:
         from sync.scheduler import Job
         from sync.secrets import key_mode
 
         service = make_sync_service(settings)
         mode = Mode.LIVE if key_mode(require_api_key(settings)) == "live" else Mode.TEST
         jobs.append(Job("sync", service.run_once, settings.sync.interval_seconds))
-    open_ledger(settings.ledger.path)
+    open_ledger(settings.ledger.path, read_only=args.read_only)
     _log_to_file(data_dir() / "payconsole.log")
     context = ConsoleContext(
         ledger_path=settings.ledger.path, mode=mode, operator=settings.console.operator,

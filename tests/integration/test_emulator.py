@@ -103,20 +103,22 @@ def test_refuses_other_localstripe_versions() -> None:
 
 def test_state_survives_restart_with_a_multi_megabyte_store(tmp_path: Path) -> None:
     state = tmp_path / "emulator.state"
-    metadata = {f"k{i}": f"{i:03d}" + "x" * 496 for i in range(50)}  # Stripe's limits
+    def metadata(n: int) -> dict[str, str]:  # Stripe's limits: 50 keys, 500 characters
+        return {f"k{i}": f"{n:04d}{i:02d}".ljust(500, "x") for i in range(50)}
+
     with EmulatorProcess(state=state) as emulator:
         client = _client(emulator)
-        ids = [client.v1.customers.create(params={"name": f"C{i}", "metadata": metadata}).id
-               for i in range(60)]
+        ids = [client.v1.customers.create(params={"name": f"C{n}", "metadata": metadata(n)}).id
+               for n in range(160)]
     size = state.stat().st_size
-    assert size > 4_000_000  # customers plus their customer.created events
+    assert size > 4_000_000
     with EmulatorProcess(state=state) as emulator:
         client = _client(emulator)
         listed = [c.id for c in client.v1.customers.list(params={"limit": 100})
                   .auto_paging_iter()]
         assert sorted(listed) == sorted(ids)
-        assert client.v1.customers.retrieve(ids[-1]).metadata["k49"] == metadata["k49"]
-        assert len(_events(client, "customer.created")) == 60
+        assert client.v1.customers.retrieve(ids[-1]).metadata == metadata(159)
+        assert len(_events(client, "customer.created")) == 160
     assert state.stat().st_size >= size  # the restart did not truncate it
 
 
