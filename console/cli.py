@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from console.cli_actions import ACTION_COMMANDS
+from console.cli_report import REPORT_COMMANDS
 from console.cli_types import Command
 from console.config import ConfigError, Settings, data_dir, load_settings
 from ledger.db import LedgerError, open_ledger
@@ -185,12 +186,22 @@ def _sync_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from ledger.export import export
+    from ledger.export import EXPORTS, export
+    from ledger.filters import FilterError, filter_from_options
 
+    try:
+        chosen = filter_from_options(
+            since=args.since, until=args.until, status=",".join(args.status or ()),
+            currency=args.currency, customer=args.customer,
+        )
+        chosen.condition(EXPORTS[args.kind].table)  # refuse before creating the output file
+    except FilterError as exc:
+        print(f"payconsole: export {args.kind}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     settings = settings_from(args)
     open_ledger(settings.ledger.path, read_only=Path(settings.ledger.path).exists())
     with _output(args.output) as out:
-        count = export(args.kind, args.format, out)
+        count = export(args.kind, args.format, out, chosen)
     if args.output:
         print(f"wrote {count} {args.kind} to {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -208,6 +219,14 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("kind", choices=sorted(EXPORTS), help="what to export")
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    parser.add_argument("--since", metavar="DATE",
+                        help="created on or after: 2026-11-01 (UTC midnight) or an ISO time")
+    parser.add_argument("--until", metavar="DATE",
+                        help="created before the end of this UTC day, or before an ISO time")
+    parser.add_argument("--status", action="append", metavar="STATUS",
+                        help="only this status (repeat, or comma-separate, for several)")
+    parser.add_argument("--currency", metavar="CODE", help="only this currency, e.g. usd")
+    parser.add_argument("--customer", metavar="ID", help="only this customer (cus_...)")
 
 
 def run_emulator(args: argparse.Namespace) -> int:
@@ -251,6 +270,7 @@ COMMANDS: dict[str, Command] = {
     "demo": (run_demo, "the console on a local emulator seeded with a month of test data",
              "payconsole demo --fresh", _demo_arguments),
     **ACTION_COMMANDS,
+    **REPORT_COMMANDS,
 }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from peewee import SqliteDatabase
 
-from ledger.models import ALL_MODELS
+from ledger.models import ACTION_MODELS, ALL_MODELS
 
 # Indexes for what the panes sort and filter on, beyond the per-column ones in models.py.
 _V1_INDEXES = (
@@ -32,7 +32,52 @@ def _v1_initial(db: SqliteDatabase) -> None:
         db.execute_sql(statement)
 
 
-MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (_v1_initial,)
+# The audit log is append-only even to the app itself: SQLite refuses to change a row.
+# (Editing the file by other means is caught by ledger.audit.verify_chain.)
+_V2_STATEMENTS = (
+    "CREATE TRIGGER IF NOT EXISTS audit_entry_no_update BEFORE UPDATE ON audit_entry "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_entry_no_delete BEFORE DELETE ON audit_entry "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+)
+
+
+def _v2_operator_actions(db: SqliteDatabase) -> None:
+    db.create_tables(ACTION_MODELS, safe=True)
+    for statement in _V2_STATEMENTS:
+        db.execute_sql(statement)
+
+
+# Analytics (ledger/analytics.py) seeks on the UTC day and groups by (day, currency) in index
+# order, so SQLite never sorts the rows; every column a figure reads is in the index, so
+# the table is never touched. Search: case-insensitive email prefixes need a NOCASE index
+# (SQLite's LIKE optimisation), and last4 with `created` pages newest first without a
+# sort. Those two replace the plain v1 indexes on the same columns.
+_V3_STATEMENTS = (
+    "CREATE INDEX IF NOT EXISTS payment_analytics ON payment (created / 86400, currency, "
+    "card_brand, created, status, amount_captured, amount_received, failure_code, decline_code)",
+    "CREATE INDEX IF NOT EXISTS refund_analytics ON refund "
+    "(created / 86400, currency, created, status, amount)",
+    "CREATE INDEX IF NOT EXISTS dispute_analytics ON dispute "
+    "(created / 86400, currency, created, status, amount, reason)",
+    "CREATE INDEX IF NOT EXISTS payment_email_nocase ON payment (customer_email COLLATE NOCASE)",
+    "DROP INDEX IF EXISTS payment_email",
+    "CREATE INDEX IF NOT EXISTS payment_last4_created ON payment (card_last4, created)",
+    "DROP INDEX IF EXISTS payment_last4",
+    "CREATE INDEX IF NOT EXISTS customer_email_nocase ON customer (email COLLATE NOCASE)",
+)
+
+
+def _v3_analytics_indexes(db: SqliteDatabase) -> None:
+    for statement in _V3_STATEMENTS:
+        db.execute_sql(statement)
+
+
+MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (
+    _v1_initial,
+    _v2_operator_actions,
+    _v3_analytics_indexes,
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 

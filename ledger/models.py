@@ -152,3 +152,39 @@ ALL_MODELS: tuple[type[LedgerModel], ...] = (
     Event,
     SyncState,
 )
+
+
+class AuditEntry(LedgerModel):
+    """One operator action attempt: append-only and hash-chained (see ledger/audit.py)."""
+
+    seq = IntegerField(primary_key=True)  # 1, 2, 3, ... with no gaps
+    at = IntegerField()
+    operator = TextField()
+    action = TextField()
+    target = TextField(index=True)
+    object_id = TextField(null=True, index=True)  # what the action created or changed
+    object_status = TextField(null=True)  # Stripe's status of that object afterwards
+    params = TextField()  # canonical JSON; never secrets or card numbers
+    idempotency_key = TextField(null=True)
+    request_id = TextField(null=True)
+    result = TextField()  # attempted | succeeded | refused | failed
+    error = TextField(null=True)
+    prev_hash = TextField()
+    hash = TextField()
+
+
+class PendingAction(LedgerModel):
+    """The latest attempt of each distinct operator action (see ledger/pending.py)."""
+
+    fingerprint = TextField(primary_key=True)
+    operator = TextField()
+    action = TextField()
+    target = TextField()
+    attempt = IntegerField()
+    status = TextField()  # pending | succeeded | failed
+    object_id = TextField(null=True)
+    updated_at = IntegerField()
+
+
+# Created by migration v2 (ALL_MODELS is what v1 created, and v1 never changes).
+ACTION_MODELS: tuple[type[LedgerModel], ...] = (AuditEntry, PendingAction)

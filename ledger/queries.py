@@ -4,10 +4,62 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ledger.db import database
+from ledger.filters import PaymentFilter
 from ledger.models import Dispute, Event, Payment, Refund
+
+R = TypeVar("R")
+
+
+class Listing(Generic[R]):
+    """Rows of one table in a fixed order, narrowed by an optional filter, read a window at
+    a time (LIMIT/OFFSET on an indexed order). `count` is the filtered count.
+
+    The order is `order_keys`, all in one direction and ending with the unique id, so the
+    rows before a given row are one row-value comparison away."""
+
+    table: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]
+    order_keys: ClassVar[tuple[str, ...]]
+    descending: ClassVar[bool] = True
+
+    def __init__(self, filter_by: PaymentFilter | None = None) -> None:
+        self.filter_by = filter_by or PaymentFilter()
+        self._condition = self.filter_by.condition(self.table)
+
+    def _row(self, values: tuple[Any, ...]) -> R:
+        raise NotImplementedError
+
+    def count(self) -> int:
+        sql = f"SELECT count(*) FROM {self.table}{self._condition.where()}"
+        return database.execute_sql(sql, self._condition.params).fetchone()[0]
+
+    def page(self, offset: int, limit: int) -> list[R]:
+        direction = " DESC" if self.descending else ""
+        order = ", ".join(key + direction for key in self.order_keys)
+        cursor = database.execute_sql(
+            f"SELECT {', '.join(self.columns)} FROM {self.table}{self._condition.where()} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            (*self._condition.params, limit, offset),
+        )
+        return [self._row(values) for values in cursor]
+
+    def position_of(self, row_id: str) -> int | None:
+        """Offset of a row in this order, so a view can keep its cursor on it; None when
+        the row is not there or the filter leaves it out."""
+        keys = ", ".join(self.order_keys)
+        found = self._condition.and_("id = ?", [row_id])
+        row = database.execute_sql(
+            f"SELECT {keys} FROM {self.table}{found.where()}", found.params
+        ).fetchone()
+        if row is None:
+            return None
+        marks = ", ".join("?" * len(row))
+        before = self._condition.and_(f"({keys}) {'>' if self.descending else '<'} ({marks})", row)
+        sql = f"SELECT count(*) FROM {self.table}{before.where()}"
+        return database.execute_sql(sql, before.params).fetchone()[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,34 +77,82 @@ class PaymentRow:
     failure_code: str | None
 
 
-_PAYMENT_ROW_COLUMNS = ", ".join(PaymentRow.__slots__)
+class PaymentListing(Listing[PaymentRow]):
+    """Payments newest first."""
+
+    table = "payment"
+    columns = PaymentRow.__slots__
+    order_keys = ("created", "id")
+
+    def _row(self, values: tuple[Any, ...]) -> PaymentRow:
+        return PaymentRow(*values[:-2], bool(values[-2]), values[-1])
 
 
-class PaymentListing:
-    """Payments newest first, read a window at a time (LIMIT/OFFSET on an index)."""
+@dataclass(frozen=True, slots=True)
+class DisputeRow:
+    id: str
+    created: int
+    payment: str | None
+    amount: int
+    currency: str
+    status: str
+    reason: str | None
+    due_by: int | None
+    has_evidence: bool
+    submission_count: int
 
-    def count(self) -> int:
-        return database.execute_sql("SELECT count(*) FROM payment").fetchone()[0]
 
-    def page(self, offset: int, limit: int) -> list[PaymentRow]:
-        cursor = database.execute_sql(
-            f"SELECT {_PAYMENT_ROW_COLUMNS} FROM payment "
-            "ORDER BY created DESC, id DESC LIMIT ? OFFSET ?",
-            (limit, offset),
-        )
-        return [PaymentRow(*row[:-2], bool(row[-2]), row[-1]) for row in cursor]
+# Needing a response first, soonest deadline first; then under review; then closed,
+# newest first. The disputes table stays small (thousands), so sorting it is cheap.
+OPEN_DISPUTE_STATUSES = ("needs_response", "warning_needs_response")
+REVIEW_DISPUTE_STATUSES = ("under_review", "warning_under_review")
 
-    def position_of(self, payment_id: str) -> int | None:
-        """Offset of a payment in this order, so a view can keep its cursor on it."""
-        row = database.execute_sql(
-            "SELECT created FROM payment WHERE id = ?", (payment_id,)
-        ).fetchone()
-        if row is None:
-            return None
-        return database.execute_sql(
-            "SELECT count(*) FROM payment WHERE created > ? OR (created = ? AND id > ?)",
-            (row[0], row[0], payment_id),
-        ).fetchone()[0]
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+_DISPUTE_RANK = (
+    f"CASE WHEN status IN ({_quoted(OPEN_DISPUTE_STATUSES)}) THEN 0 "
+    f"WHEN status IN ({_quoted(REVIEW_DISPUTE_STATUSES)}) THEN 1 ELSE 2 END"
+)
+_DISPUTE_WHEN = (
+    f"CASE WHEN {_DISPUTE_RANK} = 0 THEN COALESCE(due_by, 9223372036854775807) "
+    "ELSE -created END"
+)
+
+
+class DisputeListing(Listing[DisputeRow]):
+    """Disputes for on-call: open ones first by evidence deadline."""
+
+    table = "dispute"
+    columns = DisputeRow.__slots__
+    order_keys = (_DISPUTE_RANK, _DISPUTE_WHEN, "id")
+    descending = False
+
+    def _row(self, values: tuple[Any, ...]) -> DisputeRow:
+        return DisputeRow(*values[:-2], bool(values[-2]), values[-1])
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    id: str
+    created: int
+    email: str | None
+    name: str | None
+    default_payment_method: str | None
+    deleted: bool
+
+
+class CustomerListing(Listing[CustomerRow]):
+    """Customers newest first."""
+
+    table = "customer"
+    columns = CustomerRow.__slots__
+    order_keys = ("created", "id")
+
+    def _row(self, values: tuple[Any, ...]) -> CustomerRow:
+        return CustomerRow(*values[:-1], bool(values[-1]))
 
 
 @dataclass(frozen=True, slots=True)

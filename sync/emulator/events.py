@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 from localstripe import resources, webhooks
 
-log = logging.getLogger("aiohttp.access")
+log = logging.getLogger(__name__)
 
 
 def emit(event_type: str, obj: Any) -> None:
@@ -41,7 +41,7 @@ def _signature_header(secret: str, payload: bytes) -> str:
 
 
 async def _send_webhook(event: Any) -> None:
-    await asyncio.sleep(1)  # as localstripe: let the API response go out first
+    # Endpoints registered when the event happened, not when it is sent.
     targets = [
         hook
         for hook in webhooks._webhooks.values()
@@ -49,6 +49,7 @@ async def _send_webhook(event: Any) -> None:
     ]
     if not targets:
         return
+    await asyncio.sleep(1)  # as localstripe: let the API response go out first
     payload = json.dumps(event._export(), indent=2, sort_keys=True).encode()
     async with aiohttp.ClientSession() as session:
         for hook in targets:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from sync.emulator.compat import EmulatorVersionError, require_localstripe
 from sync.emulator.control import ControlClient
 
 HOST = "127.0.0.1"  # never all interfaces: the emulator has no real authentication
@@ -73,13 +74,13 @@ async def _serve(args: argparse.Namespace) -> None:
 
     from sync.emulator import addon, persistence
 
+    sock = _bind(args.port)  # first: a taken port fails before any state is loaded
     state = persistence.StateFile(args.state)
     app = addon.build_app(state)
     access_log = logging.getLogger("aiohttp.access") if args.log_requests else None
     runner = web.AppRunner(app, access_log=access_log)
-    await runner.setup()
-    sock = _bind(args.port)
     try:
+        await runner.setup()
         await web.SockSite(runner, sock).start()
         stop = asyncio.Event()
         _stop_on(stop, args)
@@ -93,8 +94,6 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the emulator in the foreground until SIGINT/SIGTERM; returns the exit status."""
-    from sync.emulator.compat import EmulatorVersionError, require_localstripe
-
     args = _parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.log_requests else logging.WARNING,
                         stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")

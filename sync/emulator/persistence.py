@@ -54,7 +54,10 @@ class StateFile:
 
     def load(self, store: dict[str, Any]) -> int:
         """Fill `store` from the file, if any; returns the number of objects loaded."""
-        if self.path is None or not self.path.exists():
+        if self.path is None:
+            return 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # so the first flush can write
+        if not self.path.exists():
             return 0
         try:
             with self.path.open("rb") as f:

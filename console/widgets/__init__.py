@@ -1,0 +1,1 @@
+"""Reusable widgets: the lazy table and the status header."""

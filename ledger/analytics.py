@@ -1,0 +1,460 @@
+"""Payment analytics: SQL aggregates per currency over a period of UTC days.
+
+Day boundary: UTC midnight (`DAY_BOUNDARY`). A ledger timestamp is unix seconds, so a
+row's day is `created / 86400`; the same ledger gives the same figures on any machine.
+Periods are half-open, `[start, end)`.
+
+Definitions (every figure is per currency; amounts are integer minor units):
+- A payment belongs to the period of its `created` (when the PaymentIntent was created).
+- succeeded: `status = 'succeeded'`.
+- failed: not succeeded and its latest charge attempt failed (`failure_code` is set: a
+  decline, a blocked or an errored charge), whatever the status it was left in.
+- attempted: succeeded + failed. Payments still in progress (requires_action, processing,
+  requires_capture, requires_payment_method with no failed charge) and those canceled
+  before any charge are not attempts: they have no outcome yet.
+- gross: what succeeded payments captured (`amount_captured`, or `amount_received` for a
+  PaymentIntent whose charge the ledger has not seen yet).
+- refunded: refunds created in the period (by the refund's own `created`), except failed
+  or canceled ones.
+- disputes: disputes opened in the period; disputed_lost: the amount of those now lost.
+  They are dated by opening, when Stripe withdrew the funds: the ledger keeps no date
+  for a dispute's closing.
+- net = gross - refunded - disputed_lost.
+- success_rate = succeeded / attempted; refund_rate = refunded / gross (a share of
+  volume); dispute_rate = disputes / succeeded (the card networks' count ratio).
+  Each is None when its divisor is 0.
+
+Every query seeks the day-leading covering indexes of migration `_analytics_indexes` and
+aggregates per (day, currency) in index order, so SQLite never sorts the rows themselves:
+totals are then summed in SQL over those per-day groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from ledger.db import database
+from ledger.money import normalize_currency
+
+DAY = 86_400
+DAY_BOUNDARY = "UTC"
+
+
+def _seconds(value: datetime | int) -> int:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{value.isoformat()} has no timezone; give an aware datetime")
+        return int(value.timestamp())
+    return int(value)
+
+
+def _now_seconds(now: datetime | int | None) -> int:
+    return _seconds(datetime.now(UTC) if now is None else now)
+
+
+def day_of(seconds: int) -> date:
+    """The UTC calendar day a ledger timestamp falls on."""
+    return date(1970, 1, 1) + timedelta(days=seconds // DAY)
+
+
+def midnight(day: date) -> int:
+    """Unix seconds of UTC midnight starting `day`."""
+    return (day - date(1970, 1, 1)).days * DAY
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """`[start, end)` in unix seconds; built from whole UTC days by the helpers."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"a period must end after it starts ({self.start} >= {self.end})")
+
+    @classmethod
+    def between(cls, start: datetime | int, end: datetime | int) -> Period:
+        """A custom range from aware datetimes or unix seconds."""
+        return cls(_seconds(start), _seconds(end))
+
+    @classmethod
+    def days(cls, first: date, last: date) -> Period:
+        """The UTC days `first` to `last`, both included."""
+        return cls(midnight(first), midnight(last) + DAY)
+
+    @classmethod
+    def last_days(cls, count: int, now: datetime | int | None = None) -> Period:
+        """The `count` UTC days ending with today (so today, still going, is included)."""
+        if count < 1:
+            raise ValueError(f"a period needs at least one day, not {count}")
+        today = day_of(_now_seconds(now))
+        return cls.days(today - timedelta(days=count - 1), today)
+
+    @classmethod
+    def today(cls, now: datetime | int | None = None) -> Period:
+        return cls.last_days(1, now)
+
+    def previous(self) -> Period:
+        """The period of equal length just before this one."""
+        return Period(2 * self.start - self.end, self.start)
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.fromtimestamp(self.start, UTC)
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime.fromtimestamp(self.end, UTC)
+
+    def dates(self) -> list[date]:
+        """Every UTC day the period touches, in order."""
+        first, last = self.start // DAY, (self.end - 1) // DAY
+        return [day_of(day * DAY) for day in range(first, last + 1)]
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One currency's figures over a period (see the module docstring for definitions)."""
+
+    currency: str
+    gross: int = 0
+    refunded: int = 0
+    refunds: int = 0
+    disputes: int = 0
+    disputed_lost: int = 0
+    payments_succeeded: int = 0
+    payments_attempted: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunded - self.disputed_lost
+
+    @property
+    def success_rate(self) -> float | None:
+        return _rate(self.payments_succeeded, self.payments_attempted)
+
+    @property
+    def average_payment(self) -> int | None:
+        """Gross per successful payment, in minor units rounded half up."""
+        count = self.payments_succeeded
+        return (2 * self.gross + count) // (2 * count) if count else None
+
+    @property
+    def refund_rate(self) -> float | None:
+        return _rate(self.refunded, self.gross)
+
+    @property
+    def dispute_rate(self) -> float | None:
+        return _rate(self.disputes, self.payments_succeeded)
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """One currency's payments and refunds on one UTC day."""
+
+    date: date
+    gross: int = 0
+    refunded: int = 0
+    refunds: int = 0
+    payments_succeeded: int = 0
+    payments_attempted: int = 0
+
+    @property
+    def success_rate(self) -> float | None:
+        return _rate(self.payments_succeeded, self.payments_attempted)
+
+
+# -- the card networks' dispute monitoring -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    network: str
+    rate: float
+
+
+# The networks' monitoring programs also need a minimum count of disputes a month (about
+# 100), which the ratio alone does not show; the pane marks the ratio.
+VISA_DISPUTE_THRESHOLD = Threshold("Visa", 0.009)
+MASTERCARD_DISPUTE_THRESHOLD = Threshold("Mastercard", 0.015)
+DISPUTE_THRESHOLDS = (VISA_DISPUTE_THRESHOLD, MASTERCARD_DISPUTE_THRESHOLD)
+NEAR_THRESHOLD = 0.75  # a rate at 75% of a threshold is near it
+
+
+class Standing(Enum):
+    OK = "ok"
+    NEAR = "near"
+    OVER = "over"
+
+
+def dispute_standing(rate: float | None, threshold: Threshold) -> Standing:
+    """Whether a dispute rate is clear of, near, or at/over a network's threshold."""
+    if rate is None or rate < NEAR_THRESHOLD * threshold.rate:
+        return Standing.OK
+    return Standing.OVER if rate >= threshold.rate else Standing.NEAR
+
+
+# -- SQL ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A table's measures: SQL expressions summed per group, named like Figures fields."""
+
+    table: str
+    measures: dict[str, str]
+    where: str = "1"
+
+
+_SUCCEEDED = "status = 'succeeded'"
+_FAILED = "status != 'succeeded' AND failure_code IS NOT NULL"
+
+PAYMENTS = _Source("payment", {
+    # amount_received: a PaymentIntent whose charge the ledger has not seen yet.
+    "gross": f"CASE WHEN {_SUCCEEDED} THEN MAX(amount_captured, amount_received) ELSE 0 END",
+    "payments_succeeded": _SUCCEEDED,
+    "payments_attempted": f"{_SUCCEEDED} OR failure_code IS NOT NULL",
+})
+REFUNDS = _Source(
+    "refund",
+    {"refunded": "amount", "refunds": "1"},
+    where="COALESCE(status, 'succeeded') NOT IN ('failed', 'canceled')",
+)
+DISPUTES = _Source("dispute", {
+    "disputes": "1",
+    "disputed_lost": "CASE WHEN status = 'lost' THEN amount ELSE 0 END",
+})
+
+# Groupings of the per-day rows: columns "day", "currency" and "k0".. for extra keys.
+_TOTAL = ("currency",)
+_BY_DAY = ("day", "currency")
+_BY_KEY = ("currency", "k0")
+
+Row = tuple[Any, ...]
+
+
+def _window(period: Period, currency: str | None) -> tuple[str, list[Any]]:
+    """Rows created in the period (and of the currency): SQL and its parameters."""
+    # The day bounds let SQLite seek the day-leading analytics indexes; the second
+    # bounds make the period exact. `+currency` keeps SQLite from choosing the narrower,
+    # non-covering (currency, created) index instead.
+    sql = "created / 86400 BETWEEN ? AND ? AND created >= ? AND created < ?"
+    params: list[Any] = [period.start // DAY, (period.end - 1) // DAY, period.start, period.end]
+    if currency is not None:
+        sql += " AND +currency = ?"
+        params.append(normalize_currency(currency))
+    return sql, params
+
+
+def _rollup(
+    source: _Source,
+    period: Period,
+    currency: str | None,
+    groupings: Sequence[tuple[str, ...]],
+    keys: tuple[str, ...] = (),
+) -> list[list[Row]]:
+    """One scan of the source, grouped by (day, currency, *keys) in index order, then
+    those few groups summed again in SQL by each grouping. Returns, per grouping, rows of
+    (*grouping columns, *measures)."""
+    where, params = _window(period, currency)
+    columns = ("day", "currency", *(f"k{i}" for i in range(len(keys))))
+    selected = ", ".join(("created / 86400 AS day", "currency",
+                          *(f"{key} AS k{i}" for i, key in enumerate(keys))))
+    scan = (
+        f"SELECT {selected}, "
+        + ", ".join(f"SUM({expr}) AS {name}" for name, expr in source.measures.items())
+        + f" FROM {source.table} WHERE {where} AND ({source.where})"
+        f" GROUP BY {', '.join(columns)}"
+    )
+    sums = ", ".join(f"SUM({name})" for name in source.measures)
+    branches = [
+        f"SELECT {n}, {', '.join(c if c in grouping else 'NULL' for c in columns)}, {sums}"
+        f" FROM scan GROUP BY {', '.join(grouping)}"
+        for n, grouping in enumerate(groupings)
+    ]
+    sql = f"WITH scan AS MATERIALIZED ({scan}) " + " UNION ALL ".join(branches)
+    results: list[list[Row]] = [[] for _ in groupings]
+    for which, *row in database.execute_sql(sql, params):
+        kept = [i for i, column in enumerate(columns) if column in groupings[which]]
+        results[which].append((*(row[i] for i in kept), *row[len(columns):]))
+    return results
+
+
+def _merge(parts: Iterable[tuple[_Source, list[Row]]], width: int) -> dict[Row, dict[str, int]]:
+    """Measures of several sources side by side, keyed by each row's first `width` columns."""
+    merged: dict[Row, dict[str, int]] = {}
+    for source, rows in parts:
+        for row in rows:
+            merged.setdefault(row[:width], {}).update(
+                zip(source.measures, row[width:], strict=True)
+            )
+    return merged
+
+
+def _figures(parts: Iterable[tuple[_Source, list[Row]]]) -> dict[str, Figures]:
+    merged = _merge(parts, width=1)
+    return {code: Figures(code, **values) for (code,), values in sorted(merged.items())}
+
+
+def _days(period: Period, parts: Iterable[tuple[_Source, list[Row]]]) -> dict[str, list[Day]]:
+    merged = _merge(parts, width=2)
+    first = period.start // DAY
+    days = [(first + i, when) for i, when in enumerate(period.dates())]
+    return {
+        code: [Day(when, **merged.get((day, code), {})) for day, when in days]
+        for code in sorted({code for _, code in merged})
+    }
+
+
+def summary(period: Period, currency: str | None = None) -> dict[str, Figures]:
+    """Figures per currency (only `currency` when given) for the period."""
+    return _figures(
+        (source, _rollup(source, period, currency, [_TOTAL])[0])
+        for source in (PAYMENTS, REFUNDS, DISPUTES)
+    )
+
+
+def daily(period: Period, currency: str | None = None) -> dict[str, list[Day]]:
+    """Per currency, one Day for every UTC day of the period, zero-filled."""
+    return _days(period, (
+        (source, _rollup(source, period, currency, [_BY_DAY])[0])
+        for source in (PAYMENTS, REFUNDS)
+    ))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A figure in the period and in the previous one."""
+
+    current: int | float | None
+    previous: int | float | None
+
+    @property
+    def delta(self) -> int | float | None:
+        if self.current is None or self.previous is None:
+            return None
+        return self.current - self.previous
+
+    @property
+    def relative(self) -> float | None:
+        """Change as a fraction of the previous value; None from nothing."""
+        delta = self.delta
+        return None if delta is None or not self.previous else delta / abs(self.previous)
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    current: Figures
+    previous: Figures
+
+    def change(self, name: str) -> Change:
+        """`name` is any Figures field or property, e.g. "gross" or "success_rate"."""
+        return Change(getattr(self.current, name), getattr(self.previous, name))
+
+
+def _compare(current: dict[str, Figures], previous: dict[str, Figures]) -> dict[str, Comparison]:
+    return {
+        code: Comparison(current.get(code, Figures(code)), previous.get(code, Figures(code)))
+        for code in sorted(current.keys() | previous.keys())
+    }
+
+
+def compare(period: Period, currency: str | None = None) -> dict[str, Comparison]:
+    """Figures for the period and the previous one of equal length, per currency."""
+    return _compare(summary(period, currency), summary(period.previous(), currency))
+
+
+# -- breakdowns -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A count for one value (decline code, dispute reason) and its share of the total."""
+
+    key: str | None
+    count: int
+    share: float
+
+
+def _tally(table: str, key: str, condition: str, period: Period, currency: str | None,
+           limit: int | None) -> list[Tally]:
+    where, params = _window(period, currency)
+    # The window sum runs over every group before LIMIT keeps the top ones.
+    sql = (
+        f"SELECT {key} AS k, COUNT(*) AS n, SUM(COUNT(*)) OVER () FROM {table} "
+        f"WHERE {where} AND {condition} GROUP BY k ORDER BY n DESC, k LIMIT ?"
+    )
+    rows = database.execute_sql(sql, [*params, -1 if limit is None else limit])
+    return [Tally(k, n, n / total) for k, n, total in rows]
+
+
+def decline_codes(period: Period, currency: str | None = None, limit: int = 10) -> list[Tally]:
+    """Top reasons failed payments failed (decline code, else failure code); the share
+    is of all failed payments in the period. Counts, so across currencies unless one is
+    given."""
+    return _tally("payment", "COALESCE(decline_code, failure_code)", _FAILED, period,
+                  currency, limit)
+
+
+def dispute_reasons(period: Period, currency: str | None = None) -> list[Tally]:
+    """Disputes opened in the period by reason, most frequent first."""
+    return _tally("dispute", "reason", "1", period, currency, None)
+
+
+@dataclass(frozen=True, slots=True)
+class BrandVolume:
+    brand: str | None
+    payments: int
+    gross: int
+
+
+def _brands(rows: list[Row]) -> dict[str, list[BrandVolume]]:
+    """Rows of (currency, brand, *PAYMENTS measures), largest gross first per currency."""
+    volumes: dict[str, list[BrandVolume]] = {}
+    for code, brand, gross, succeeded, _attempted in sorted(rows, key=lambda r: (r[0], -r[2])):
+        if succeeded:
+            volumes.setdefault(code, []).append(BrandVolume(brand, succeeded, gross))
+    return volumes
+
+
+def card_brands(period: Period, currency: str | None = None) -> dict[str, list[BrandVolume]]:
+    """Successful volume per currency and card brand."""
+    return _brands(_rollup(PAYMENTS, period, currency, [_BY_KEY], ("card_brand",))[0])
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the analytics pane shows for one period."""
+
+    period: Period
+    comparison: dict[str, Comparison]
+    daily: dict[str, list[Day]]
+    card_brands: dict[str, list[BrandVolume]]
+    decline_codes: list[Tally]
+    dispute_reasons: list[Tally]
+
+
+def overview(period: Period, currency: str | None = None) -> Overview:
+    """summary/compare, daily and card_brands together, scanning the period's payments
+    once for all three."""
+    payments = _rollup(PAYMENTS, period, currency, [_TOTAL, _BY_DAY, _BY_KEY], ("card_brand",))
+    refunds = _rollup(REFUNDS, period, currency, [_TOTAL, _BY_DAY])
+    (disputes,) = _rollup(DISPUTES, period, currency, [_TOTAL])
+    current = _figures([(PAYMENTS, payments[0]), (REFUNDS, refunds[0]), (DISPUTES, disputes)])
+    return Overview(
+        period,
+        _compare(current, summary(period.previous(), currency)),
+        _days(period, [(PAYMENTS, payments[1]), (REFUNDS, refunds[1])]),
+        _brands(payments[2]),
+        decline_codes(period, currency),
+        dispute_reasons(period, currency),
+    )

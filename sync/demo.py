@@ -1,0 +1,438 @@
+"""Demo data for the local emulator: a realistic past month (`seed`) and live payments
+(`DemoGenerator`). Deterministic for a given seed, apart from the ids Stripe assigns.
+
+The seeder plans every step with its historical time, then runs them in time order with the
+emulator's clock (`POST /_config/clock`) set to each step's time, so objects and events carry
+past `created` timestamps as if the month had really happened.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import stripe
+
+from sync.emulator.control import ControlClient
+
+DAY = 86_400
+
+# Stripe test cards. Saved cards are weighted like a typical card mix.
+SAVED_CARDS = (("4242424242424242", 70), ("5555555555554444", 15),
+               ("378282246310005", 8), ("6011111111111117", 7))
+DECLINE_CARD = "4000000000000341"  # attaches, then every charge is declined
+THREE_DS_CARD = "4000002500003155"  # the payment waits in requires_action
+DISPUTE_CARD = "4000000000000259"  # succeeds, then the cardholder disputes it
+
+# currency: (share of customers, median amount in minor units, rounding step)
+CURRENCIES = {
+    "usd": (70, 4_500, 100),
+    "eur": (12, 4_000, 100),
+    "gbp": (9, 3_500, 100),
+    "jpy": (6, 5_000, 100),  # zero-decimal: 5000 is ¥5,000
+    "kwd": (3, 15_000, 250),  # three decimals: 15000 is 15.000 KWD
+}
+TWO_DECIMALS = {"usd", "eur", "gbp"}
+PRODUCTS = ("Starter plan", "Pro plan", "Team plan", "Annual licence", "Extra seats",
+            "Support hours", "Hardware kit", "Workshop ticket", "Data export", "Onboarding")
+FIRST_NAMES = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken",
+               "Frances", "John", "Radia", "Linus", "Sophie", "Tim", "Hedy", "Dennis",
+               "Katherine", "Claude", "Annie", "Niklaus", "Shafi", "Leslie", "Yukihiro",
+               "Guido", "Bjarne", "Joan", "Karen", "Ivan", "Mary", "Whitfield")
+LAST_NAMES = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton",
+              "Thompson", "Allen", "McCarthy", "Perlman", "Torvalds", "Wilson", "Berners-Lee",
+              "Lamarr", "Ritchie", "Johnson", "Shannon", "Easley", "Wirth", "Goldwasser",
+              "Lamport", "Matsumoto", "van Rossum", "Stroustrup", "Clarke", "Jones",
+              "Sutherland", "Keller", "Diffie")
+# Relative payment volume per UTC hour: quiet nights, busy business hours.
+HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 11, 11, 10, 11, 11, 10, 9, 8, 6, 5, 4, 3, 2, 1)
+REFUND_REASONS = (("requested_by_customer", 7), ("duplicate", 2), ("fraudulent", 1))
+# Control-endpoint disputes cycle through these; the first three stay open.
+SCENARIOS = ("needs_response", "under_review", "warning_needs_response", "won", "draft", "lost",
+             "accepted")
+OPEN_SCENARIOS = ("needs_response", "warning_needs_response", "draft")
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    customers: int
+    payment_methods: int
+    payments: int
+    succeeded: int
+    declined: int
+    requires_action: int
+    refunds: int
+    disputes: int
+    events: int
+    seconds: float
+
+
+@dataclass
+class _Customer:
+    name: str
+    email: str
+    currency: str
+    cards: list[str]
+    created: int
+    id: str = ""
+    pm_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Payment:
+    at: int
+    customer: _Customer
+    amount: int
+    kind: str  # ok | declined | three_ds | dispute_card
+    description: str
+    card_index: int = 0
+    id: str = ""
+    charge: str = ""
+
+
+def _weighted(rng: random.Random, options: tuple[tuple[str, int], ...]) -> str:
+    return rng.choices([name for name, _ in options], [weight for _, weight in options])[0]
+
+
+def _amount(rng: random.Random, currency: str) -> int:
+    """A price-like amount in minor units: log-normal around the median, rounded, x.99 often."""
+    _, median, step = CURRENCIES[currency]
+    amount = max(step, round(rng.lognormvariate(math.log(median), 0.7) / step) * step)
+    if currency in TWO_DECIMALS and rng.random() < 0.4:
+        amount -= 1
+    return amount
+
+
+def _business_time(rng: random.Random, start: int, end: int) -> int:
+    """A moment in [start, end), weighted towards weekday business hours (UTC)."""
+    first_day = start - start % DAY
+    days = range((end - first_day) // DAY + 1)
+    weights = [0.6 if time.gmtime(first_day + d * DAY).tm_wday >= 5 else 1.0 for d in days]
+    for _ in range(50):
+        day = rng.choices(days, weights)[0]
+        hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
+        moment = first_day + day * DAY + hour * 3600 + rng.randrange(3600)
+        if start <= moment < end:
+            return moment
+    return rng.randrange(start, end)
+
+
+class _Seeder:
+    """Plans the month, then replays it in time order against the emulator."""
+
+    def __init__(self, client: stripe.StripeClient, control: ControlClient, rng: random.Random,
+                 now: int, days: int) -> None:
+        self.client, self.control, self.rng = client, control, rng
+        self.now, self.start = now, now - days * DAY
+        self.latest = now - 60  # the last moment a planned step may use
+        self.customers: list[_Customer] = []
+        self.payments: list[_Payment] = []
+        self.steps: list[tuple[int, int, Callable[[], None]]] = []
+        self.counts: Counter[str] = Counter()
+
+    def at(self, when: int, step: Callable[[], None]) -> None:
+        self.steps.append((when, len(self.steps), step))  # ties keep planning order
+
+    def later(self, moment: int, delay: int) -> int:
+        return max(moment + 1, min(moment + delay, self.latest))
+
+    # --- planning --------------------------------------------------------------------------
+
+    def plan_customers(self, count: int) -> None:
+        span = max(1, (self.latest - self.start) // 2)  # sign-ups over the first half
+        created = sorted([self.start] + [self.start + self.rng.randrange(span)
+                                         for _ in range(count - 1)])
+        currencies = [(code, share) for code, (share, _, _) in CURRENCIES.items()]
+        for n, when in enumerate(created):
+            first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+            slug = f"{first}.{last}".lower().replace(" ", "").replace("-", "")
+            cards = [_weighted(self.rng, SAVED_CARDS)
+                     for _ in range(self.rng.choices((1, 2, 3), (5, 3, 2))[0])]
+            customer = _Customer(f"{first} {last}", f"{slug}{n}@example.com",
+                                 _weighted(self.rng, tuple(currencies)), cards, when)
+            self.customers.append(customer)
+            self.at(when, lambda c=customer: self.create_customer(c))
+
+    def plan_payments(self, count: int, dispute_cards: int) -> None:
+        created = [c.created for c in self.customers]
+        for n in range(count):
+            recent = n >= count - dispute_cards  # dispute-card payments fall in the last days
+            lower = max(self.start, self.latest - 5 * DAY) if recent else self.start
+            when = _business_time(self.rng, lower, self.latest)
+            eligible = max(1, bisect.bisect_right(created, when))
+            customer = self.customers[self.rng.randrange(eligible)]
+            roll = self.rng.random()
+            kind = ("dispute_card" if recent else "declined" if roll < 0.08
+                    else "three_ds" if roll < 0.095 else "ok")
+            payment = _Payment(
+                at=max(when, customer.created + 60), customer=customer,
+                amount=_amount(self.rng, customer.currency), kind=kind,
+                description=f"{self.rng.choice(PRODUCTS)} — order {1000 + n}",
+                card_index=self.rng.randrange(len(customer.cards))
+                if self.rng.random() < 0.2 else 0,
+            )
+            self.payments.append(payment)
+            self.at(payment.at, lambda p=payment: self.pay(p))
+            if kind == "three_ds" and self.rng.random() < 0.5:
+                self.at(self.later(payment.at, 3600), lambda p=payment: self.abandon(p))
+
+    def plan_refunds(self, share: float) -> None:
+        candidates = [p for p in self.payments if p.kind == "ok"]
+        for payment in self.rng.sample(candidates, round(share * len(candidates))):
+            when = self.later(payment.at, self.rng.randrange(3600, 4 * DAY))
+            reason = _weighted(self.rng, REFUND_REASONS)
+            step = CURRENCIES[payment.customer.currency][2]
+            payment.kind = "refunded"  # no longer a dispute candidate
+            if self.rng.random() < 0.55 or payment.amount <= step:
+                self.at(when, lambda p=payment, r=reason: self.refund(p, None, r))
+                continue
+            part = max(1, round(payment.amount * self.rng.choice((0.2, 0.3, 0.5)) / step) * step)
+            part = min(part, payment.amount - 1)
+            self.at(when, lambda p=payment, a=part, r=reason: self.refund(p, a, r))
+            if self.rng.random() < 0.25:  # the rest, a while later
+                self.at(self.later(when, DAY), lambda p=payment, r=reason: self.refund(p, None, r))
+
+    def plan_disputes(self, count: int) -> None:
+        """Disputes in every state: open ones recent (their 7-day window still runs)."""
+        candidates = [p for p in self.payments if p.kind == "ok" and p.at < self.latest - 3600]
+        for n, payment in enumerate(self.rng.sample(candidates, min(count, len(candidates)))):
+            scenario = SCENARIOS[n % len(SCENARIOS)]
+            if scenario in OPEN_SCENARIOS:
+                earliest = max(payment.at + 3600, self.latest - 5 * DAY)
+                opened = self.rng.randrange(earliest, self.latest) if earliest < self.latest \
+                    else self.latest
+            else:
+                opened = self.later(payment.at, self.rng.randrange(2 * DAY, 6 * DAY))
+            box: dict[str, str] = {}
+            self.at(opened, lambda p=payment, s=scenario, b=box: self.open_dispute(p, s, b))
+            self.plan_dispute_answer(opened, scenario, box)
+
+    def plan_dispute_answer(self, opened: int, scenario: str, box: dict[str, str]) -> None:
+        if scenario == "draft":
+            self.at(self.later(opened, 3600), lambda: self.evidence(box, submit=False))
+        if scenario not in OPEN_SCENARIOS:
+            answered = self.later(opened, self.rng.randrange(DAY // 2, 3 * DAY))
+            if scenario == "accepted":
+                self.at(answered, lambda: self.accept(box))
+            else:
+                self.at(answered, lambda: self.evidence(box, submit=True))
+            if scenario in ("won", "lost"):
+                decided = self.later(answered, self.rng.randrange(DAY, 4 * DAY))
+                self.at(decided, lambda: self.decide(box, scenario))
+
+    def plan_card_changes(self) -> None:
+        """A few customers renew a card's expiry or remove a spare card."""
+        for customer in self.rng.sample(self.customers, max(1, len(self.customers) // 20)):
+            when = self.later(customer.created, self.rng.randrange(DAY, 20 * DAY))
+            self.at(when, lambda c=customer: self.renew_card(c))
+        spares = [c for c in self.customers if len(c.cards) > 1]
+        for customer in self.rng.sample(spares, min(len(spares), len(self.customers) // 30)):
+            when = self.later(customer.created, self.rng.randrange(DAY, 20 * DAY))
+            self.at(when, lambda c=customer: self.remove_spare_card(c))
+
+    # --- steps -----------------------------------------------------------------------------
+
+    def card(self, number: str, name: str, email: str) -> Any:
+        return self.client.v1.payment_methods.create(params={
+            "type": "card",
+            "card": {"number": number, "exp_month": self.rng.randint(1, 12),
+                     "exp_year": self.rng.randint(2027, 2032), "cvc": "123"},
+            "billing_details": {"name": name, "email": email}})
+
+    def create_customer(self, customer: _Customer) -> None:
+        created = self.client.v1.customers.create(params={
+            "name": customer.name, "email": customer.email,
+            "metadata": {"demo_currency": customer.currency}})
+        customer.id = created.id
+        for number in customer.cards:
+            pm = self.card(number, customer.name, customer.email)
+            self.client.v1.payment_methods.attach(pm.id, params={"customer": customer.id})
+            customer.pm_ids.append(pm.id)
+        self.client.v1.customers.update(customer.id, params={
+            "invoice_settings": {"default_payment_method": customer.pm_ids[0]}})
+        self.counts["customers"] += 1
+        self.counts["payment_methods"] += len(customer.pm_ids)
+
+    def pay(self, payment: _Payment) -> None:
+        customer = payment.customer
+        number = {"declined": DECLINE_CARD, "three_ds": THREE_DS_CARD,
+                  "dispute_card": DISPUTE_CARD}.get(payment.kind)
+        pm = (self.card(number, customer.name, customer.email).id if number
+              else customer.pm_ids[min(payment.card_index, len(customer.pm_ids) - 1)])
+        intent = _create_payment(self.client, customer.id, pm, payment.amount,
+                                 customer.currency, payment.description)
+        payment.id, payment.charge = intent.id, intent.latest_charge or ""
+        self.counts["payments"] += 1
+        self.counts[intent.status] += 1
+        self.counts["disputes"] += payment.kind == "dispute_card"
+
+    def abandon(self, payment: _Payment) -> None:
+        self.client.v1.payment_intents.cancel(payment.id,
+                                              params={"cancellation_reason": "abandoned"})
+
+    def refund(self, payment: _Payment, amount: int | None, reason: str) -> None:
+        params: dict[str, Any] = {"payment_intent": payment.id, "reason": reason}
+        if amount is not None:
+            params["amount"] = amount
+        self.client.v1.refunds.create(params=params)
+        self.counts["refunds"] += 1
+
+    def open_dispute(self, payment: _Payment, scenario: str, box: dict[str, str]) -> None:
+        status = "warning_needs_response" if scenario == "warning_needs_response" else None
+        reason = self.rng.choice(("fraudulent", "product_not_received", "duplicate", "general"))
+        dispute = self.control.create_dispute(payment.charge, reason=reason, status=status)
+        box["id"] = dispute["id"]
+        self.counts["disputes"] += 1
+
+    def evidence(self, box: dict[str, str], *, submit: bool) -> None:
+        self.client.v1.disputes.update(box["id"], params={"submit": submit, "evidence": {
+            "product_description": "Annual software licence, delivered by email.",
+            "customer_communication": "Customer confirmed receipt on the support chat.",
+            "uncategorized_text": "Access logs show regular use after purchase."}})
+
+    def accept(self, box: dict[str, str]) -> None:
+        self.client.v1.disputes.close(box["id"])
+
+    def decide(self, box: dict[str, str], status: str) -> None:
+        self.control.resolve_dispute(box["id"], status)
+
+    def renew_card(self, customer: _Customer) -> None:
+        self.client.v1.payment_methods.update(customer.pm_ids[0], params={
+            "card": {"exp_year": self.rng.randint(2033, 2035)}})
+
+    def remove_spare_card(self, customer: _Customer) -> None:
+        self.client.v1.payment_methods.detach(customer.pm_ids.pop())
+        self.counts["payment_methods"] -= 1
+
+    # --- running ---------------------------------------------------------------------------
+
+    def run(self, progress: Callable[[int, int], None] | None) -> None:
+        steps = sorted(self.steps, key=lambda s: s[:2])
+        clock: int | None = None
+        try:
+            for done, (when, _, step) in enumerate(steps, start=1):
+                if when != clock:
+                    self.control.set_clock(when)
+                    clock = when
+                step()
+                if progress is not None:
+                    progress(done, len(steps))
+        finally:
+            self.control.set_clock(None)
+
+
+def _create_payment(client: stripe.StripeClient, customer: str, payment_method: str,
+                    amount: int, currency: str, description: str) -> Any:
+    """Create and confirm a PaymentIntent; a decline returns the failed intent."""
+    try:
+        return client.v1.payment_intents.create(params={
+            "amount": amount, "currency": currency, "customer": customer,
+            "payment_method": payment_method, "confirm": True, "description": description})
+    except stripe.CardError as declined:
+        return declined.error.payment_intent
+
+
+def _event_count(client: stripe.StripeClient) -> int:
+    # The emulator's lists carry total_count (real Stripe's do not): one call, not 50 pages.
+    return int(client.v1.events.list(params={"limit": 1}).total_count)
+
+
+def seed(client: stripe.StripeClient, *, days: int = 30, seed: int = 7,
+         progress: Callable[[int, int], None] | None = None, control_base: str,
+         customers: int = 60, payments: int = 600, now: int | None = None) -> SeedSummary:
+    """Fill the emulator behind `client` with `days` of history up to `now` (default: now);
+    `control_base` is the emulator's address. The same seed and `now` give the same data.
+
+    About 8% declines, a few 3-D Secure payments left waiting (half later abandoned), ~5%
+    refunds (some partial), a handful of disputes in every state, several currencies.
+    """
+    started = time.perf_counter()
+    events_before = _event_count(client)
+    seeder = _Seeder(client, ControlClient(control_base), random.Random(seed),
+                     int(time.time()) if now is None else now, days)
+    seeder.plan_customers(max(1, customers))
+    seeder.plan_payments(payments, dispute_cards=min(payments, max(1, payments // 200)))
+    seeder.plan_refunds(0.05)
+    seeder.plan_disputes(max(1, round(payments * 0.012)))
+    seeder.plan_card_changes()
+    seeder.run(progress)
+    counts = seeder.counts
+    return SeedSummary(
+        customers=counts["customers"], payment_methods=counts["payment_methods"],
+        payments=counts["payments"], succeeded=counts["succeeded"],
+        declined=counts["requires_payment_method"], requires_action=counts["requires_action"],
+        refunds=counts["refunds"], disputes=counts["disputes"],
+        events=_event_count(client) - events_before,
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+@dataclass(frozen=True)
+class TickResult:
+    payment_intent: str
+    status: str
+    amount: int
+    currency: str
+    customer: str
+
+
+class DemoGenerator:
+    """Live payments for the demo: the caller calls `tick` every few seconds (no threads here).
+
+    Picks an existing customer and one of their saved cards; some payments are declined and a
+    few are disputed, so every pane has something new to show.
+    """
+
+    def __init__(self, *, seed: int | None = None, decline_rate: float = 0.08,
+                 dispute_rate: float = 0.02) -> None:
+        self._rng = random.Random(seed)
+        self._decline_rate = decline_rate
+        self._dispute_rate = dispute_rate
+        self._customers: list[tuple[str, str]] = []  # (id, currency)
+        self._cards: dict[str, list[str]] = {}
+
+    def _customer(self, client: stripe.StripeClient) -> tuple[str, str]:
+        if not self._customers:
+            listed = client.v1.customers.list(params={"limit": 100}).auto_paging_iter()
+            self._customers = [(c.id, c.metadata.to_dict().get("demo_currency", "usd"))
+                               for c in listed]
+        if not self._customers:  # an empty emulator: start with a walk-in customer
+            walk_in = client.v1.customers.create(params={"name": "Walk-in customer"})
+            self._customers = [(walk_in.id, "usd")]
+        return self._rng.choice(self._customers)
+
+    def _saved_card(self, client: stripe.StripeClient, customer: str) -> str:
+        if customer not in self._cards:
+            listed = client.v1.payment_methods.list(params={"customer": customer, "type": "card"})
+            self._cards[customer] = [pm.id for pm in listed.data]
+        if not self._cards[customer]:
+            pm = _new_card(client, SAVED_CARDS[0][0])
+            client.v1.payment_methods.attach(pm.id, params={"customer": customer})
+            self._cards[customer] = [pm.id]
+        return self._rng.choice(self._cards[customer])
+
+    def tick(self, client: stripe.StripeClient) -> TickResult:
+        """One new payment, happening now."""
+        customer, currency = self._customer(client)
+        roll = self._rng.random()
+        if roll < self._decline_rate + self._dispute_rate:
+            number = DECLINE_CARD if roll < self._decline_rate else DISPUTE_CARD
+            pm = _new_card(client, number).id
+        else:
+            pm = self._saved_card(client, customer)
+        amount = _amount(self._rng, currency)
+        description = f"{self._rng.choice(PRODUCTS)} — live order"
+        intent = _create_payment(client, customer, pm, amount, currency, description)
+        return TickResult(intent.id, intent.status, amount, currency, customer)
+
+
+def _new_card(client: stripe.StripeClient, number: str) -> Any:
+    return client.v1.payment_methods.create(params={
+        "type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2030,
+                                 "cvc": "123"}})

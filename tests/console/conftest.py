@@ -1,0 +1,147 @@
+"""A small fixed ledger, a frozen clock and UTC, and a factory for the app over them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from peewee import SqliteDatabase
+from textual.widgets import Input, TextArea
+
+from console.app import PayConsoleApp
+from console.context import ConsoleContext, Mode
+from ledger.records import records_for
+from ledger.writes import write_records
+from sync.apply import apply_events
+from sync.health import SyncHealth, save_health
+from sync.scheduler import Job
+
+NOW = 1_795_000_000  # 2026-11-18 11:06:40 UTC: the frozen "now" of every test
+SIZE = (150, 40)  # terminal (columns, rows) of every test
+
+
+def intent(pi_id: str, created: int, amount: int, currency: str, status: str,
+           **extra: Any) -> dict[str, Any]:
+    return {"object": "payment_intent", "id": pi_id, "created": created, "amount": amount,
+            "currency": currency, "status": status, "metadata": {}, "livemode": False,
+            "latest_charge": f"ch_{pi_id[3:]}", **extra}
+
+
+def charge(pi_id: str, created: int, amount: int, currency: str, *, brand: str = "visa",
+           last4: str = "4242", email: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"object": "charge", "id": f"ch_{pi_id[3:]}", "payment_intent": pi_id,
+            "created": created, "amount": amount, "currency": currency,
+            "status": "succeeded", "captured": True, "amount_refunded": 0,
+            "receipt_email": email,
+            "payment_method_details": {"card": {"brand": brand, "last4": last4}}, **extra}
+
+
+def payment_objects(pi_id: str, created: int, amount: int, currency: str, pi_status: str,
+                    *, intent_extra: dict[str, Any] | None = None,
+                    **charge_extra: Any) -> list[dict[str, Any]]:
+    return [intent(pi_id, created, amount, currency, pi_status, **(intent_extra or {})),
+            charge(pi_id, created, amount, currency, **charge_extra)]
+
+
+def fixed_objects() -> list[dict[str, Any]]:
+    """Six of the seven payments, an hour apart, oldest first (the refunded one is events)."""
+    t = NOW - 7 * 3600
+    declined = {"last_payment_error": {"code": "card_declined",
+                                       "decline_code": "insufficient_funds",
+                                       "message": "Your card has insufficient funds."}}
+    return [
+        *payment_objects("pi_usd", t, 1250, "usd", "succeeded", email="ada@example.com",
+                         intent_extra={"metadata": {"order": "A-1001"}}),
+        *payment_objects("pi_jpy", t + 3600, 1500, "jpy", "succeeded", brand="mastercard",
+                         last4="4444", email="bo@example.jp"),
+        *payment_objects("pi_kwd", t + 7200, 1250, "kwd", "succeeded", brand="amex",
+                         last4="0005", email="cy@example.kw"),
+        *payment_objects("pi_declined", t + 10800, 5000, "usd", "requires_payment_method",
+                         intent_extra=declined, last4="0341", email="di@example.com",
+                         status="failed", captured=False, failure_code="card_declined",
+                         failure_message="Your card has insufficient funds."),
+        *payment_objects("pi_action", t + 18000, 2000, "gbp", "requires_action",
+                         email="fi@example.co.uk", captured=False),
+        *payment_objects("pi_disputed", t + 21600, 8000, "usd", "succeeded",
+                         email="gu@example.com"),
+        {"object": "dispute", "id": "dp_1", "charge": "ch_disputed",
+         "payment_intent": "pi_disputed", "created": t + 24000, "amount": 8000,
+         "currency": "usd", "status": "needs_response", "reason": "fraudulent",
+         "evidence_details": {"due_by": NOW + 6 * 86400, "has_evidence": False,
+                              "submission_count": 0}},
+    ]
+
+
+def refunded_events() -> list[dict[str, Any]]:
+    """The refunded payment arrives as events, so it has a timeline."""
+    t = NOW - 7 * 3600 + 14400
+    created = intent("pi_refunded", t, 3000, "eur", "requires_payment_method",
+                     latest_charge=None)
+    succeeded = intent("pi_refunded", t, 3000, "eur", "succeeded", amount_received=3000)
+    paid = charge("pi_refunded", t + 5, 3000, "eur", email="ed@example.de")
+    refund = {"object": "refund", "id": "re_1", "charge": "ch_refunded",
+              "payment_intent": "pi_refunded", "created": t + 600, "amount": 1000,
+              "currency": "eur", "status": "succeeded", "reason": "requested_by_customer"}
+    refunded = {**paid, "amount_refunded": 1000, "refunds": {"data": [refund]}}
+    return [
+        {"id": "evt_1", "type": "payment_intent.created", "created": t,
+         "data": {"object": created}},
+        {"id": "evt_2", "type": "charge.succeeded", "created": t + 5, "data": {"object": paid}},
+        {"id": "evt_3", "type": "payment_intent.succeeded", "created": t + 5,
+         "data": {"object": succeeded}},
+        {"id": "evt_4", "type": "charge.refunded", "created": t + 600,
+         "data": {"object": refunded}},
+    ]
+
+
+def write_objects(db: SqliteDatabase, objects: list[dict[str, Any]], as_of: int) -> None:
+    with db.atomic():
+        for obj in objects:
+            write_records(db, records_for(obj, as_of))
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local times render in UTC, whatever the machine's zone."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blinking cursor (the command palette's input) makes screenshots flaky."""
+    for widget in (Input, TextArea):
+        monkeypatch.setattr(widget.cursor_blink, "_default", False)
+
+
+@pytest.fixture
+def filled_ledger(ledger: SqliteDatabase) -> SqliteDatabase:
+    write_objects(ledger, fixed_objects(), as_of=NOW - 3600)
+    with ledger.atomic():
+        apply_events(ledger, refunded_events(), via="webhook")
+    save_health(SyncHealth(last_attempt=NOW - 12, last_success=NOW - 12,
+                           newest_event=NOW - 3 * 3600, events_total=4))
+    return ledger
+
+
+AppFactory = Callable[..., PayConsoleApp]
+
+
+@pytest.fixture
+def make_app(filled_ledger: SqliteDatabase, tmp_path: Path) -> AppFactory:
+    def factory(*, mode: Mode = Mode.TEST, jobs: list[Job] | None = None,
+                keymap: dict[str, str] | None = None,
+                on_exit: Callable[[], None] | None = None) -> PayConsoleApp:
+        context = ConsoleContext(
+            ledger_path=tmp_path / "ledger.db", mode=mode, operator="ops@example.com",
+            jobs=jobs or [], keymap=keymap or {}, on_exit=on_exit,
+        )
+        return PayConsoleApp(context, clock=lambda: NOW)
+
+    return factory
