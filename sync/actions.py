@@ -22,8 +22,6 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
-import stripe
-
 from ledger import audit, pending
 from ledger.audit import NewEntry
 from ledger.db import database
@@ -285,7 +283,7 @@ class Actions:
             return self.gateway.post(request.path, request.params,
                                      idempotency_key=plan.idempotency_key), None
         except GatewayError as exc:
-            intent = _card_error(exc).get("payment_intent")
+            intent = exc.error.get("payment_intent")
             if not isinstance(intent, dict):
                 raise
             return intent, exc
@@ -550,19 +548,6 @@ def _check_still_current(plan: ActionPlan) -> None:
 
 # -- Stripe's answers ------------------------------------------------------------------
 
-def _card_error(exc: GatewayError) -> dict[str, Any]:
-    """Stripe's error object behind a card error ({} for any other error).
-
-    GatewayError keeps Stripe's message and code only; the SDK exception it was raised
-    from (its __context__) has the whole error, including the PaymentIntent a declined
-    confirmation leaves behind.
-    """
-    cause = exc.__context__
-    if not isinstance(cause, stripe.CardError):
-        return {}
-    return (cause.json_body or {}).get("error") or {}
-
-
 def _refusal_message(action: str, exc: GatewayError) -> str:
     if exc.status in (401, 403):
         return f"this key may not {_VERBS[action]}: {str(exc).removeprefix('Stripe said: ')}"
@@ -586,7 +571,7 @@ def _result(plan: ActionPlan, obj: Mapping[str, Any], declined: GatewayError | N
     base = {"action": plan.action, "target": plan.target, "object_id": object_id,
             "status": status, "idempotency_key": plan.idempotency_key}
     if declined is not None:
-        decline_code = error.get("decline_code") or _card_error(declined).get("decline_code")
+        decline_code = error.get("decline_code") or declined.error.get("decline_code")
         code = error.get("code") or declined.code
         detail = ", ".join(part for part in (code, decline_code) if part)
         message = error.get("message") or str(declined).removeprefix("Stripe said: ")

@@ -28,12 +28,15 @@ class GatewayError(Exception):
     """Stripe refused or could not be reached; `str()` is safe to show and log."""
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
-                 request_id: str | None = None, retryable: bool = False) -> None:
+                 request_id: str | None = None, retryable: bool = False,
+                 error: dict[str, Any] | None = None) -> None:
         super().__init__(redact(message))
         self.status = status
         self.code = code
         self.request_id = request_id
         self.retryable = retryable
+        # Stripe's whole error object: a declined confirmation carries its PaymentIntent.
+        self.error = error or {}
 
 
 class NotFound(GatewayError):
@@ -55,6 +58,7 @@ def _as_gateway_error(exc: stripe.StripeError) -> GatewayError:
         code=exc.code,
         request_id=exc.request_id,
         retryable=status is not None and (status == 429 or status >= 500),
+        error=(exc.json_body or {}).get("error") if isinstance(exc.json_body, dict) else None,
     )
 
 
