@@ -33,15 +33,15 @@ class PayConsoleApp(App[None]):
     TITLE = "payconsole"
     CSS_PATH: ClassVar[list[str]] = ["styles/app.tcss", "styles/payment_detail.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = app_bindings()
-    COMMANDS: ClassVar[Any] = App.COMMANDS | {ConsoleCommands}
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
 
     def __init__(self, context: ConsoleContext, *,
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.context = context
         self.clock = clock
-        self.payments = PaymentListing()
-        self.events = EventListing()
+        self.payment_listing = PaymentListing()
+        self.event_listing = EventListing()
         # Offline means no network at all, whatever jobs the context carries.
         self.jobs = [] if context.mode is Mode.OFFLINE else list(context.jobs)
         self.scheduler: JobScheduler | None = None
@@ -58,9 +58,9 @@ class PayConsoleApp(App[None]):
 
     def _pane(self, pane_id: str) -> LedgerPane:
         if pane_id == "payments":
-            return PaymentsPane(self.payments, id="payments-pane")
+            return PaymentsPane(self.payment_listing, id="payments-pane")
         if pane_id == "events":
-            return EventsPane(self.events, id="events-pane")
+            return EventsPane(self.event_listing, id="events-pane")
         return PlaceholderPane(COMING[pane_id], id=f"{pane_id}-pane")
 
     def on_mount(self) -> None:
@@ -75,7 +75,7 @@ class PayConsoleApp(App[None]):
         self._release()  # for exits that bypass action_quit (e.g. an error)
 
     def read_facts(self) -> LedgerFacts:
-        return LedgerFacts(load_health(), self.payments.count())
+        return LedgerFacts(load_health(), self.payment_listing.count())
 
     def _reporting(self, job: Job) -> Job:
         """The job, also telling this app (on the loop thread) each time it has run."""

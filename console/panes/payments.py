@@ -6,14 +6,12 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Label
 
 from console.messages import OpenPayment
-from console.panes.base import LedgerPane
+from console.panes.base import TablePane
 from console.widgets.formatting import card_label, local_time, money_or_blank, status_text
-from console.widgets.lazy_table import Column, LazyTable, RowSource
+from console.widgets.lazy_table import Column, LazyTable
 from ledger.money import format_amount
 from ledger.queries import PaymentRow
 
@@ -42,43 +40,17 @@ class PaymentsTable(LazyTable):
     ]
 
 
-class PaymentsPane(LedgerPane):
-    def __init__(self, source: RowSource, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.source = source
+class PaymentsPane(TablePane):
+    NOUN = "payments"
 
-    def compose(self) -> ComposeResult:
-        yield Label("", id="payments-summary", classes="pane-summary")
-        yield PaymentsTable(self.source, PAYMENT_COLUMNS, id="payments-table")
-
-    @property
-    def table(self) -> PaymentsTable:
-        return self.query_one(PaymentsTable)
+    def make_table(self) -> LazyTable:
+        return PaymentsTable(self.source, PAYMENT_COLUMNS, id="payments-table")
 
     @property
     def selected_id(self) -> str | None:
         return self.table.cursor_id
 
-    def reload(self) -> None:
-        self.table.refresh_rows()
-        self._show_summary()
-
-    def focus_content(self) -> None:
-        self.table.focus()
-
-    @on(LazyTable.RowHighlighted)
-    def _row_highlighted(self) -> None:
-        self._show_summary()
-
     @on(LazyTable.RowSelected)
     def _row_selected(self, message: LazyTable.RowSelected) -> None:
         message.stop()
         self.post_message(OpenPayment(message.row_id))
-
-    def _show_summary(self) -> None:
-        table = self.table
-        if table.row_count == 0:
-            text = "No payments in the ledger yet"
-        else:
-            text = f"{table.row_count:,} payments, newest first · row {table.cursor + 1:,}"
-        self.query_one("#payments-summary", Label).update(text)

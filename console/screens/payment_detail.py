@@ -19,6 +19,7 @@ from ledger.money import format_amount
 from ledger.queries import PaymentDetail
 
 Fact = tuple[str, str | Text]
+Cells = Sequence[str | Text]
 
 
 def facts_table(facts: Iterable[Fact]) -> Table:
@@ -31,14 +32,11 @@ def facts_table(facts: Iterable[Fact]) -> Table:
     return grid
 
 
-def listing(headers: Sequence[str], rows: Iterable[Sequence[str | Text]], empty: str) -> Table | Text:
-    rows = list(rows)
-    if not rows:
-        return Text(empty, style="dim")
+def listing(headers: Sequence[str], rows: Iterable[Cells], empty: str) -> Table | Text:
     table = Table(*headers, box=None, padding=(0, 2, 0, 0), header_style="bold")
     for row in rows:
         table.add_row(*row)
-    return table
+    return table if table.row_count else Text(empty, style="dim")
 
 
 def summary_facts(detail: PaymentDetail) -> list[Fact]:
@@ -69,20 +67,20 @@ def failure_facts(detail: PaymentDetail) -> list[Fact]:
     ]
 
 
-def refund_rows(detail: PaymentDetail) -> Iterable[Sequence[str | Text]]:
+def refund_rows(detail: PaymentDetail) -> Iterable[Cells]:
     for r in detail.refunds:
         yield (local_time(r.created), format_amount(r.amount, r.currency), r.status or "",
                r.reason or "", r.id)
 
 
-def dispute_rows(detail: PaymentDetail) -> Iterable[Sequence[str | Text]]:
+def dispute_rows(detail: PaymentDetail) -> Iterable[Cells]:
     for d in detail.disputes:
         yield (local_time(d.created), format_amount(d.amount, d.currency),
                Text(d.status, style="bold red" if d.status.startswith("needs") else ""),
                d.reason or "", local_time(d.due_by), str(d.submission_count), d.id)
 
 
-def timeline_rows(detail: PaymentDetail) -> Iterable[Sequence[str | Text]]:
+def timeline_rows(detail: PaymentDetail) -> Iterable[Cells]:
     for entry in detail.timeline:
         yield (local_time(entry.created, seconds=True), entry.type, entry.received_via,
                entry.event_id)

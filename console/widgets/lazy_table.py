@@ -48,7 +48,7 @@ class Column:
     align: Literal["left", "right"] = "left"
 
     def render(self, value: Text | str) -> Text:
-        text = Text(value, overflow="ellipsis") if isinstance(value, str) else value.copy()
+        text = Text(value) if isinstance(value, str) else value.copy()
         text.overflow = "ellipsis"
         text.no_wrap = True
         text.align(self.align, self.width)
@@ -68,7 +68,7 @@ class LazyTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
         Binding("home", "first", "First", show=False, id="table.first"),
         Binding("end", "last", "Last", show=False, id="table.last"),
-        Binding("enter", "select_cursor", "Select", id="table.select"),
+        Binding("enter", "select_cursor", "Select", show=False, id="table.select"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"lazy-table--header", "lazy-table--cursor"}

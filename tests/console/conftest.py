@@ -137,11 +137,12 @@ AppFactory = Callable[..., PayConsoleApp]
 def make_app(filled_ledger: SqliteDatabase, tmp_path: Path) -> AppFactory:
     def factory(*, mode: Mode = Mode.TEST, jobs: list[Job] | None = None,
                 keymap: dict[str, str] | None = None,
-                on_exit: Callable[[], None] | None = None) -> PayConsoleApp:
+                on_exit: Callable[[], None] | None = None,
+                clock: Callable[[], float] = lambda: NOW) -> PayConsoleApp:
         context = ConsoleContext(
             ledger_path=tmp_path / "ledger.db", mode=mode, operator="ops@example.com",
             jobs=jobs or [], keymap=keymap or {}, on_exit=on_exit,
         )
-        return PayConsoleApp(context, clock=lambda: NOW)
+        return PayConsoleApp(context, clock=clock)
 
     return factory

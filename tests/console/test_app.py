@@ -12,6 +12,7 @@ from textual.widgets import Label, Static, TabbedContent
 from console.context import Mode
 from console.panes.payments import PaymentsTable
 from console.screens.payment_detail import PaymentDetailScreen
+from sync.health import SyncHealth, save_health
 from sync.scheduler import Job
 from tests.console.conftest import NOW, SIZE, AppFactory, payment_objects, write_objects
 
@@ -26,6 +27,11 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool]) -> None:
             return
         await pilot.pause(0.01)
     raise AssertionError("the app never reached the expected state")
+
+
+def idle_job() -> Job:
+    """A sync job that only runs when asked to."""
+    return Job("sync", lambda: None, every_seconds=3600, run_at_start=False)
 
 
 def label_text(pilot: Pilot, selector: str) -> str:
@@ -91,8 +97,7 @@ async def test_a_synced_payment_appears_on_top_and_the_cursor_stays(
 
 async def test_q_stops_and_calls_on_exit_once(make_app: AppFactory) -> None:
     calls: list[str] = []
-    app = make_app(jobs=[Job("sync", lambda: None, every_seconds=3600, run_at_start=False)],
-                   on_exit=lambda: calls.append("exit"))
+    app = make_app(jobs=[idle_job()], on_exit=lambda: calls.append("exit"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
         await pilot.pause()
@@ -125,6 +130,25 @@ async def test_offline_runs_no_jobs_and_says_so(make_app: AppFactory) -> None:
     assert ran == []
 
 
+async def test_header_shows_live_mode_and_the_last_sync_error(make_app: AppFactory) -> None:
+    save_health(SyncHealth(last_success=NOW - 125, consecutive_failures=3,
+                           last_error="Stripe answered 500\nTraceback ...", events_total=4))
+    app = make_app(mode=Mode.LIVE, jobs=[idle_job()])
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.query_one("#header-mode").has_class("-live")
+        assert label_text(pilot, "#header-sync").startswith("sync: last success 2m ago")
+        assert label_text(pilot, "#header-error") == "3 failures in a row: Stripe answered 500"
+
+
+async def test_header_ages_follow_the_clock(make_app: AppFactory) -> None:
+    now = [float(NOW)]
+    app = make_app(clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        assert "last success 12s ago" in label_text(pilot, "#header-sync")
+        now[0] += 60
+        await wait_until(pilot, lambda: "last success 1m ago" in label_text(pilot, "#header-sync"))
+
+
 async def test_number_keys_switch_panes(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -154,4 +178,4 @@ async def test_events_pane_lists_events_newest_first(make_app: AppFactory) -> No
         table = app.query_one("#events-table")
         assert [table.row_at(i).id for i in range(table.row_count)] == [
             "evt_4", "evt_3", "evt_2", "evt_1"]
-        assert label_text(pilot, "#events-summary") == "4 events, newest first"
+        assert label_text(pilot, "#events-summary") == "4 events, newest first · row 1"

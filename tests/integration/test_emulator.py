@@ -19,12 +19,12 @@ import stripe
 
 from sync.emulator import EmulatorControlError, EmulatorProcess
 from sync.emulator.compat import EmulatorVersionError, check_localstripe_version
-from tests.integration.conftest import API_KEY
 
 VISA = "4242424242424242"
 DECLINED = "4000000000000341"
 DISPUTED = "4000000000000259"
 THREE_DS = "4000002500003155"
+API_KEY = "sk_test_payconsole"
 
 
 def _client(emulator: EmulatorProcess) -> stripe.StripeClient:

@@ -1,0 +1,71 @@
+"""`payconsole demo`: the console on its own emulator, seeded once with a past month,
+with a live trickle of payments. Never touches the user's real ledger."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from console.config import Settings, data_dir
+from console.context import ConsoleContext, Mode
+from ledger.db import open_ledger
+from sync.demo_session import DEMO_API_KEY, SEED_DAYS, DemoSession
+from sync.gateway import StripeGateway
+from sync.scheduler import Job
+from sync.service import SyncService, SyncSettings
+
+SYNC_EVERY_SECONDS = 2.0
+TRICKLE_EVERY_SECONDS = 4.0
+
+
+class ProgressBar:
+    """A one-line bar on stderr, redrawn only when it grows by a step."""
+
+    def __init__(self, width: int = 40) -> None:
+        self._width = width
+        self._drawn = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self._width * done // max(total, 1)
+        if filled == self._drawn and done < total:
+            return
+        self._drawn = filled
+        bar = "#" * filled + "-" * (self._width - filled)
+        end = "\n" if done >= total else ""
+        print(f"\rseeding a month of demo data [{bar}] {done}/{total}", end=end,
+              file=sys.stderr, flush=True)
+
+
+def run_demo(settings: Settings, *, fresh: bool, run_app: Callable[[Any], int]) -> int:
+    session = DemoSession(data_dir() / "demo")
+    if fresh:
+        session.forget()
+    api_base = session.start()
+    try:
+        if not session.seeded:
+            summary = session.seed(ProgressBar())
+            print(f"seeded {summary.customers} customers, {summary.payments} payments, "
+                  f"{summary.refunds} refunds, {summary.disputes} disputes in "
+                  f"{summary.seconds:.1f}s", file=sys.stderr)
+        open_ledger(session.ledger_path)
+        context = ConsoleContext(
+            ledger_path=session.ledger_path, mode=Mode.DEMO,
+            operator=settings.console.operator, jobs=_jobs(session, api_base),
+            keymap=settings.console.keymap,
+        )
+        return run_app(context)
+    finally:
+        session.stop()
+
+
+def _jobs(session: DemoSession, api_base: str) -> list[Job]:
+    # A day more than the seeded month, so its oldest payments are inside the backfill.
+    service = SyncService(
+        StripeGateway(DEMO_API_KEY, api_base, requests_per_second=100),
+        SyncSettings(backfill_days=SEED_DAYS + 1),
+    )
+    return [
+        Job("sync", service.run_once, SYNC_EVERY_SECONDS),
+        Job("demo", session.trickle, TRICKLE_EVERY_SECONDS, run_at_start=False),
+    ]
