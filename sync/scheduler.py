@@ -40,6 +40,8 @@ class JobScheduler:
         """Start on the running event loop (call from inside it)."""
         self._scheduler.configure(event_loop=asyncio.get_running_loop())
         for job in self._jobs.values():
+            # APScheduler reads next_run_time=None as "paused": leave it out to wait a period.
+            first_run = {"next_run_time": datetime.now().astimezone()} if job.run_at_start else {}
             self._scheduler.add_job(
                 self._run,
                 "interval",
@@ -48,7 +50,7 @@ class JobScheduler:
                 id=job.name,
                 max_instances=1,
                 coalesce=True,
-                next_run_time=datetime.now().astimezone() if job.run_at_start else None,
+                **first_run,
             )
         self._scheduler.start()
 
