@@ -102,10 +102,23 @@ def make_gateway(settings: Settings) -> Any:
     )
 
 
-def make_sync_service(settings: Settings) -> Any:
+def make_actions(settings: Settings, gateway: Any) -> Any:
+    """Operator actions with the authority these settings give (read-only, live)."""
+    from sync.actions import Actions
+    from sync.secrets import key_mode
+
+    return Actions(
+        gateway, settings.console.operator,
+        read_only=settings.console.read_only,
+        live=key_mode(require_api_key(settings)) == "live",
+        allow_live_actions=settings.console.allow_live_actions,
+    )
+
+
+def make_sync_service(settings: Settings, gateway: Any = None) -> Any:
     from sync.service import SyncService, SyncSettings
 
-    return SyncService(make_gateway(settings), SyncSettings(
+    return SyncService(gateway or make_gateway(settings), SyncSettings(
         backfill_days=settings.sync.backfill_days,
         overlap_seconds=settings.sync.overlap_seconds,
     ))
@@ -118,22 +131,22 @@ def run_console(args: argparse.Namespace) -> int:
     from console.context import ConsoleContext, Mode
 
     settings = settings_from(args)
-    jobs = []
-    mode = Mode.OFFLINE
-    offline = args.offline or args.read_only
-    if not offline:
+    context = ConsoleContext(
+        ledger_path=settings.ledger.path, mode=Mode.OFFLINE,
+        operator=settings.console.operator, keymap=settings.console.keymap,
+    )
+    if not (args.offline or args.read_only):
         from sync.scheduler import Job
         from sync.secrets import key_mode
 
-        service = make_sync_service(settings)
-        mode = Mode.LIVE if key_mode(require_api_key(settings)) == "live" else Mode.TEST
-        jobs.append(Job("sync", service.run_once, settings.sync.interval_seconds))
+        gateway = make_gateway(settings)
+        live = key_mode(require_api_key(settings)) == "live"
+        context.mode = Mode.LIVE if live else Mode.TEST
+        context.jobs.append(Job("sync", make_sync_service(settings, gateway).run_once,
+                                settings.sync.interval_seconds))
+        context.actions = make_actions(settings, gateway)
     open_ledger(settings.ledger.path, read_only=args.read_only)
     _log_to_file(data_dir() / "payconsole.log")
-    context = ConsoleContext(
-        ledger_path=settings.ledger.path, mode=mode, operator=settings.console.operator,
-        jobs=jobs, keymap=settings.console.keymap,
-    )
     return _run_app(context)
 
 

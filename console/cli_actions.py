@@ -29,20 +29,13 @@ class _NotConfirmed(Exception):
 
 
 def _make_actions(args: argparse.Namespace) -> Actions:
-    from console.cli import make_gateway, require_api_key, settings_from
+    from console.cli import make_actions, make_gateway, settings_from
     from ledger.db import open_ledger
-    from sync.actions import Actions
-    from sync.secrets import key_mode
 
     settings = settings_from(args)
-    gateway = make_gateway(settings)
+    actions = make_actions(settings, make_gateway(settings))
     open_ledger(settings.ledger.path)
-    return Actions(
-        gateway, settings.console.operator,
-        read_only=settings.console.read_only,
-        live=key_mode(require_api_key(settings)) == "live",
-        allow_live_actions=settings.console.allow_live_actions,
-    )
+    return actions
 
 
 def _run(args: argparse.Namespace, target: str, plan: Callable[[Actions], ActionPlan]) -> int:

@@ -6,8 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sync.scheduler import Job
+
+if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never offline)
+    from sync.actions import Actions
 
 
 class Mode(StrEnum):
@@ -26,5 +30,7 @@ class ConsoleContext:
     jobs: list[Job] = field(default_factory=list)
     # User key remapping: binding id -> keys, e.g. {"payments.detail": "enter,o"}.
     keymap: dict[str, str] = field(default_factory=dict)
+    # Operator actions (refund, charge, edits, disputes); None when offline.
+    actions: Actions | None = None
     # Called once when the app exits (stops what the CLI started, e.g. the demo emulator).
     on_exit: Callable[[], None] | None = None

@@ -10,6 +10,7 @@ from typing import Any
 from console.config import Settings, data_dir
 from console.context import ConsoleContext, Mode
 from ledger.db import open_ledger
+from sync.actions import Actions
 from sync.demo_session import DEMO_API_KEY, SEED_DAYS, DemoSession
 from sync.gateway import StripeGateway
 from sync.scheduler import Job
@@ -49,22 +50,22 @@ def run_demo(settings: Settings, *, fresh: bool, run_app: Callable[[Any], int]) 
                   f"{summary.refunds} refunds, {summary.disputes} disputes in "
                   f"{summary.seconds:.1f}s", file=sys.stderr)
         open_ledger(session.ledger_path)
+        gateway = StripeGateway(DEMO_API_KEY, api_base, requests_per_second=100)
         context = ConsoleContext(
             ledger_path=session.ledger_path, mode=Mode.DEMO,
-            operator=settings.console.operator, jobs=_jobs(session, api_base),
+            operator=settings.console.operator, jobs=_jobs(session, gateway),
             keymap=settings.console.keymap,
+            actions=Actions(gateway, settings.console.operator,
+                            read_only=settings.console.read_only),
         )
         return run_app(context)
     finally:
         session.stop()
 
 
-def _jobs(session: DemoSession, api_base: str) -> list[Job]:
+def _jobs(session: DemoSession, gateway: StripeGateway) -> list[Job]:
     # A day more than the seeded month, so its oldest payments are inside the backfill.
-    service = SyncService(
-        StripeGateway(DEMO_API_KEY, api_base, requests_per_second=100),
-        SyncSettings(backfill_days=SEED_DAYS + 1),
-    )
+    service = SyncService(gateway, SyncSettings(backfill_days=SEED_DAYS + 1))
     return [
         Job("sync", service.run_once, SYNC_EVERY_SECONDS),
         Job("demo", session.trickle, TRICKLE_EVERY_SECONDS, run_at_start=False),
