@@ -28,6 +28,12 @@ from sync.scheduler import Job, JobScheduler
 
 SYNC_JOB = "sync"  # the job `sync_now` runs (the name the CLI gives it)
 
+# pane id -> how to build it; a pane id missing here shows its placeholder.
+PANE_BUILDERS: dict[str, Callable[[PayConsoleApp, str], LedgerPane]] = {
+    "payments": lambda app, id: PaymentsPane(app.payment_listing, id=id),
+    "events": lambda app, id: EventsPane(app.event_listing, id=id),
+}
+
 
 class PayConsoleApp(App[None]):
     TITLE = "payconsole"
@@ -57,11 +63,10 @@ class PayConsoleApp(App[None]):
         yield Footer()
 
     def _pane(self, pane_id: str) -> LedgerPane:
-        if pane_id == "payments":
-            return PaymentsPane(self.payment_listing, id="payments-pane")
-        if pane_id == "events":
-            return EventsPane(self.event_listing, id="events-pane")
-        return PlaceholderPane(COMING[pane_id], id=f"{pane_id}-pane")
+        build = PANE_BUILDERS.get(pane_id)
+        if build is None:
+            return PlaceholderPane(COMING[pane_id], id=f"{pane_id}-pane")
+        return build(self, f"{pane_id}-pane")
 
     def on_mount(self) -> None:
         self.set_keymap(self.context.keymap)

@@ -24,7 +24,7 @@ Definitions (every figure is per currency; amounts are integer minor units):
   volume); dispute_rate = disputes / succeeded (the card networks' count ratio).
   Each is None when its divisor is 0.
 
-Every query seeks the day-leading covering indexes of migration `_analytics_indexes` and
+Every query seeks the day-leading covering indexes of migration `_v3_analytics_indexes` and
 aggregates per (day, currency) in index order, so SQLite never sorts the rows themselves:
 totals are then summed in SQL over those per-day groups.
 """
@@ -245,7 +245,8 @@ Row = tuple[Any, ...]
 def _window(period: Period, currency: str | None) -> tuple[str, list[Any]]:
     """Rows created in the period (and of the currency): SQL and its parameters."""
     # The day bounds let SQLite seek the day-leading analytics indexes; the second
-    # bounds make the period exact. `+currency` keeps SQLite from choosing the narrower,
+    # bounds make the period exact (86400 is spelled out: SQLite matches an indexed
+    # expression by its form). `+currency` keeps SQLite from choosing the narrower,
     # non-covering (currency, created) index instead.
     sql = "created / 86400 BETWEEN ? AND ? AND created >= ? AND created < ?"
     params: list[Any] = [period.start // DAY, (period.end - 1) // DAY, period.start, period.end]

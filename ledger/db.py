@@ -2,18 +2,33 @@
 
 Peewee keeps one connection per thread, so the sync writer (a worker thread) and the
 console readers (the UI thread) never share a connection.
+
+Write transactions start with `BEGIN IMMEDIATE`: a deferred transaction that reads first
+and writes later cannot wait for another writer (SQLite answers SQLITE_BUSY at once, the
+busy timeout notwithstanding), so two writers sharing the file would see "database is
+locked". Taking the write lock up front makes them queue on the busy timeout instead.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from peewee import DatabaseProxy, SqliteDatabase
+
+log = logging.getLogger(__name__)
 
 database = DatabaseProxy()
 
 BUSY_TIMEOUT_MS = 10_000
+LOCKED_RETRIES = 3  # after the busy timeout itself, so a writer waits ~40 s at most
+
+T = TypeVar("T")
 
 
 class LedgerError(Exception):
@@ -32,7 +47,7 @@ def open_ledger(path: str | Path, *, read_only: bool = False) -> SqliteDatabase:
             f"file:{target}?mode=ro", uri=True, pragmas={"busy_timeout": BUSY_TIMEOUT_MS}
         )
     else:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _require_writable(target)
         db = SqliteDatabase(
             str(target),
             pragmas={
@@ -41,6 +56,7 @@ def open_ledger(path: str | Path, *, read_only: bool = False) -> SqliteDatabase:
                 "synchronous": "normal",
                 "foreign_keys": 0,
             },
+            lock_type="IMMEDIATE",
         )
     database.initialize(db)
     try:
@@ -57,7 +73,102 @@ def open_ledger(path: str | Path, *, read_only: bool = False) -> SqliteDatabase:
                 f"{target} has schema version {version}; open it once without --read-only "
                 "to migrate it"
             )
-    except sqlite3.DatabaseError as exc:
+    except Exception as exc:
         db.close()
-        raise LedgerError(f"{target} is not a usable ledger: {exc}") from None
+        if _sqlite_error(exc) is None:
+            raise
+        problem = ledger_problem(exc, target)
+        raise problem or LedgerError(f"{target} is not a usable ledger: {exc}") from None
     return db
+
+
+def _require_writable(target: Path) -> None:
+    """Refuse up front what SQLite would only refuse at the first write."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LedgerError(f"cannot create the ledger's folder {target.parent}: "
+                          f"{exc.strerror}") from None
+    # WAL mode writes two files beside the ledger (-wal, -shm): the folder must be writable.
+    for where in (target, target.parent) if target.exists() else (target.parent,):
+        if not os.access(where, os.W_OK):
+            raise LedgerError(
+                f"the ledger {target} is read-only ({where} is not writable): open it with "
+                "--read-only to review it, or fix its permissions to sync"
+            )
+
+
+def _sqlite_error(exc: BaseException) -> sqlite3.Error | None:
+    """The sqlite3 error behind `exc` (peewee re-raises it as its own type)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, sqlite3.Error):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+# SQLite's primary result codes for what an operator can act on, and what to say.
+_PROBLEMS = {
+    "SQLITE_FULL": "the disk holding the ledger is full (or the file hit its size limit): "
+                   "free some space; nothing was half-written, the last change was rolled back",
+    "SQLITE_READONLY": "the ledger file has become read-only: fix its permissions (or its "
+                       "file system); nothing was written",
+    "SQLITE_BUSY": "another program kept the ledger locked for too long; nothing was written, "
+                   "try again",
+    "SQLITE_IOERR": "the disk holding the ledger reported an I/O error; nothing was "
+                    "half-written, check the disk",
+    "SQLITE_CORRUPT": "the ledger file is damaged: restore it from a backup, or move it aside "
+                      "and sync again to rebuild it",
+    "SQLITE_NOTADB": "the file is not a payconsole ledger",
+    "SQLITE_CANTOPEN": "the ledger file cannot be opened: check that its folder exists and "
+                       "is writable",
+}
+
+
+def ledger_problem(exc: BaseException, path: Path | str | None = None) -> LedgerError | None:
+    """A LedgerError saying what went wrong and what to do, for a SQLite failure; None when
+    `exc` is not one the operator can act on (a bug, to be reported as such)."""
+    error = _sqlite_error(exc)
+    if error is None:
+        return None
+    name = (getattr(error, "sqlite_errorname", None) or "").split("_")
+    primary = "_".join(name[:2])
+    message = _PROBLEMS.get(primary) or _problem_from_text(str(error))
+    if message is None:
+        return None
+    where = path or _current_path()
+    return LedgerError(f"ledger {where}: {message}" if where else f"ledger: {message}")
+
+
+def _problem_from_text(text: str) -> str | None:
+    """For errors raised without a result code (older SQLite, some peewee paths)."""
+    for needle, primary in (("disk is full", "SQLITE_FULL"), ("readonly", "SQLITE_READONLY"),
+                            ("locked", "SQLITE_BUSY"), ("disk I/O", "SQLITE_IOERR"),
+                            ("malformed", "SQLITE_CORRUPT"), ("not a database", "SQLITE_NOTADB")):
+        if needle in text:
+            return _PROBLEMS[primary]
+    return None
+
+
+def _current_path() -> str | None:
+    target = getattr(database, "obj", None)
+    return getattr(target, "database", None) if target is not None else None
+
+
+def retry_locked(work: Callable[[], T], *, attempts: int = LOCKED_RETRIES,
+                 sleep: Callable[[float], None] = time.sleep) -> T:
+    """Run a write transaction, again (after 0.5, 1, 2 s...) if the ledger stayed locked
+    past the busy timeout. `work` must be one whole transaction: a retry redoes it all."""
+    for attempt in range(attempts + 1):
+        try:
+            return work()
+        except Exception as exc:
+            error = _sqlite_error(exc)
+            locked = error is not None and "locked" in str(error)
+            if not locked or attempt == attempts:
+                raise
+            delay = 0.5 * 2**attempt
+            log.info("ledger locked by another writer; retrying in %.1fs", delay)
+            sleep(delay)
+    raise AssertionError("unreachable")

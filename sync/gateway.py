@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 
@@ -43,14 +44,42 @@ class NotFound(GatewayError):
     """The object does not exist on Stripe."""
 
 
-def _as_gateway_error(exc: stripe.StripeError) -> GatewayError:
+# What the SDK's "(Network error: ...)" detail means, for the one-line message.
+_NETWORK_PROBLEMS = (
+    ("Connection refused", "connection refused"),
+    ("Failed to resolve", "the host name does not resolve"),
+    ("Name or service not known", "the host name does not resolve"),
+    ("timed out", "no answer in time (timed out)"),
+    ("Timeout", "no answer in time (timed out)"),
+    ("SSLError", "the TLS connection failed"),
+    ("RemoteDisconnected", "the server closed the connection"),
+    ("Connection reset", "the connection was reset"),
+    ("Connection aborted", "the connection was reset"),
+)
+
+
+def _network_problem(detail: str) -> str:
+    for needle, meaning in _NETWORK_PROBLEMS:
+        if needle in detail:
+            return meaning
+    return "the connection failed"
+
+
+def _as_gateway_error(exc: stripe.StripeError, where: str = "") -> GatewayError:
     status = exc.http_status
+    at = f" at {where}" if where else ""
     if isinstance(exc, stripe.APIConnectionError):
-        return GatewayError(
-            "cannot reach Stripe: " + (exc.user_message or "connection failed").splitlines()[0],
-            retryable=True,
-        )
-    message = exc.user_message or str(exc) or f"HTTP {status}"
+        return GatewayError(f"cannot reach Stripe{at}: {_network_problem(str(exc))}",
+                            retryable=True)
+    body = exc.json_body if isinstance(exc.json_body, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else None
+    if error is None and status is not None:
+        # Not Stripe's JSON (a proxy or load balancer answered): say what we know.
+        message = f"HTTP {status} without a Stripe error body"
+    else:
+        message = exc.user_message or str(exc) or f"HTTP {status}"
+    if status is not None and status >= 500:
+        message = f"server error (HTTP {status}): {message}" if error else message
     kind = NotFound if status == 404 else GatewayError
     return kind(
         f"Stripe said: {message}".splitlines()[0],
@@ -58,7 +87,7 @@ def _as_gateway_error(exc: stripe.StripeError) -> GatewayError:
         code=exc.code,
         request_id=exc.request_id,
         retryable=status is not None and (status == 429 or status >= 500),
-        error=(exc.json_body or {}).get("error") if isinstance(exc.json_body, dict) else None,
+        error=error,
     )
 
 
@@ -73,6 +102,7 @@ class StripeGateway:
         timeout_seconds: float = 30.0,
     ) -> None:
         addresses = {"api": api_base.rstrip("/")} if api_base else None
+        self._where = urlsplit(api_base).netloc if api_base else "api.stripe.com"
         self._client = stripe.StripeClient(
             api_key,
             base_addresses=addresses,  # type: ignore[arg-type]
@@ -93,12 +123,11 @@ class StripeGateway:
             self.requests_made += 1
             try:
                 response = self._client.raw_request(method, path, **(params or {}), **options)
-            except stripe.RateLimitError as exc:
-                if attempt == _RATE_LIMIT_ATTEMPTS:
-                    raise _as_gateway_error(exc) from None
-                self._wait_retry_after(exc, attempt)
             except stripe.StripeError as exc:
-                raise _as_gateway_error(exc) from None
+                # A 429 is not always a RateLimitError: a proxy's non-JSON 429 is an APIError.
+                if exc.http_status != 429 or attempt == _RATE_LIMIT_ATTEMPTS:
+                    raise _as_gateway_error(exc, self._where) from None
+                self._wait_retry_after(exc, attempt)
             else:
                 return response.data  # type: ignore[no-any-return]
         raise AssertionError("unreachable")
@@ -109,6 +138,8 @@ class StripeGateway:
         try:
             delay = float(header) if header else 2.0**attempt
         except ValueError:
+            delay = 2.0**attempt
+        if not 0 <= delay < float("inf"):  # "nan", "-5", "inf": not a usable wait
             delay = 2.0**attempt
         delay = min(delay, _MAX_RETRY_AFTER_SECONDS)
         log.info("rate limited by Stripe; retrying in %.1fs", delay)

@@ -18,6 +18,7 @@ class SyncHealth:
     last_error: str | None = None  # one line, never a secret
     last_error_at: int | None = None
     consecutive_failures: int = 0
+    next_attempt: int | None = None  # after failures: when the sync tries again (backoff)
     newest_event: int | None = None  # `created` of the newest event the ledger holds
     events_applied_last_run: int = 0
     events_total: int = 0
