@@ -40,6 +40,9 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
                         help="ledger database file (overrides [ledger] path)")
     parser.add_argument("--api-base", metavar="URL", default=argparse.SUPPRESS,
                         help="Stripe-compatible API base URL (overrides [stripe] api_base)")
+    parser.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                        help="open the ledger file read-only, changing nothing (e.g. a copy "
+                             "from another machine); implies --offline")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,9 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(parser)
     parser.add_argument("--offline", action="store_true",
                         help="open the ledger with no network at all (no sync, no actions)")
-    parser.add_argument("--read-only", action="store_true",
-                        help="open the ledger file read-only (e.g. a copy from another "
-                             "machine); implies --offline")
     parser.set_defaults(handler=run_console)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name, (handler, summary, example, add_arguments) in COMMANDS.items():
@@ -124,6 +124,15 @@ def make_sync_service(settings: Settings, gateway: Any = None) -> Any:
     ))
 
 
+def open_existing_ledger(args: argparse.Namespace, settings: Settings) -> None:
+    """For commands that only read: the ledger must exist; `--read-only` changes nothing
+    in it, otherwise it is migrated like any other opening."""
+    path = Path(settings.ledger.path).expanduser()
+    if not path.exists():
+        raise LedgerError(f"no ledger at {path} (run `payconsole sync --once` first)")
+    open_ledger(path, read_only=getattr(args, "read_only", False))
+
+
 # -- commands -----------------------------------------------------------------------
 
 
@@ -135,7 +144,8 @@ def run_console(args: argparse.Namespace) -> int:
         ledger_path=settings.ledger.path, mode=Mode.OFFLINE,
         operator=settings.console.operator, keymap=settings.console.keymap,
     )
-    if not (args.offline or args.read_only):
+    read_only = getattr(args, "read_only", False)
+    if not (args.offline or read_only):
         from sync.scheduler import Job
         from sync.secrets import key_mode
 
@@ -145,7 +155,7 @@ def run_console(args: argparse.Namespace) -> int:
         context.jobs.append(Job("sync", make_sync_service(settings, gateway).run_once,
                                 settings.sync.interval_seconds))
         context.actions = make_actions(settings, gateway)
-    open_ledger(settings.ledger.path, read_only=args.read_only)
+    open_ledger(settings.ledger.path, read_only=read_only)
     _log_to_file(data_dir() / "payconsole.log")
     return _run_app(context)
 
@@ -212,15 +222,15 @@ def run_export(args: argparse.Namespace) -> int:
         print(f"payconsole: export {args.kind}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     settings = settings_from(args)
-    open_ledger(settings.ledger.path, read_only=Path(settings.ledger.path).exists())
-    with _output(args.output) as out:
+    open_existing_ledger(args, settings)
+    with output(args.output) as out:
         count = export(args.kind, args.format, out, chosen)
     if args.output:
         print(f"wrote {count} {args.kind} to {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
-def _output(path: str | None) -> AbstractContextManager[TextIO]:
+def output(path: str | None) -> AbstractContextManager[TextIO]:
     if path is None:
         return nullcontext(sys.stdout)
     return open(path, "w", encoding="utf-8", newline="")

@@ -1,6 +1,6 @@
 """`payconsole report`: the analytics figures headless, for a cron job or a chat post.
 
-It reads the ledger only (opened read-only): no network, no Stripe SDK. console.cli
+It reads the ledger only: no network, no Stripe SDK. console.cli
 imports this module at its top, so what it needs from console.cli is imported inside.
 """
 
@@ -14,9 +14,8 @@ from console.cli_types import Command
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from console.cli import EXIT_BAD_INPUT, EXIT_OK, _output, settings_from
+    from console.cli import EXIT_BAD_INPUT, EXIT_OK, open_existing_ledger, output, settings_from
     from ledger.analytics import Period, midnight
-    from ledger.db import open_ledger
     from ledger.money import MoneyError, normalize_currency
     from ledger.report import report
 
@@ -26,10 +25,10 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"payconsole: --currency: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     settings = settings_from(args)
-    open_ledger(settings.ledger.path, read_only=True)
+    open_existing_ledger(args, settings)
     now = midnight(args.as_of) if args.as_of else None
     text = report(Period.last_days(args.days, now), currency, args.format)
-    with _output(args.output) as out:
+    with output(args.output) as out:
         out.write(text)
     return EXIT_OK
 
