@@ -6,17 +6,18 @@ Used the same way by the console's scheduler and by `payconsole sync` headless.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.db import database
+from ledger.db import database, ledger_problem, retry_locked
 from ledger.state import get_state, set_state
-from sync.apply import apply_events, apply_objects, event_object, event_problem
+from sync.apply import ApplyResult, apply_events, apply_objects, event_object, event_problem
 from sync.gateway import GatewayError, NotFound, StripeGateway
-from sync.health import load_health, save_health
+from sync.health import SyncHealth, load_health, save_health
 from sync.resources import BACKFILL_RESOURCES, OBJECT_PATHS, PAYMENT_METHODS_PATH, Resource
 from sync.secrets import redact
 
@@ -60,6 +61,18 @@ class SyncSettings:
     backfill_days: int = 30
     overlap_seconds: int = 120
     window_seconds: int = 6 * 3600  # catch-up reads the backlog a window at a time
+    # After failures in a row, scheduled runs wait base, 2 x base, 4 x base... up to max,
+    # so a dead or struggling Stripe is not hammered every interval.
+    retry_base_seconds: float = 10.0
+    retry_max_seconds: float = 300.0
+
+
+def backoff_seconds(failures: int, settings: SyncSettings) -> float:
+    """How long scheduled runs leave Stripe alone after `failures` failed runs in a row."""
+    if failures <= 0:
+        return 0.0
+    doubled = settings.retry_base_seconds * 2.0 ** min(failures - 1, 30)
+    return min(settings.retry_max_seconds, doubled)
 
 
 class SyncService:
@@ -68,6 +81,19 @@ class SyncService:
         self.gateway = gateway
         self.settings = settings or SyncSettings()
         self._clock = clock
+        self._failures = 0  # failed runs in a row, as this process counts them
+        self._next_due = 0.0  # scheduled runs before this time are skipped (backoff)
+
+    def run_due(self) -> SyncReport | None:
+        """For a scheduler: `run_once`, unless backing off after failures, in which case
+        nothing is sent and None is returned."""
+        if self._clock() < self._next_due:
+            return None
+        return self.run_once()
+
+    def retry_now(self) -> None:
+        """End the backoff (the operator asked for a sync): the next `run_due` runs."""
+        self._next_due = 0.0
 
     def run_once(self) -> SyncReport:
         """Bring the ledger up to date; record health either way."""
@@ -78,17 +104,31 @@ class SyncService:
             if self._needs_backfill():
                 report.backfilled = self.backfill()
             self.poll(report)
+            report.requests = self.gateway.requests_made - requests_before
+            report.seconds = self._clock() - started
+            self._record_success(report)
         except GatewayError as exc:
             self._record_failure(str(exc))
             raise SyncError(str(exc)) from None
         except Exception as exc:
-            message = redact(f"{type(exc).__name__}: {exc}")
+            problem = ledger_problem(exc)  # a full disk, a read-only file: say so plainly
+            message = str(problem) if problem else redact(f"{type(exc).__name__}: {exc}")
             self._record_failure(message)
-            raise SyncError(message) from exc
-        report.requests = self.gateway.requests_made - requests_before
-        report.seconds = self._clock() - started
-        self._record_success(report)
+            raise SyncError(message) from (None if problem else exc)
         return report
+
+    def apply_pushed(self, event: Mapping[str, Any]) -> ApplyResult:
+        """An event a webhook delivered (well formed: see event_problem), applied in its own
+        transaction like a polled one, same-second ambiguity resolved the same way. The
+        cursor does not move: the poll still reads everything up to it, so an event missed
+        by the webhook is not skipped, and one seen by both is applied once."""
+        fresh = self._refetch_ambiguous([event])
+
+        def store() -> ApplyResult:
+            with database.atomic():
+                return apply_events(database, [event], via="webhook", fresh_objects=fresh)
+
+        return retry_locked(store)
 
     # -- backfill --------------------------------------------------------------------
 
@@ -110,8 +150,7 @@ class SyncService:
         stored = 0
         for page in self.gateway.pages(resource.list_path):
             keep = [o for o in page if not resource.windowed or o.get("created", 0) >= since]
-            with database.atomic():
-                apply_objects(database, keep, as_of)
+            _store_objects(keep, as_of)
             stored += len(keep)
             if _newest_first(page) and len(keep) < len(page):
                 break  # the rest of a newest-first list is older than the window
@@ -126,8 +165,7 @@ class SyncService:
         for customer in customers:
             params = {"customer": customer, "type": "card"}
             for page in self.gateway.pages(PAYMENT_METHODS_PATH, params):
-                with database.atomic():
-                    apply_objects(database, page, as_of)
+                _store_objects(page, as_of)
                 stored += len(page)
         return stored
 
@@ -152,11 +190,17 @@ class SyncService:
         report.events_fetched += len(events)
         fresh = self._refetch_ambiguous(events)
         report.refetched += len(fresh)
-        with database.atomic():
-            result = apply_events(database, events, via="poll", fresh_objects=fresh)
-            if result.newest_created is not None:
-                cursor = get_state(CURSOR_KEY) or 0
-                set_state(CURSOR_KEY, max(cursor, result.newest_created))
+
+        def store() -> ApplyResult:
+            # The events, their objects and the cursor: all of it or, on a crash, none.
+            with database.atomic():
+                result = apply_events(database, events, via="poll", fresh_objects=fresh)
+                if result.newest_created is not None:
+                    cursor = get_state(CURSOR_KEY) or 0
+                    set_state(CURSOR_KEY, max(cursor, result.newest_created))
+                return result
+
+        result = retry_locked(store)
         report.events_new += result.new
         report.duplicates += result.duplicates
         report.malformed += result.malformed
@@ -184,23 +228,48 @@ class SyncService:
     # -- health ----------------------------------------------------------------------
 
     def _record_failure(self, message: str) -> None:
-        health = load_health()
-        health.last_attempt = int(self._clock())
+        """Count the failure and start (or lengthen) the backoff, even when the ledger
+        itself is what failed and cannot record it."""
+        now = self._clock()
+        try:
+            health = load_health()
+        except Exception:
+            health = SyncHealth()
+        self._failures = max(self._failures, health.consecutive_failures) + 1
+        self._next_due = now + backoff_seconds(self._failures, self.settings)
+        health.consecutive_failures = self._failures
+        health.last_attempt = health.last_error_at = int(now)
         health.last_error = message
-        health.last_error_at = health.last_attempt
-        health.consecutive_failures += 1
-        with database.atomic():
-            save_health(health)
+        health.next_attempt = math.ceil(self._next_due)
+        try:
+            retry_locked(lambda: _save(health))
+        except Exception as exc:
+            log.warning("could not record the sync failure in the ledger: %s",
+                        ledger_problem(exc) or redact(str(exc)))
 
     def _record_success(self, report: SyncReport) -> None:
         health = load_health()
         health.last_attempt = health.last_success = int(self._clock())
         health.consecutive_failures = 0
+        health.next_attempt = None
         health.events_applied_last_run = report.events_new
         row = database.execute_sql("SELECT count(*), max(created) FROM event").fetchone()
         health.events_total, health.newest_event = row[0], row[1]
+        retry_locked(lambda: _save(health))
+        self._failures, self._next_due = 0, 0.0
+
+
+def _save(health: SyncHealth) -> None:
+    with database.atomic():
+        save_health(health)
+
+
+def _store_objects(objects: list[dict[str, Any]], as_of: int) -> None:
+    def store() -> None:
         with database.atomic():
-            save_health(health)
+            apply_objects(database, objects, as_of)
+
+    retry_locked(store)
 
 
 def _newest_first(page: list[Mapping[str, Any]]) -> bool:
