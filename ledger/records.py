@@ -7,9 +7,10 @@ tolerating both the current shapes (fixtures3.json) and the emulator's older one
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 Row = dict[str, Any]
 
@@ -45,7 +46,7 @@ def _id(value: Any) -> str | None:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value or {}, sort_keys=True, separators=(",", ":"))
+    return orjson.dumps(value or {}, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _require(obj: dict, *keys: str) -> None:

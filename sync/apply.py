@@ -8,13 +8,13 @@ older snapshots, so events arriving late or out of order never roll a row back.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from peewee import SqliteDatabase
 
 from ledger.records import RecordError, Records, records_for
@@ -53,10 +53,8 @@ def event_problem(event: Any) -> str | None:
 
 def event_object(event: Mapping[str, Any]) -> dict[str, Any]:
     """The object an event concerns, as of the event; a deletion is marked as such."""
-    obj = dict(event["data"]["object"])
-    if event["type"].endswith(".deleted"):
-        obj["deleted"] = True
-    return obj
+    obj = event["data"]["object"]
+    return {**obj, "deleted": True} if event["type"].endswith(".deleted") else obj
 
 
 def order_events(events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -109,7 +107,7 @@ def apply_events(
         known.add(event["id"])
         obj = event_object(event)
         rows.append((event["id"], event["created"], event["type"], obj.get("id"),
-                     event.get("api_version"), via, now, json.dumps(event)))
+                     event.get("api_version"), via, now, orjson.dumps(event).decode()))
         result.new += 1
         result.newest_created = event["created"]
         if obj.get("id") not in fresh:

@@ -1,0 +1,129 @@
+"""Sync apply throughput: the real apply path against a raw baseline, in the same run.
+
+    .venv/bin/python bench/apply.py --events 100000
+
+Input is pre-fetched event pages as Stripe sends them (JSON text, 100 events a page, built
+from Stripe's own example objects in ../shared/stripe/fixtures3.json). The real path parses
+each page and runs `sync.apply.apply_events` (store the raw event, upsert the objects),
+a transaction per window of pages as the poller does. The baseline only does `json.loads`
+and a raw `executemany` of the same event rows and payment rows into bare tables.
+Targets (issue 7): >= 20,000 events/s, and >= half the baseline's rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ledger.db import open_ledger
+from sync.apply import apply_events
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "stripe" / "fixtures3.json"
+PAGE = 100
+PAGES_PER_TRANSACTION = 10
+TARGET_RATE = 20_000
+TARGET_RATIO = 0.5
+
+
+def _event(kind: str, obj: dict[str, Any], n: int, created: int) -> dict[str, Any]:
+    return {"id": f"evt_{kind[:2]}{n:014d}", "object": "event", "api_version": "2025-08-27",
+            "created": created, "type": kind, "livemode": False, "pending_webhooks": 0,
+            "request": {"id": None, "idempotency_key": None}, "data": {"object": obj}}
+
+
+def events(count: int, fixtures: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A payment's life in Stripe's shapes: created, succeeded, its charge; some refunds."""
+    intent, charge, customer = fixtures["payment_intent"], fixtures["charge"], fixtures["customer"]
+    n = 0
+    while True:
+        created = 1_760_000_000 + n
+        cus = copy.deepcopy(customer) | {"id": f"cus_{n:014d}", "email": f"u{n}@example.com",
+                                         "created": created}
+        pi = copy.deepcopy(intent) | {"id": f"pi_{n:016d}", "customer": cus["id"],
+                                      "created": created, "status": "requires_confirmation"}
+        ch = copy.deepcopy(charge) | {"id": f"ch_{n:016d}", "payment_intent": pi["id"],
+                                      "customer": cus["id"], "created": created,
+                                      "captured": True, "amount_captured": charge["amount"]}
+        done = pi | {"status": "succeeded", "latest_charge": ch["id"]}
+        for kind, obj in (("customer.created", cus), ("payment_intent.created", pi),
+                          ("charge.succeeded", ch), ("payment_intent.succeeded", done)):
+            yield _event(kind, obj, n, created)
+            n += 1
+            if n >= count:
+                return
+
+
+def pages(count: int) -> list[str]:
+    fixtures = json.loads(FIXTURES.read_text())["resources"]
+    stream = list(events(count, fixtures))
+    return [json.dumps({"object": "list", "has_more": True, "data": stream[i:i + PAGE]})
+            for i in range(0, len(stream), PAGE)]
+
+
+def run_real(page_texts: list[str], path: Path) -> float:
+    db = open_ledger(path)
+    started = time.perf_counter()
+    for start in range(0, len(page_texts), PAGES_PER_TRANSACTION):
+        window = [e for text in page_texts[start:start + PAGES_PER_TRANSACTION]
+                  for e in json.loads(text)["data"]]
+        with db.atomic():
+            apply_events(db, window, via="poll")
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+def run_baseline(page_texts: list[str], path: Path) -> float:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("CREATE TABLE event (id TEXT PRIMARY KEY, created INT, type TEXT, "
+               "object_id TEXT, payload TEXT)")
+    db.execute("CREATE TABLE payment (id TEXT PRIMARY KEY, created INT, amount INT, "
+               "currency TEXT, status TEXT)")
+    started = time.perf_counter()
+    for start in range(0, len(page_texts), PAGES_PER_TRANSACTION):
+        window = [e for text in page_texts[start:start + PAGES_PER_TRANSACTION]
+                  for e in json.loads(text)["data"]]
+        db.execute("BEGIN")
+        db.executemany("INSERT OR IGNORE INTO event VALUES (?, ?, ?, ?, ?)",
+                       [(e["id"], e["created"], e["type"], e["data"]["object"]["id"],
+                         json.dumps(e)) for e in window])
+        objects = [e["data"]["object"] for e in window]
+        db.executemany("INSERT OR REPLACE INTO payment VALUES (?, ?, ?, ?, ?)",
+                       [(o["id"], o["created"], o["amount"], o["currency"], o["status"])
+                        for o in objects if o["object"] == "payment_intent"])
+        db.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=100_000)
+    args = parser.parse_args()
+    page_texts = pages(args.events)
+    with tempfile.TemporaryDirectory() as tmp:
+        real = args.events / run_real(page_texts, Path(tmp) / "real.db")
+        baseline = args.events / run_baseline(page_texts, Path(tmp) / "baseline.db")
+    ratio = real / baseline
+    ok = real >= TARGET_RATE and ratio >= TARGET_RATIO
+    print(f"apply: {real:,.0f} events/s (target >= {TARGET_RATE:,}); baseline "
+          f"{baseline:,.0f} events/s; ratio {ratio:.2f} (target >= {TARGET_RATIO})")
+    print(f"RESULT sync apply events/s|>= {TARGET_RATE:,}|{real:,.0f}|{'pass' if ok else 'FAIL'}")
+    print(f"RESULT apply / baseline ratio|>= {TARGET_RATIO}|{ratio:.2f}|"
+          f"{'pass' if ratio >= TARGET_RATIO else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
