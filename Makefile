@@ -20,6 +20,9 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 -q
 
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

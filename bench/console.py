@@ -1,0 +1,132 @@
+"""Console figures on a large ledger, driving the real app headless (Textual's Pilot).
+
+    .venv/bin/python bench/console.py --ledger /tmp/payconsole-bench.db
+
+A child process opens the console offline on the ledger and reports, as one JSON line:
+process start to the Payments pane painted with rows, page down, jump to the oldest row,
+search by email and by last4 (through the same filtered listing the search box uses),
+analytics refresh for 30 and 90 days, and its peak RSS. The parent prints each figure
+against its target (issue 7) and exits non-zero when one is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# Run as a script, this file's folder comes first on sys.path and its name would hide the
+# `console` package; the figures must come from the real one.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
+
+# figure -> (target, unit); all "at most".
+TARGETS: dict[str, tuple[float, str]] = {
+    "first paint (process start)": (1.0, "s"),
+    "page down": (50, "ms"),
+    "jump to oldest row": (200, "ms"),
+    "search by email": (300, "ms"),
+    "search by last4": (300, "ms"),
+    "analytics refresh, 30 days": (150, "ms"),
+    "analytics refresh, 90 days": (400, "ms"),
+    "peak memory (RSS)": (150, "MB"),
+}
+
+
+def _timed_move(table: Any, move: Callable[[], None]) -> float:
+    """The table's own work for a key: the move, then every visible line rendered.
+    (Pilot's key press waits for the whole app to go idle, ~100 ms even on 100 rows.)"""
+    started = time.perf_counter()
+    move()
+    for y in range(table.size.height):
+        table.render_line(y)
+    return (time.perf_counter() - started) * 1000
+
+
+async def _measure(ledger: str, started: float) -> dict[str, float]:
+    from console.app import PayConsoleApp
+    from console.context import ConsoleContext, Mode
+    from ledger.db import open_ledger
+
+    open_ledger(ledger, read_only=True)
+    app = PayConsoleApp(ConsoleContext(ledger_path=Path(ledger), mode=Mode.OFFLINE,
+                                       operator="bench"))
+    figures: dict[str, float] = {}
+    async with app.run_test(size=(160, 50)) as pilot:
+        table = app.query_one("#payments-table")
+        while table.row_at(0) is None:
+            await pilot.pause()
+        figures["first paint (process start)"] = time.time() - started
+        figures["page down"] = _timed_move(table, table.action_page_down)
+        await pilot.pause()
+        figures["jump to oldest row"] = _timed_move(table, table.action_last)
+        figures.update(_searches(ledger))
+    figures.update(_analytics())
+    figures["peak memory (RSS)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def _searches(ledger: str) -> dict[str, float]:
+    """A search is the filtered count plus the first window, as the search box shows it."""
+    from ledger.filters import parse_search
+    from ledger.queries import PaymentListing
+
+    figures = {}
+    for name, text in (("search by email", "email:user4242@"), ("search by last4", "4242")):
+        started = time.perf_counter()
+        listing = PaymentListing(parse_search(text))
+        listing.count()
+        listing.page(0, 256)
+        figures[name] = (time.perf_counter() - started) * 1000
+    return figures
+
+
+def _analytics() -> dict[str, float]:
+    from ledger.analytics import Period, overview
+
+    figures = {}
+    for days in (30, 90):
+        started = time.perf_counter()
+        overview(Period.last_days(days))
+        figures[f"analytics refresh, {days} days"] = (time.perf_counter() - started) * 1000
+    return figures
+
+
+def child(ledger: str, started: float) -> int:
+    print(json.dumps(asyncio.run(_measure(ledger, started))), flush=True)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ledger", default="/tmp/payconsole-bench.db")
+    parser.add_argument("--child-started", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_started is not None:
+        return child(args.ledger, args.child_started)
+    if not Path(args.ledger).exists():
+        sys.exit(f"no ledger at {args.ledger}: run bench/make_ledger.py first")
+    started = time.time()
+    out = subprocess.run(
+        [sys.executable, __file__, "--ledger", args.ledger, "--child-started", str(started)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    missed = 0
+    for name, (target, unit) in TARGETS.items():
+        value = figures[name]
+        ok = value <= target
+        missed += not ok
+        print(f"RESULT {name}|<= {target:g} {unit}|{value:.2f} {unit}|{'pass' if ok else 'FAIL'}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
