@@ -9,7 +9,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 LEDGER = Path("/tmp/payconsole-bench.db")
-SCRIPTS = (["apply.py", "--events", "100000"], ["console.py", "--ledger", str(LEDGER)])
+SCRIPTS = (
+    ["apply.py", "--events", "100000"],
+    ["catchup.py", "--events", "1000000"],
+    ["console.py", "--ledger", str(LEDGER)],
+)
 
 
 def results(script: list[str]) -> tuple[list[list[str]], int]:
