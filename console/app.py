@@ -6,38 +6,71 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
+from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.commands import PANES, ConsoleCommands, app_bindings
 from console.context import ConsoleContext, Mode
 from console.messages import OpenPayment, SyncFinished
+from console.panes.analytics import AnalyticsPane
+from console.panes.audit import AuditPane
 from console.panes.base import LedgerPane
+from console.panes.customers import CustomersPane, MethodRow
+from console.panes.disputes import DisputeAlerts, DisputesPane
 from console.panes.events import EventsPane
 from console.panes.payments import PaymentsPane
 from console.panes.placeholders import COMING, PlaceholderPane
+from console.screens.charge_dialog import ChargeDialog
+from console.screens.confirm import ActionCompleted, outcome_message
+from console.screens.method_dialogs import MethodEditDialog, detach, set_default
 from console.screens.payment_detail import PaymentDetailScreen
+from console.screens.refund_dialog import open_refund
 from console.widgets.status_header import LedgerFacts, StatusHeader
+from ledger.audit import AuditListing
+from ledger.dispute_views import dispute_counts
 from ledger.queries import PaymentListing, payment_detail
 from ledger.views import EventListing
+from sync.actions_types import ActionRefused, ActionResult
 from sync.health import load_health
 from sync.scheduler import Job, JobScheduler
+
+if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never offline)
+    from sync.actions import Actions
 
 SYNC_JOB = "sync"  # the job `sync_now` runs (the name the CLI gives it)
 
 # pane id -> how to build it; a pane id missing here shows its placeholder.
 PANE_BUILDERS: dict[str, Callable[[PayConsoleApp, str], LedgerPane]] = {
-    "payments": lambda app, id: PaymentsPane(app.payment_listing, id=id),
+    "payments": lambda app, id: PaymentsPane(app.payment_listing,
+                                             actions_refusal=app.actions_refusal, id=id),
+    "customers": lambda app, id: CustomersPane(actions_refusal=app.actions_refusal, id=id),
+    "audit": lambda app, id: AuditPane(AuditListing(), id=id),
+    "disputes": lambda app, id: DisputesPane(app.clock, app.context.actions,
+                                             actions_refusal=app.actions_refusal, id=id),
     "events": lambda app, id: EventsPane(app.event_listing, id=id),
+    "analytics": lambda app, id: AnalyticsPane(app.clock, id=id),
 }
+
+
+def actions_refusal(context: ConsoleContext) -> str | None:
+    """Why operator actions are unavailable in this session, or None."""
+    if context.actions is None:
+        offline = context.mode is Mode.OFFLINE
+        return "the console is offline" if offline else "no operator actions in this session"
+    return context.actions.refusal()
 
 
 class PayConsoleApp(App[None]):
     TITLE = "payconsole"
-    CSS_PATH: ClassVar[list[str]] = ["styles/app.tcss", "styles/payment_detail.tcss"]
+    CSS_PATH: ClassVar[list[str]] = ["styles/app.tcss", "styles/payment_detail.tcss",
+                                      "styles/analytics.tcss", "styles/search.tcss",
+                                      "styles/disputes.tcss", "styles/dialogs.tcss",
+                                      "styles/customers.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = app_bindings()
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
@@ -50,7 +83,9 @@ class PayConsoleApp(App[None]):
         self.event_listing = EventListing()
         # Offline means no network at all, whatever jobs the context carries.
         self.jobs = [] if context.mode is Mode.OFFLINE else list(context.jobs)
+        self.actions_refusal = actions_refusal(context)
         self.scheduler: JobScheduler | None = None
+        self.dispute_alerts: DisputeAlerts | None = None
         self._released = False
 
     def compose(self) -> ComposeResult:
@@ -71,6 +106,7 @@ class PayConsoleApp(App[None]):
     def on_mount(self) -> None:
         self.set_keymap(self.context.keymap)
         self.query_one(StatusHeader).show_facts(self.read_facts())
+        self.dispute_alerts = DisputeAlerts(self, self.clock)  # what is here now is not news
         self.query_one(PaymentsPane).focus_content()
         if self.jobs:
             self.scheduler = JobScheduler([self._reporting(job) for job in self.jobs])
@@ -80,7 +116,8 @@ class PayConsoleApp(App[None]):
         self._release()  # for exits that bypass action_quit (e.g. an error)
 
     def read_facts(self) -> LedgerFacts:
-        return LedgerFacts(load_health(), self.payment_listing.count())
+        return LedgerFacts(load_health(), self.payment_listing.count(),
+                           dispute_counts().needing_response)
 
     def _reporting(self, job: Job) -> Job:
         """The job, also telling this app (on the loop thread) each time it has run."""
@@ -110,16 +147,43 @@ class PayConsoleApp(App[None]):
             self.notify(f"{message.job} failed: {message.error}", severity="error")
         else:
             self.log.info(f"{message.job}: {message.result}")
-        self.query_one(StatusHeader).show_facts(self.read_facts())
-        for pane in self.query(LedgerPane):
-            pane.reload()
+        self._reload_views()
+        if self.dispute_alerts is not None:
+            self.dispute_alerts.check()
 
     def on_open_payment(self, message: OpenPayment) -> None:
         detail = payment_detail(message.payment_id)
         if detail is None:
             self.notify(f"{message.payment_id} is no longer in the ledger", severity="warning")
             return
-        self.push_screen(PaymentDetailScreen(detail))
+        self.push_screen(PaymentDetailScreen(detail, actions_refusal=self.actions_refusal))
+
+    def on_action_completed(self, message: ActionCompleted) -> None:
+        """Say how an operator action ended, and show what it changed at once (the ledger
+        already holds Stripe's answer)."""
+        outcome = message.outcome
+        ok = isinstance(outcome, ActionResult) and outcome.ok
+        severity = ("information" if ok else
+                    "warning" if isinstance(outcome, ActionRefused) else "error")
+        self.notify(outcome_message(outcome), title=f"{message.plan.action} {message.plan.target}",
+                    severity=severity, markup=False, timeout=5 if ok else 15)
+        if not ok:
+            self.bell()
+        self._reload_views()
+        for screen in self.screen_stack:
+            if isinstance(screen, PaymentDetailScreen):
+                screen.reload()
+
+    @property
+    def main_screen(self) -> Screen[Any]:
+        """The screen with the panes, wherever dialogs are stacked over it."""
+        return self.screen_stack[0]
+
+    def _reload_views(self) -> None:
+        main = self.main_screen
+        main.query_one(StatusHeader).show_facts(self.read_facts())
+        for pane in main.query(LedgerPane):
+            pane.reload()
 
     # -- actions ------------------------------------------------------------------
 
@@ -140,7 +204,80 @@ class PayConsoleApp(App[None]):
         self.query_one(TabbedContent).active = pane_id
         self.query_one(f"#{pane_id}-pane", LedgerPane).focus_content()
 
+    def action_disputes(self, action: str) -> None:
+        """Show the Disputes pane and run one of its actions on the selected dispute."""
+        self.action_show_pane("disputes")
+        self.main_screen.query_one(DisputesPane).run_named(action)
+
+    def action_analytics(self, choice: str) -> None:
+        """Show the analytics pane for a period ("today", "7", ...) or the next currency."""
+        self.action_show_pane("analytics")
+        pane = self.main_screen.query_one(AnalyticsPane)
+        if choice == "currency":
+            pane.action_next_currency()
+        else:
+            pane.choose_period(choice)
+
+    def action_search(self) -> None:
+        """Focus the search of the pane on show (`#<pane>-search`), if it has one; none
+        over a dialog."""
+        tabs = self.screen.query(TabbedContent)
+        found = self.screen.query(f"#{tabs.first().active}-search") if tabs else None
+        if found:
+            found.first().focus()
+        else:
+            self.notify("Nothing to search here", severity="warning")
+
     def action_open_selected_payment(self) -> None:
         selected = self.query_one(PaymentsPane).selected_id
         if selected is not None:
             self.post_message(OpenPayment(selected))
+
+    # -- operator actions: keys bound in the panes (hidden when refused); the palette
+    # -- runs these directly, so they say why when actions are refused --------------
+
+    def _operator_actions(self) -> Actions | None:
+        """This session's actions, or None after saying why there are none."""
+        if self.actions_refusal is not None or self.context.actions is None:
+            self.notify(f"Not available: {self.actions_refusal}", title="Operator actions",
+                        severity="warning", markup=False)
+            self.bell()
+            return None
+        return self.context.actions
+
+    def action_refund_payment(self, payment_id: str = "") -> None:
+        """Refund `payment_id`, by default the payment under the Payments pane's cursor."""
+        actions = self._operator_actions()
+        payment_id = payment_id or self.main_screen.query_one(PaymentsPane).selected_id or ""
+        if actions is not None and payment_id:
+            open_refund(self, actions, payment_id)
+
+    def action_charge(self, customer_id: str = "") -> None:
+        actions = self._operator_actions()
+        if actions is not None:
+            self.push_screen(ChargeDialog(actions, customer_id))
+
+    def action_charge_customer(self) -> None:
+        customer = self.main_screen.query_one(CustomersPane).selected_customer
+        self.action_charge(customer.id if customer else "")
+
+    def _on_selected_method(self, act: Callable[[Actions, MethodRow], None]) -> None:
+        actions = self._operator_actions()
+        if actions is None:
+            return
+        method = self.main_screen.query_one(CustomersPane).selected_method
+        if method is None:
+            self.notify("Choose a saved payment method in the Customers pane first",
+                        severity="warning")
+            return
+        act(actions, method)
+
+    def action_edit_method(self) -> None:
+        self._on_selected_method(
+            lambda actions, method: self.push_screen(MethodEditDialog(actions, method)))
+
+    def action_set_default_method(self) -> None:
+        self._on_selected_method(partial(set_default, self))
+
+    def action_detach_method(self) -> None:
+        self._on_selected_method(partial(detach, self))

@@ -6,19 +6,27 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.widgets import Label
 
 from console.messages import OpenPayment
 from console.panes.base import TablePane
+from console.screens.confirm import OffersActions
 from console.widgets.formatting import card_label, local_time, money_or_blank, status_text
-from console.widgets.lazy_table import Column, LazyTable
+from console.widgets.lazy_table import Column, LazyTable, RowSource
+from console.widgets.search_bar import SearchBar, match_summary, show_source
 from ledger.money import format_amount
-from ledger.queries import PaymentRow
+from ledger.queries import PaymentListing, PaymentRow
 
 
 def _disputed(row: PaymentRow) -> Text:
     return Text("yes", style="bold red") if row.disputed else Text("")
 
+
+# PaymentIntent statuses, for the search bar's status filter.
+PAYMENT_STATUSES = ("succeeded", "requires_payment_method", "requires_action", "processing",
+                    "requires_capture", "requires_confirmation", "canceled")
 
 PAYMENT_COLUMNS: tuple[Column, ...] = (
     Column("Created", 16, lambda r: local_time(r.created)),
@@ -40,11 +48,38 @@ class PaymentsTable(LazyTable):
     ]
 
 
-class PaymentsPane(TablePane):
+class PaymentsPane(OffersActions, TablePane):
     NOUN = "payments"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "operator('refund_payment')", "Refund", id="payments.refund"),
+        Binding("n", "operator('charge')", "Charge", id="payments.charge"),
+    ]
+
+    def __init__(self, source: RowSource, *, actions_refusal: str | None,
+                 id: str | None = None) -> None:
+        """`actions_refusal`: why operator actions are unavailable (hides r and n), or None."""
+        super().__init__(source, id=id)
+        self.actions_refusal = actions_refusal
 
     def make_table(self) -> LazyTable:
         return PaymentsTable(self.source, PAYMENT_COLUMNS, id="payments-table")
+
+    def compose(self) -> ComposeResult:
+        yield SearchBar("payment", statuses=PAYMENT_STATUSES, id="payments-search")
+        yield from super().compose()
+
+    @on(SearchBar.Applied)
+    def _search(self, message: SearchBar.Applied) -> None:
+        self.source = PaymentListing(filter_by=message.filter)
+        show_source(self.table, self.source)
+        self._show_summary()
+        self.focus_content()
+
+    def _show_summary(self) -> None:
+        if self.query_one(SearchBar).applied.is_empty():
+            super()._show_summary()
+        else:
+            self.query_one("#payments-summary", Label).update(match_summary(self.NOUN, self.table))
 
     @property
     def selected_id(self) -> str | None:

@@ -14,9 +14,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from console.panes.audit import result_text
 from console.widgets.formatting import card_label, local_time, money_or_blank, status_text
+from ledger.audit import AuditRow, entries_touching
 from ledger.money import format_amount
-from ledger.queries import PaymentDetail
+from ledger.queries import PaymentDetail, payment_detail
 
 Fact = tuple[str, str | Text]
 Cells = Sequence[str | Text]
@@ -80,6 +82,13 @@ def dispute_rows(detail: PaymentDetail) -> Iterable[Cells]:
                d.reason or "", local_time(d.due_by), str(d.submission_count), d.id)
 
 
+def audit_rows(entries: Iterable[AuditRow]) -> Iterable[Cells]:
+    for e in entries:
+        # Text, not str: a str cell is read as markup, and an error may hold brackets.
+        yield (local_time(e.at, seconds=True), Text(e.operator), e.action,
+               result_text(e.result), e.object_id or "", Text(e.error or ""))
+
+
 def timeline_rows(detail: PaymentDetail) -> Iterable[Cells]:
     for entry in detail.timeline:
         yield (local_time(entry.created, seconds=True), entry.type, entry.received_via,
@@ -89,17 +98,39 @@ def timeline_rows(detail: PaymentDetail) -> Iterable[Cells]:
 class PaymentDetailScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="detail.close"),
+        # Same id as in the Payments pane: remapping refund remaps both.
+        Binding("r", "refund", "Refund", id="payments.refund"),
     ]
 
-    def __init__(self, detail: PaymentDetail) -> None:
+    def __init__(self, detail: PaymentDetail, *, actions_refusal: str | None) -> None:
+        """`actions_refusal`: why operator actions are unavailable (hides `r`), or None."""
         super().__init__()
         self.detail = detail
+        self.audit = entries_touching(detail.payment.id)
+        self.actions_refusal = actions_refusal
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refund":
+            return self.actions_refusal is None
+        return True
+
+    async def action_refund(self) -> None:
+        await self.app.run_action(f"refund_payment({self.detail.payment.id!r})")
+
+    def reload(self) -> None:
+        """Read the payment again (after an action on it) and redraw."""
+        detail = payment_detail(self.detail.payment.id)
+        if detail is not None:
+            self.detail = detail
+            self.audit = entries_touching(detail.payment.id)
+            self.refresh(recompose=True)
 
     def compose(self) -> ComposeResult:
         detail = self.detail
         with Vertical(id="detail-dialog") as dialog:
             dialog.border_title = f"Payment {detail.payment.id}"
-            dialog.border_subtitle = "esc to close"
+            refund = "r to refund · " if self.actions_refusal is None else ""
+            dialog.border_subtitle = f"{refund}esc to close"
             with VerticalScroll(id="detail-body"):
                 yield Static(facts_table(summary_facts(detail)), id="detail-summary")
                 if any(value for _, value in failure_facts(detail)):
@@ -116,6 +147,9 @@ class PaymentDetailScreen(ModalScreen[None]):
                 yield from self._section("Timeline", listing(
                     ("Time", "Event", "Arrived via", "Event id"), timeline_rows(detail),
                     "no events stored for this payment"))
+                yield from self._section("Operator actions", listing(
+                    ("Time", "Operator", "Action", "Result", "Object", "Error"),
+                    audit_rows(self.audit), "none in the audit log"))
 
     @staticmethod
     def _section(title: str, body: Table | Text) -> ComposeResult:

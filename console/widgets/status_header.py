@@ -11,17 +11,23 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label
+from textual.widgets import Label, Sparkline
 
 from console.context import Mode
 from console.widgets.formatting import age
+from ledger.filters import PaymentFilter
+from ledger.queries import PaymentListing
 from sync.health import SyncHealth
+
+OFFLINE_ACTIONS = "offline: actions unavailable (no network)"
+HOUR = 3_600
 
 
 @dataclass(frozen=True)
 class LedgerFacts:
     health: SyncHealth
     payment_count: int
+    disputes_needing_response: int = 0  # needs_response and warning_needs_response
 
 
 def sync_summary(health: SyncHealth, now: float, syncing: bool) -> str:
@@ -42,6 +48,16 @@ def error_summary(health: SyncHealth) -> str:
     return f"{failures} failure{'s' if failures != 1 else ''} in a row: {first_line}"
 
 
+def payments_per_hour(now: float) -> list[int]:
+    """Payments created in each UTC hour of today: 24 counts, 0 for hours still to come.
+    One indexed count per hour gone by, cheap enough to re-read after every sync."""
+    midnight = int(now) // (24 * HOUR) * (24 * HOUR)
+    elapsed = (int(now) - midnight) // HOUR + 1
+    hours = [midnight + hour * HOUR for hour in range(elapsed)]
+    counts = [PaymentListing(PaymentFilter(since=h, until=h + HOUR)).count() for h in hours]
+    return counts + [0] * (24 - elapsed)
+
+
 class StatusHeader(Vertical):
     def __init__(self, mode: Mode, operator: str, clock: Callable[[], float], *,
                  syncing: bool, id: str | None = None) -> None:
@@ -59,9 +75,13 @@ class StatusHeader(Vertical):
                         classes=f"-{self.mode.value.lower()}")
             yield Label(f"operator {self.operator}", id="header-operator")
             yield Label("", id="header-count")
+            yield Label("", id="header-disputes")
+            yield Label("payments/h today (UTC)", id="header-today")
+            yield Sparkline([], id="header-sparkline")
         with Horizontal(classes="header-row"):
             yield Label("", id="header-sync")
             yield Label("", id="header-error")
+            yield Label(OFFLINE_ACTIONS if self.mode is Mode.OFFLINE else "", id="header-actions")
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._show_ages)
@@ -69,8 +89,16 @@ class StatusHeader(Vertical):
     def show_facts(self, facts: LedgerFacts) -> None:
         self.facts = facts
         self.query_one("#header-count", Label).update(f"{facts.payment_count:,} payments")
+        self._show_disputes(facts.disputes_needing_response)
         self.query_one("#header-error", Label).update(error_summary(facts.health))
+        self.query_one(Sparkline).data = payments_per_hour(self.clock())
         self._show_ages()
+
+    def _show_disputes(self, due: int) -> None:
+        text = "1 dispute needs a response" if due == 1 else f"{due:,} disputes need a response"
+        badge = self.query_one("#header-disputes", Label)
+        badge.update(f" {text} " if due else "")
+        badge.set_class(bool(due), "-due")
 
     def _show_ages(self) -> None:
         if self.facts is not None:

@@ -1,0 +1,244 @@
+"""The Customers & methods pane: customers searchable by email, name or id, and the saved
+payment methods of the one under the cursor; e / d / x / n act on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Input, Label
+
+from console.panes.base import LedgerPane
+from console.screens.confirm import OffersActions
+from console.widgets.formatting import local_time
+from console.widgets.lazy_table import Column, LazyTable
+from ledger.filters import Condition, PaymentFilter, escape_like, prefix_upper_bound
+from ledger.queries import Listing
+
+# -- what the pane reads (paged like every listing) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSummary:
+    id: str
+    created: int
+    email: str | None
+    name: str | None
+    default_payment_method: str | None
+    methods: int
+
+
+class CustomerSummaries(Listing[CustomerSummary]):
+    """Customers (not deleted) newest first, with how many methods each has saved."""
+
+    table = "customer"
+    columns = ("id", "created", "email", "name", "default_payment_method",
+               "(SELECT count(*) FROM payment_method WHERE payment_method.customer = customer.id)")
+    order_keys = ("created", "id")
+
+    def __init__(self, condition: Condition) -> None:
+        super().__init__()
+        self._condition = condition.and_("deleted = 0")
+
+    def _row(self, values: tuple[Any, ...]) -> CustomerSummary:
+        return CustomerSummary(*values)
+
+
+def _search_word(word: str) -> Condition:
+    """An id prefix, an email prefix, or the start of any word of the name."""
+    upper = prefix_upper_bound(word)
+    by_id = Condition("id >= ? AND id < ?", (word, upper)) if upper else Condition(
+        "id >= ?", (word,))
+    like = escape_like(word)
+    return Condition(
+        f"({by_id.sql}) OR email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' "
+        "OR name LIKE ? ESCAPE '\\'",
+        (*by_id.params, f"{like}%", f"{like}%", f"% {like}%"),
+    )
+
+
+def customer_search(text: str) -> CustomerSummaries:
+    """Customers matching every word of `text` (all customers for no words)."""
+    condition = Condition()
+    for word in text.split():
+        found = _search_word(word)
+        condition = condition.and_(found.sql, found.params)
+    return CustomerSummaries(condition)
+
+
+def customers_known_as(text: str) -> list[CustomerSummary]:
+    """The customer with this id, or those with this email (any case): at most two, which
+    is enough to tell "one" from "several"."""
+    value = text.strip()
+    return CustomerSummaries(Condition("id = ? OR email = ? COLLATE NOCASE", (value, value))
+                             ).page(0, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class MethodRow:
+    id: str
+    type: str
+    card_brand: str | None
+    card_last4: str | None
+    exp_month: int | None
+    exp_year: int | None
+    billing_name: str | None
+    billing_email: str | None
+    billing_postal_code: str | None
+    is_default: bool
+
+    @property
+    def expiry(self) -> str:
+        return f"{self.exp_month:02d}/{self.exp_year}" if self.exp_month and self.exp_year else ""
+
+    @property
+    def label(self) -> str:
+        """e.g. "visa •••• 4242 exp 12/2031", for lists and titles."""
+        if not self.card_last4:
+            return f"{self.type} {self.id}"
+        expiry = f" exp {self.expiry}" if self.expiry else ""
+        return f"{self.card_brand or 'card'} •••• {self.card_last4}{expiry}"
+
+
+_IS_DEFAULT = ("COALESCE((SELECT default_payment_method = payment_method.id FROM customer "
+               "WHERE customer.id = payment_method.customer), 0)")
+
+
+class CustomerMethods(Listing[MethodRow]):
+    """A customer's saved payment methods, oldest first (none for no customer)."""
+
+    table = "payment_method"
+    columns = ("id", "type", "card_brand", "card_last4", "exp_month", "exp_year",
+               "billing_name", "billing_email", "billing_postal_code", _IS_DEFAULT)
+    order_keys = ("created", "id")
+    descending = False
+
+    def __init__(self, customer_id: str | None) -> None:
+        super().__init__(PaymentFilter(customer=customer_id) if customer_id else None)
+        self.customer_id = customer_id
+        if customer_id is None:
+            self._condition = Condition("0")
+
+    def _row(self, values: tuple[Any, ...]) -> MethodRow:
+        return MethodRow(*values[:-1], bool(values[-1]))
+
+
+# -- the pane ---------------------------------------------------------------------------
+
+
+def _default_marker(row: MethodRow) -> Text:
+    return Text("default", style="bold green") if row.is_default else Text("")
+
+
+CUSTOMER_COLUMNS: tuple[Column, ...] = (
+    Column("Email", 30, lambda r: r.email or ""),
+    Column("Name", 24, lambda r: r.name or ""),
+    Column("Customer", 24, lambda r: r.id),
+    Column("Created", 16, lambda r: local_time(r.created)),
+    Column("Methods", 7, lambda r: str(r.methods), align="right"),
+)
+
+METHOD_COLUMNS: tuple[Column, ...] = (
+    Column("Default", 7, _default_marker),
+    Column("Brand", 12, lambda r: r.card_brand or r.type),
+    Column("Last4", 5, lambda r: r.card_last4 or ""),
+    Column("Expiry", 7, lambda r: r.expiry),
+    Column("Billing name", 24, lambda r: r.billing_name or ""),
+    Column("Postcode", 10, lambda r: r.billing_postal_code or ""),
+    Column("Payment method", 30, lambda r: r.id),
+)
+
+
+class CustomersPane(OffersActions, LedgerPane):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "operator('edit_method')", "Edit method", id="customers.edit_method"),
+        Binding("d", "operator('set_default_method')", "Make default",
+                id="customers.set_default"),
+        Binding("x", "operator('detach_method')", "Detach", id="customers.detach"),
+        Binding("n", "operator('charge_customer')", "Charge", id="customers.charge"),
+    ]
+
+    def __init__(self, *, actions_refusal: str | None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.actions_refusal = actions_refusal
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Search customers: email, name or id (all words must match)",
+                    id="customers-search", max_length=256)
+        # markup=False: these lines quote what was typed and customers' names.
+        yield Label("", id="customers-summary", classes="pane-summary", markup=False)
+        yield LazyTable(customer_search(""), CUSTOMER_COLUMNS, id="customers-table")
+        yield Label("", id="methods-heading", classes="pane-summary", markup=False)
+        yield LazyTable(CustomerMethods(None), METHOD_COLUMNS, id="methods-table")
+        if self.actions_refusal:
+            yield Label(f"Actions unavailable: {self.actions_refusal}", id="customers-refusal",
+                        markup=False)
+
+    @property
+    def customers(self) -> LazyTable:
+        return self.query_one("#customers-table", LazyTable)
+
+    @property
+    def methods(self) -> LazyTable:
+        return self.query_one("#methods-table", LazyTable)
+
+    @property
+    def selected_customer(self) -> CustomerSummary | None:
+        table = self.customers
+        return cast(CustomerSummary | None, table.row_at(table.cursor))
+
+    @property
+    def selected_method(self) -> MethodRow | None:
+        table = self.methods
+        return cast(MethodRow | None, table.row_at(table.cursor))
+
+    def reload(self) -> None:
+        self.customers.refresh_rows()
+        self._show_methods()
+
+    def focus_content(self) -> None:
+        self.customers.focus()
+
+    @on(Input.Changed, "#customers-search")
+    def _search(self, event: Input.Changed) -> None:
+        self.customers.source = customer_search(event.value)
+        self.reload()
+
+    @on(Input.Submitted, "#customers-search")
+    def _search_done(self) -> None:
+        self.customers.focus()
+
+    @on(LazyTable.RowHighlighted, "#customers-table")
+    def _customer_highlighted(self) -> None:
+        self._show_methods()
+
+    def _show_methods(self) -> None:
+        customer = self.selected_customer
+        customer_id = customer.id if customer else None
+        methods = self.methods
+        shown = methods.source
+        if not (isinstance(shown, CustomerMethods) and shown.customer_id == customer_id):
+            methods.source = CustomerMethods(customer_id)
+            methods.cursor = 0  # another customer's list starts at its first method
+        methods.refresh_rows()
+        self._show_headings(customer)
+
+    def _show_headings(self, customer: CustomerSummary | None) -> None:
+        table = self.customers
+        search = self.query_one("#customers-search", Input).value.strip()
+        if table.row_count == 0:
+            summary = f"No customers match {search!r}" if search else "No customers yet"
+        else:
+            matching = " matching" if search else ""
+            summary = (f"{table.row_count:,} customers{matching}, newest first · "
+                       f"row {table.cursor + 1:,}")
+        self.query_one("#customers-summary", Label).update(summary)
+        heading = "Saved payment methods"
+        if customer is not None:
+            who = " ".join(filter(None, (customer.email, customer.name)))
+            heading += f" of {customer.id}" + (f" ({who})" if who else "")
+        self.query_one("#methods-heading", Label).update(heading)

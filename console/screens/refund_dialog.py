@@ -1,0 +1,67 @@
+"""The refund dialog: prefilled with what is left to refund, in the payment's currency
+(JPY has no decimals, KWD three), with a reason and a note kept in the refund's metadata."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import App, ComposeResult
+from textual.widgets import Input, Select, Static
+
+from console.screens.confirm import (
+    ActionDialog,
+    AmountValidator,
+    field,
+    plan_or_explain,
+    warning_line,
+)
+from ledger.money import format_amount, format_major
+from sync.actions_checks import REFUND_REASONS
+from sync.actions_types import RefundPlan
+
+if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
+    from sync.actions import Actions
+
+
+class RefundDialog(ActionDialog):
+    FIELD_ERRORS = (
+        (r"^refund amount|left to refund", "refund-amount"),
+        (r"^refund reason", "refund-reason"),
+        (r"^note", "refund-note"),
+    )
+
+    def __init__(self, actions: Actions, prefill: RefundPlan) -> None:
+        """`prefill`: the plan of a full refund of what is left, which opened the dialog."""
+        super().__init__(actions, f"Refund {prefill.payment_id}")
+        self.prefill = prefill
+
+    def compose_fields(self) -> ComposeResult:
+        plan = self.prefill
+        left = format_amount(plan.remainder, plan.currency)
+        yield Static(f"Left to refund: {left}", classes="dialog-facts")
+        for warning in plan.warnings:
+            yield warning_line(warning)
+        yield from field(
+            f"Amount in {plan.currency.upper()} (at most {left})",
+            Input(format_major(plan.remainder, plan.currency), id="refund-amount",
+                  validators=[AmountValidator(lambda: plan.currency)]),
+        )
+        yield from field("Reason", Select(
+            [(reason.replace("_", " "), reason) for reason in REFUND_REASONS],
+            prompt="none", id="refund-reason"))
+        yield from field("Note (kept in the refund's metadata)",
+                         Input(placeholder="optional", id="refund-note"))
+
+    def make_plan(self, *, repeat: bool) -> RefundPlan:
+        return self.actions.plan_refund(
+            self.prefill.payment_id, self.query_one("#refund-amount", Input).value,
+            reason=self.query_one("#refund-reason", Select).selection,
+            note=self.query_one("#refund-note", Input).value or None, repeat=repeat,
+        )
+
+
+def open_refund(app: App[object], actions: Actions, payment_id: str) -> None:
+    """The dialog for a payment, or why it cannot be refunded (failed, disputed, ...)."""
+    prefill = plan_or_explain(app, lambda: actions.plan_refund(payment_id))
+    if prefill is not None:
+        app.push_screen(RefundDialog(actions, prefill))

@@ -1,0 +1,204 @@
+"""What the Disputes pane reads: the on-call board, the counts behind the header badge,
+one dispute in full, and which disputes arrived since the console opened.
+
+Urgency is decided here, not in a widget, so the pane, the badge and the CLI agree on it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ledger.db import database
+from ledger.filters import PaymentFilter
+from ledger.models import Dispute, Event, Payment
+from ledger.queries import (
+    OPEN_DISPUTE_STATUSES,
+    REVIEW_DISPUTE_STATUSES,
+    DisputeListing,
+    DisputeRow,
+    Listing,
+    TimelineEntry,
+)
+
+HOUR = 3_600
+DAY = 24 * HOUR
+
+
+class Urgency(StrEnum):
+    """How soon a dispute needs the operator; None of these for one nobody has to answer."""
+
+    OVERDUE = "overdue"
+    WITHIN_48H = "due-48h"
+    WITHIN_7D = "due-7d"
+    LATER = "later"
+    CLOSED = "closed"
+
+
+def needs_response(status: str) -> bool:
+    return status in OPEN_DISPUTE_STATUSES
+
+
+def is_closed(status: str) -> bool:
+    return status not in OPEN_DISPUTE_STATUSES + REVIEW_DISPUTE_STATUSES
+
+
+def urgency(status: str, due_by: int | None, now: float) -> Urgency | None:
+    """Overdue, due within 48 hours, within 7 days, or later; closed; None under review."""
+    if is_closed(status):
+        return Urgency.CLOSED
+    if not needs_response(status):
+        return None
+    if due_by is None:
+        return Urgency.LATER
+    left = due_by - now
+    if left < 0:
+        return Urgency.OVERDUE
+    if left < 2 * DAY:
+        return Urgency.WITHIN_48H
+    if left < 7 * DAY:
+        return Urgency.WITHIN_7D
+    return Urgency.LATER
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeLine:
+    """A dispute with the facts of its payment an operator recognises it by."""
+
+    id: str
+    created: int
+    payment: str | None
+    amount: int
+    currency: str
+    status: str
+    reason: str | None
+    due_by: int | None
+    has_evidence: bool
+    submission_count: int
+    customer_email: str | None
+    card_brand: str | None
+    card_last4: str | None
+
+
+def _payment_fact(column: str) -> str:
+    # A correlated lookup on the payment's primary key (or its charge's index), per row of
+    # one page: the order stays on the dispute table alone, as DisputeListing's.
+    return (f"(SELECT {column} FROM payment WHERE payment.id = dispute.payment "
+            "OR payment.latest_charge = dispute.charge LIMIT 1)")
+
+
+class DisputeBoard(Listing[DisputeLine]):
+    """DisputeListing's order (needing a response by deadline, under review, closed newest
+    first) with the payment's customer email and card; `include_closed=False` stops
+    before the closed ones."""
+
+    table = "dispute"
+    columns = (*DisputeRow.__slots__,
+               *(_payment_fact(c) for c in ("customer_email", "card_brand", "card_last4")))
+    order_keys = DisputeListing.order_keys
+    descending = False
+
+    def __init__(self, filter_by: PaymentFilter | None = None, *,
+                 include_closed: bool = True) -> None:
+        super().__init__(filter_by)
+        self.include_closed = include_closed
+        if not include_closed:
+            still_open = OPEN_DISPUTE_STATUSES + REVIEW_DISPUTE_STATUSES
+            marks = ", ".join("?" * len(still_open))
+            self._condition = self._condition.and_(f"status IN ({marks})", still_open)
+
+    def _row(self, values: tuple[Any, ...]) -> DisputeLine:
+        return _line(values)
+
+
+def _line(values: tuple[Any, ...]) -> DisputeLine:
+    """A DisputeLine from DisputeBoard.columns' values."""
+    head, tail = values[:8], values[8:]
+    return DisputeLine(*head, bool(tail[0]), *tail[1:])
+
+
+@dataclass(frozen=True)
+class DisputeCounts:
+    needing_response: int = 0
+    under_review: int = 0
+    closed: int = 0
+
+
+def dispute_counts() -> DisputeCounts:
+    """How many disputes are in each group (one pass over a small table)."""
+    open_marks = ", ".join("?" * len(OPEN_DISPUTE_STATUSES))
+    review_marks = ", ".join("?" * len(REVIEW_DISPUTE_STATUSES))
+    row = database.execute_sql(
+        f"SELECT coalesce(sum(status IN ({open_marks})), 0), "
+        f"coalesce(sum(status IN ({review_marks})), 0), count(*) FROM dispute",
+        (*OPEN_DISPUTE_STATUSES, *REVIEW_DISPUTE_STATUSES),
+    ).fetchone()
+    return DisputeCounts(row[0], row[1], row[2] - row[0] - row[1])
+
+
+@dataclass
+class DisputeDetail:
+    dispute: Dispute
+    payment: Payment | None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        """The evidence saved on Stripe (text, and file ids), without empty fields."""
+        return json.loads(self.dispute.evidence or "{}")
+
+
+def dispute_detail(dispute_id: str) -> DisputeDetail | None:
+    dispute = Dispute.get_or_none(Dispute.id == dispute_id)
+    if dispute is None:
+        return None
+    payment = _disputed_payment(dispute)
+    related = {dispute.id, dispute.payment, dispute.charge,
+               payment.id if payment else None, payment.latest_charge if payment else None}
+    events = (
+        Event.select(Event.id, Event.created, Event.type, Event.received_via)
+        .where(Event.object_id.in_(sorted(related - {None})))
+        .order_by(Event.created, Event.id)
+    )
+    timeline = [TimelineEntry(e.id, e.created, e.type, e.received_via) for e in events]
+    return DisputeDetail(dispute, payment, timeline)
+
+
+def _disputed_payment(dispute: Dispute) -> Payment | None:
+    found = Payment.get_or_none(Payment.id == dispute.payment) if dispute.payment else None
+    if found is None and dispute.charge:  # a legacy charge, or an intent not synced yet
+        found = Payment.get_or_none(Payment.latest_charge == dispute.charge)
+    return found
+
+
+class NewDisputeWatch:
+    """Disputes that reached the ledger after the watch started, each reported once.
+
+    Upserts keep a row's rowid, so rows with a rowid above the last one seen are the new
+    disputes: each check reads only those, never the whole table. The ids already
+    reported guard the "once" should rowids ever be renumbered (a VACUUM).
+    """
+
+    def __init__(self) -> None:
+        self._after = self._last_rowid()
+        self._reported: set[str] = set()
+
+    @staticmethod
+    def _last_rowid() -> int:
+        return database.execute_sql("SELECT coalesce(max(rowid), 0) FROM dispute").fetchone()[0]
+
+    def arrived(self) -> list[DisputeLine]:
+        """The disputes that arrived since the previous call (or the watch's start)."""
+        cursor = database.execute_sql(
+            f"SELECT rowid, {', '.join(DisputeBoard.columns)} FROM dispute "
+            "WHERE rowid > ? ORDER BY rowid", (self._after,))
+        new = []
+        for rowid, *values in cursor:
+            self._after = max(self._after, rowid)
+            line = _line(tuple(values))
+            if line.id not in self._reported:
+                self._reported.add(line.id)
+                new.append(line)
+        return new

@@ -1,0 +1,182 @@
+"""Offline review: every pane works from the ledger with no network, actions say why they
+are unavailable, and `--read-only` leaves the ledger file exactly as it was.
+
+The console is checked twice: in process through Pilot with the socket module booby-trapped,
+and as the real `payconsole` command in a pseudo-terminal with an audit hook that reports
+any connection or name lookup the process attempts."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from peewee import SqliteDatabase
+from textual.widgets import TabbedContent
+
+from console.commands import PANES
+from console.context import Mode
+from console.panes.analytics import AnalyticsPane
+from console.widgets.status_header import OFFLINE_ACTIONS
+from sync.scheduler import Job
+from tests.console.conftest import SIZE, AppFactory
+from tests.console.test_app import label_text, wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every way to reach a host fails, and is recorded."""
+    attempts: list[str] = []
+
+    def trap(name: str) -> Callable[..., Any]:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            attempts.append(f"{name}{args[1:] if name.startswith('socket.') else args}")
+            raise OSError(f"offline test: {name} attempted")
+        return refuse
+
+    for name in ("connect", "connect_ex", "sendto"):
+        monkeypatch.setattr(socket.socket, name, trap(f"socket.{name}"))
+    for name in ("create_connection", "getaddrinfo", "gethostbyname"):
+        monkeypatch.setattr(socket, name, trap(name))
+    return attempts
+
+
+async def test_offline_console_never_opens_a_socket(
+    make_app: AppFactory, no_network: list[str]
+) -> None:
+    job = Job("sync", lambda: socket.create_connection(("api.stripe.com", 443)), 1)
+    app = make_app(mode=Mode.OFFLINE, jobs=[job])
+    async with app.run_test(size=SIZE) as pilot:
+        assert label_text(pilot, "#header-actions") == OFFLINE_ACTIONS
+        tabs = app.query_one(TabbedContent)
+        for number, (pane_id, _) in enumerate(PANES, start=1):
+            await pilot.press(str(number))
+            await pilot.pause()
+            assert tabs.active == pane_id
+        analytics = app.query_one(AnalyticsPane)
+        await wait_until(pilot, lambda: analytics.figures is not None)
+        await pilot.press("1", "slash", *"ada", "enter", "s")
+        await pilot.pause(0.2)
+    assert no_network == []
+
+
+# -- the real command --------------------------------------------------------------------
+
+# Runs `payconsole ARGS` after installing an audit hook (it cannot be removed) that refuses
+# and records every connection and name lookup; the record goes to the file in argv[1].
+WRAPPER = """
+import sys
+attempts = []
+NETWORK = {"socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.sendto"}
+def hook(event, args):
+    if event in NETWORK:
+        attempts.append(f"{event} {args!r}")
+        raise OSError(f"offline: {event} attempted")
+sys.addaudithook(hook)
+from console.cli import main
+try:
+    code = main(sys.argv[2:])
+finally:
+    with open(sys.argv[1], "w") as report:
+        report.write("\\n".join(attempts))
+sys.exit(code)
+"""
+
+# Show every pane (keys 1 to 6), search, and quit.
+KEYS = [b"4", b"2", b"3", b"5", b"6", b"1", b"/", b"ada", b"\r", b"q"]
+
+
+def run_console(args: list[str], home: Path) -> tuple[int, bytes, str]:
+    """Run the console in a pseudo-terminal, press KEYS, return (exit code, screen bytes,
+    network attempts)."""
+    report = home / "network.txt"
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "TERM": "xterm-256color",
+           "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
+           "TZ": "UTC", "PYTHONPATH": str(REPO)}
+    main, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, str(report), *args], cwd=REPO, env=env,
+        stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True,
+    )
+    os.close(terminal)
+    screen = bytearray()
+
+    def drain() -> None:  # the pty must be read, or the app blocks writing to it
+        while True:
+            try:
+                data = os.read(main, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            screen.extend(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 30
+        while b"OFFLINE" not in screen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for key in KEYS:
+            os.write(main, key)
+            time.sleep(0.15)
+        code = quit_when_done(process, main)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(main)
+        reader.join(timeout=5)
+    return code, bytes(screen), report.read_text() if report.exists() else "no report"
+
+
+def quit_when_done(process: subprocess.Popen[bytes], terminal: int) -> int:
+    """The exit code, pressing q again should a loaded machine have lost the first one."""
+    for _ in range(3):
+        try:
+            return process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.write(terminal, b"q")
+    return process.wait(timeout=10)
+
+
+def ledger_copy(ledger: SqliteDatabase, where: Path) -> Path:
+    """The ledger as one self-contained file, like a copy sent from another machine."""
+    ledger.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    where.mkdir()
+    return Path(shutil.copy(ledger.database, where / "ledger.db"))
+
+
+def test_payconsole_offline_never_opens_a_socket(
+    filled_ledger: SqliteDatabase, tmp_path: Path
+) -> None:
+    path = ledger_copy(filled_ledger, tmp_path / "copy")
+    code, screen, attempts = run_console(["--offline", "--ledger", str(path)], tmp_path)
+    assert code == 0, screen[-2000:]
+    assert attempts == ""
+    assert b"actions unavailable" in screen
+
+
+def test_read_only_never_writes_the_ledger_file(
+    filled_ledger: SqliteDatabase, tmp_path: Path
+) -> None:
+    path = ledger_copy(filled_ledger, tmp_path / "copy")
+    before = path.read_bytes(), path.stat().st_mtime_ns
+    code, screen, attempts = run_console(["--read-only", "--ledger", str(path)], tmp_path)
+    assert code == 0, screen[-2000:]
+    assert attempts == ""
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before

@@ -1,0 +1,169 @@
+"""The Disputes pane against the emulator, driven with Pilot: a dispute opened on the server
+reaches the pane by a real sync (announced once), evidence is saved as a draft then
+submitted, a second submission shows Stripe's refusal in the form, and accepting loses
+the dispute."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stripe
+from textual.pilot import Pilot
+from textual.widgets import Label, TextArea
+
+from console.app import PayConsoleApp
+from console.context import ConsoleContext, Mode
+from console.panes.disputes import DisputesTable, dispute_columns
+from console.screens.confirm import ConfirmScreen
+from console.screens.evidence_form import EvidenceForm
+from ledger.db import open_ledger
+from ledger.models import Dispute
+from sync.actions import Actions
+from sync.emulator import EmulatorProcess
+from sync.gateway import StripeGateway
+from sync.scheduler import Job
+from sync.service import SyncService
+
+API_KEY = "sk_test_payconsole"
+SIZE = (150, 40)
+
+
+@pytest.fixture
+def gateway(emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
+            tmp_path: Path) -> Iterator[StripeGateway]:
+    db = open_ledger(tmp_path / "ledger.db")
+    yield StripeGateway(API_KEY, emulator.api_base, max_network_retries=0,
+                        requests_per_second=100)
+    db.close()
+
+
+def paid_charge(client: stripe.StripeClient, amount: int) -> str:
+    """A succeeded card payment on the server; its charge id."""
+    customer = client.v1.customers.create({"email": "ada@example.com"})
+    method = client.v1.payment_methods.create({"type": "card", "card": {
+        "number": "4242424242424242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}})
+    client.v1.payment_methods.attach(method.id, {"customer": customer.id})
+    intent = client.v1.payment_intents.create({
+        "amount": amount, "currency": "usd", "customer": customer.id,
+        "payment_method": method.id, "confirm": True, "off_session": True})
+    return str(intent.latest_charge)
+
+
+def console(gateway: StripeGateway, tmp_path: Path) -> PayConsoleApp:
+    service = SyncService(gateway)
+    service.run_once()  # what the ledger holds when the console opens is not news
+    context = ConsoleContext(
+        ledger_path=tmp_path / "ledger.db", mode=Mode.TEST, operator="ada",
+        jobs=[Job("sync", service.run_once, every_seconds=3600, run_at_start=False)],
+        actions=Actions(gateway, "ada"))
+    return PayConsoleApp(context)
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool]) -> None:
+    """Let the app run until `condition` holds (the sync and actions run in threads)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the app never reached the expected state")
+
+
+def row_cells(table: DisputesTable, index: int = 0) -> list[str]:
+    row = table.row_at(index)
+    return [str(column.cell(row)) for column in dispute_columns(time.time)] if row else []
+
+
+async def fill_and_send(pilot: Pilot, fields: dict[str, str], key: str) -> EvidenceForm:
+    await pilot.press("v")
+    form = pilot.app.screen
+    assert isinstance(form, EvidenceForm)
+    for name, text in fields.items():
+        editor = form.editors[name]
+        if isinstance(editor, TextArea):
+            editor.load_text(text)
+        else:
+            editor.value = text
+    await pilot.pause()
+    await pilot.press(key)
+    return form
+
+
+async def test_a_new_dispute_reaches_the_pane_then_evidence_is_drafted_and_submitted(
+        emulator: EmulatorProcess, stripe_client: stripe.StripeClient, gateway: StripeGateway,
+        tmp_path: Path) -> None:
+    charge = paid_charge(stripe_client, 7500)
+    app = console(gateway, tmp_path)
+    titles: list[str] = []
+    bells: list[bool] = []
+    notify = app.notify
+
+    def recording(message: str, **options: Any) -> None:
+        titles.append(options.get("title", ""))
+        notify(message, **options)
+
+    app.notify = recording  # type: ignore[method-assign]
+    app.bell = lambda: bells.append(True)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        table = app.query_one(DisputesTable)
+        assert table.row_count == 0
+        emulator.control.create_dispute(charge, reason="product_not_received",
+                                        due_by=int(time.time()) + 5 * 3600 + 60)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: table.row_count == 1)
+        dispute_id = table.row_at(0).id
+        cells = row_cells(table)
+        assert cells[0].startswith("5h") and cells[0].endswith("left")
+        assert cells[1:5] == ["75.00 USD", "needs_response", "product_not_received",
+                              "ada@example.com"]
+        assert (titles.count("New dispute"), bells) == (1, [True])
+        header = app.query_one("#header-disputes", Label)
+        assert str(header.content).strip() == "1 dispute needs a response"
+
+        await fill_and_send(pilot, {"product_description": "A blue mug, 350 ml"}, "ctrl+s")
+        await wait_until(pilot, lambda: row_cells(table)[6] == "draft")
+        assert not isinstance(app.screen, EvidenceForm)  # saved: the form closed
+        saved = Dispute.get_by_id(dispute_id)
+        assert (saved.status, saved.has_evidence, saved.submission_count) == (
+            "needs_response", True, 0)
+
+        # Submitting asks first; the form sends only what changed.
+        await fill_and_send(pilot, {"uncategorized_text": "Delivered on 2 May"}, "ctrl+t")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: row_cells(table)[0] == "awaiting decision")
+        assert row_cells(table)[2] == "under_review" and row_cells(table)[6] == "yes (1)"
+        assert str(header.content) == ""
+        assert "A blue mug" in Dispute.get_by_id(dispute_id).evidence
+
+        # A second submission: Stripe refuses, and the form stays open with its message.
+        form = await fill_and_send(pilot, {"uncategorized_text": "More"}, "ctrl+t")
+        await pilot.press("enter")
+        message = form.query_one("#evidence-message")
+        await wait_until(pilot, lambda: "already been submitted" in str(message.render()))
+        assert app.screen is form and not form.busy
+        assert titles.count("New dispute") == 1  # the syncs since brought nothing new
+
+
+async def test_accepting_a_dispute_concedes_it(
+        emulator: EmulatorProcess, stripe_client: stripe.StripeClient, gateway: StripeGateway,
+        tmp_path: Path) -> None:
+    charge = paid_charge(stripe_client, 6000)
+    emulator.control.create_dispute(charge, reason="fraudulent", amount=4500)
+    app = console(gateway, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        table = app.query_one(DisputesTable)
+        await pilot.press("a")
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert "concedes 45.00 USD to the cardholder; this cannot be undone" in confirm.summary
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: row_cells(table)[2] == "lost")
+        assert row_cells(table)[0] == "closed"
+        assert Dispute.get_by_id(table.row_at(0).id).status == "lost"
