@@ -20,11 +20,10 @@ from console.messages import OpenPayment, SyncFinished
 from console.panes.analytics import AnalyticsPane
 from console.panes.audit import AuditPane
 from console.panes.base import LedgerPane
-from console.panes.customers import CustomersPane, MethodRow
+from console.panes.customers import CustomersPane
 from console.panes.disputes import DisputeAlerts, DisputesPane
 from console.panes.events import EventsPane
 from console.panes.payments import PaymentsPane
-from console.panes.placeholders import COMING, PlaceholderPane
 from console.screens.charge_dialog import ChargeDialog
 from console.screens.confirm import ActionCompleted, outcome_message
 from console.screens.method_dialogs import MethodEditDialog, detach, set_default
@@ -32,6 +31,7 @@ from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund_dialog import open_refund
 from console.widgets.status_header import LedgerFacts, StatusHeader
 from ledger.audit import AuditListing
+from ledger.customer_views import MethodRow
 from ledger.dispute_views import dispute_counts
 from ledger.queries import PaymentListing, payment_detail
 from ledger.views import EventListing
@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never o
 
 SYNC_JOB = "sync"  # the job `sync_now` runs (the name the CLI gives it)
 
-# pane id -> how to build it; a pane id missing here shows its placeholder.
+# pane id -> how to build it (every pane of commands.PANES).
 PANE_BUILDERS: dict[str, Callable[[PayConsoleApp, str], LedgerPane]] = {
     "payments": lambda app, id: PaymentsPane(app.payment_listing,
                                              actions_refusal=app.actions_refusal, id=id),
@@ -94,14 +94,8 @@ class PayConsoleApp(App[None]):
         with TabbedContent(initial="payments", id="panes"):
             for number, (pane_id, title) in enumerate(PANES, start=1):
                 with TabPane(f"{number} {title}", id=pane_id):
-                    yield self._pane(pane_id)
+                    yield PANE_BUILDERS[pane_id](self, f"{pane_id}-pane")
         yield Footer()
-
-    def _pane(self, pane_id: str) -> LedgerPane:
-        build = PANE_BUILDERS.get(pane_id)
-        if build is None:
-            return PlaceholderPane(COMING[pane_id], id=f"{pane_id}-pane")
-        return build(self, f"{pane_id}-pane")
 
     def on_mount(self) -> None:
         self.set_keymap(self.context.keymap)

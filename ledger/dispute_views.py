@@ -13,7 +13,7 @@ from typing import Any
 
 from ledger.db import database
 from ledger.filters import PaymentFilter
-from ledger.models import Dispute, Event, Payment
+from ledger.models import Dispute, Payment
 from ledger.queries import (
     OPEN_DISPUTE_STATUSES,
     REVIEW_DISPUTE_STATUSES,
@@ -21,6 +21,7 @@ from ledger.queries import (
     DisputeRow,
     Listing,
     TimelineEntry,
+    timeline_of,
 )
 
 HOUR = 3_600
@@ -155,14 +156,9 @@ def dispute_detail(dispute_id: str) -> DisputeDetail | None:
     if dispute is None:
         return None
     payment = _disputed_payment(dispute)
-    related = {dispute.id, dispute.payment, dispute.charge,
-               payment.id if payment else None, payment.latest_charge if payment else None}
-    events = (
-        Event.select(Event.id, Event.created, Event.type, Event.received_via)
-        .where(Event.object_id.in_(sorted(related - {None})))
-        .order_by(Event.created, Event.id)
-    )
-    timeline = [TimelineEntry(e.id, e.created, e.type, e.received_via) for e in events]
+    timeline = timeline_of({dispute.id, dispute.payment, dispute.charge,
+                            payment.id if payment else None,
+                            payment.latest_charge if payment else None})
     return DisputeDetail(dispute, payment, timeline)
 
 

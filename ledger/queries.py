@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -181,12 +182,16 @@ def payment_detail(payment_id: str) -> PaymentDetail | None:
         return None
     refunds = list(Refund.select().where(Refund.payment == payment_id).order_by(Refund.created))
     disputes = list(Dispute.select().where(Dispute.payment == payment_id))
-    related = {payment_id, payment.latest_charge, *(r.id for r in refunds),
-               *(d.id for d in disputes)} - {None}
+    timeline = timeline_of({payment_id, payment.latest_charge, *(r.id for r in refunds),
+                            *(d.id for d in disputes)})
+    return PaymentDetail(payment, refunds, disputes, timeline)
+
+
+def timeline_of(object_ids: Iterable[str | None]) -> list[TimelineEntry]:
+    """The ledger's events about any of these objects, oldest first."""
     events = (
         Event.select(Event.id, Event.created, Event.type, Event.received_via)
-        .where(Event.object_id.in_(sorted(related)))
+        .where(Event.object_id.in_(sorted({i for i in object_ids if i})))
         .order_by(Event.created, Event.id)
     )
-    timeline = [TimelineEntry(e.id, e.created, e.type, e.received_via) for e in events]
-    return PaymentDetail(payment, refunds, disputes, timeline)
+    return [TimelineEntry(e.id, e.created, e.type, e.received_via) for e in events]

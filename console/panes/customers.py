@@ -3,8 +3,7 @@ payment methods of the one under the cursor; e / d / x / n act on them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -16,116 +15,12 @@ from console.panes.base import LedgerPane
 from console.screens.confirm import OffersActions
 from console.widgets.formatting import local_time
 from console.widgets.lazy_table import Column, LazyTable
-from ledger.filters import Condition, PaymentFilter, escape_like, prefix_upper_bound
-from ledger.queries import Listing
-
-# -- what the pane reads (paged like every listing) ----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerSummary:
-    id: str
-    created: int
-    email: str | None
-    name: str | None
-    default_payment_method: str | None
-    methods: int
-
-
-class CustomerSummaries(Listing[CustomerSummary]):
-    """Customers (not deleted) newest first, with how many methods each has saved."""
-
-    table = "customer"
-    columns = ("id", "created", "email", "name", "default_payment_method",
-               "(SELECT count(*) FROM payment_method WHERE payment_method.customer = customer.id)")
-    order_keys = ("created", "id")
-
-    def __init__(self, condition: Condition) -> None:
-        super().__init__()
-        self._condition = condition.and_("deleted = 0")
-
-    def _row(self, values: tuple[Any, ...]) -> CustomerSummary:
-        return CustomerSummary(*values)
-
-
-def _search_word(word: str) -> Condition:
-    """An id prefix, an email prefix, or the start of any word of the name."""
-    upper = prefix_upper_bound(word)
-    by_id = Condition("id >= ? AND id < ?", (word, upper)) if upper else Condition(
-        "id >= ?", (word,))
-    like = escape_like(word)
-    return Condition(
-        f"({by_id.sql}) OR email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' "
-        "OR name LIKE ? ESCAPE '\\'",
-        (*by_id.params, f"{like}%", f"{like}%", f"% {like}%"),
-    )
-
-
-def customer_search(text: str) -> CustomerSummaries:
-    """Customers matching every word of `text` (all customers for no words)."""
-    condition = Condition()
-    for word in text.split():
-        found = _search_word(word)
-        condition = condition.and_(found.sql, found.params)
-    return CustomerSummaries(condition)
-
-
-def customers_known_as(text: str) -> list[CustomerSummary]:
-    """The customer with this id, or those with this email (any case): at most two, which
-    is enough to tell "one" from "several"."""
-    value = text.strip()
-    return CustomerSummaries(Condition("id = ? OR email = ? COLLATE NOCASE", (value, value))
-                             ).page(0, 2)
-
-
-@dataclass(frozen=True, slots=True)
-class MethodRow:
-    id: str
-    type: str
-    card_brand: str | None
-    card_last4: str | None
-    exp_month: int | None
-    exp_year: int | None
-    billing_name: str | None
-    billing_email: str | None
-    billing_postal_code: str | None
-    is_default: bool
-
-    @property
-    def expiry(self) -> str:
-        return f"{self.exp_month:02d}/{self.exp_year}" if self.exp_month and self.exp_year else ""
-
-    @property
-    def label(self) -> str:
-        """e.g. "visa •••• 4242 exp 12/2031", for lists and titles."""
-        if not self.card_last4:
-            return f"{self.type} {self.id}"
-        expiry = f" exp {self.expiry}" if self.expiry else ""
-        return f"{self.card_brand or 'card'} •••• {self.card_last4}{expiry}"
-
-
-_IS_DEFAULT = ("COALESCE((SELECT default_payment_method = payment_method.id FROM customer "
-               "WHERE customer.id = payment_method.customer), 0)")
-
-
-class CustomerMethods(Listing[MethodRow]):
-    """A customer's saved payment methods, oldest first (none for no customer)."""
-
-    table = "payment_method"
-    columns = ("id", "type", "card_brand", "card_last4", "exp_month", "exp_year",
-               "billing_name", "billing_email", "billing_postal_code", _IS_DEFAULT)
-    order_keys = ("created", "id")
-    descending = False
-
-    def __init__(self, customer_id: str | None) -> None:
-        super().__init__(PaymentFilter(customer=customer_id) if customer_id else None)
-        self.customer_id = customer_id
-        if customer_id is None:
-            self._condition = Condition("0")
-
-    def _row(self, values: tuple[Any, ...]) -> MethodRow:
-        return MethodRow(*values[:-1], bool(values[-1]))
-
+from ledger.customer_views import (
+    CustomerMethods,
+    CustomerSummary,
+    MethodRow,
+    customer_search,
+)
 
 # -- the pane ---------------------------------------------------------------------------
 

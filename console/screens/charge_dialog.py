@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Select, Static
 
-from console.panes.customers import CustomerMethods, CustomerSummary, customers_known_as
 from console.screens.confirm import ActionDialog, AmountValidator, field
+from ledger.customer_views import CustomerMethods, CustomerSummary, customers_known_as
 from sync.actions_types import ActionRefused, ChargePlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)

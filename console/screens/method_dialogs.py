@@ -10,8 +10,8 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
-from console.panes.customers import MethodRow
 from console.screens.confirm import ActionDialog, field, plan_or_explain, run_action
+from ledger.customer_views import MethodRow
 from sync.actions_types import DetachPlan, MethodUpdatePlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)

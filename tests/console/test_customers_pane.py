@@ -6,7 +6,8 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
-from console.panes.customers import CustomersPane, MethodRow, customer_search
+from console.panes.customers import CustomersPane
+from ledger.customer_views import MethodRow, customer_search
 from tests.console.conftest import SIZE
 from tests.console.test_actions_ui import (
     ActionsAppFactory,
