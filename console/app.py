@@ -222,6 +222,10 @@ class PayConsoleApp(App[None]):
         else:
             self.notify("Nothing to search here", severity="warning")
 
+    def action_payments_order(self) -> None:
+        self.action_show_pane("payments")
+        self.main_screen.query_one(PaymentsPane).action_next_order()
+
     def action_open_selected_payment(self) -> None:
         selected = self.query_one(PaymentsPane).selected_id
         if selected is not None:

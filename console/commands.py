@@ -84,6 +84,9 @@ APP_COMMANDS: tuple[ConsoleCommand, ...] = (
     ConsoleCommand("Show or hide closed disputes", "Won, lost and other closed disputes "
                    "below the open ones, or hidden", "disputes('toggle_closed')",
                    binding_id="disputes.show_closed"),
+    # Bound to o on the Payments pane.
+    ConsoleCommand("Change payment order", "Newest first, oldest first, or largest amount "
+                   "per currency", "payments_order", binding_id="payments.order"),
     ConsoleCommand("Search", "Search and filter the rows of this pane: status:… currency:… "
                    "amount>… email:… last4:… since:… until:… id:… failure:…", "search",
                    "slash", "app.search"),

@@ -68,15 +68,26 @@ _V3_STATEMENTS = (
 )
 
 
-def _v3_analytics_indexes(db: SqliteDatabase) -> None:
-    for statement in _V3_STATEMENTS:
-        db.execute_sql(statement)
+def _statements(*statements: str) -> Callable[[SqliteDatabase], None]:
+    """A migration that runs these statements in order."""
 
+    def run(db: SqliteDatabase) -> None:
+        for statement in statements:
+            db.execute_sql(statement)
+
+    return run
+
+
+# v4: the Payments pane's "largest amount" order, and amount ranges within a currency.
+_V4_STATEMENTS = (
+    "CREATE INDEX IF NOT EXISTS payment_currency_amount_id ON payment (currency, amount, id)",
+)
 
 MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v1_initial,
     _v2_operator_actions,
-    _v3_analytics_indexes,
+    _statements(*_V3_STATEMENTS),  # analytics and search indexes
+    _statements(*_V4_STATEMENTS),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -78,12 +78,35 @@ class PaymentRow:
     failure_code: str | None
 
 
+@dataclass(frozen=True)
+class PaymentOrder:
+    """An order the Payments pane offers; each has an index that starts with its keys."""
+
+    label: str
+    keys: tuple[str, ...]
+    descending: bool = True
+
+
+PAYMENT_ORDERS: tuple[PaymentOrder, ...] = (
+    PaymentOrder("newest first", ("created", "id")),
+    PaymentOrder("oldest first", ("created", "id"), descending=False),
+    # Amounts only compare within a currency (minor units differ), so currency leads.
+    PaymentOrder("largest first, per currency", ("currency", "amount", "id")),
+)
+
+
 class PaymentListing(Listing[PaymentRow]):
-    """Payments newest first."""
+    """Payments in one of PAYMENT_ORDERS (newest first unless asked)."""
 
     table = "payment"
     columns = PaymentRow.__slots__
     order_keys = ("created", "id")
+
+    def __init__(self, filter_by: PaymentFilter | None = None,
+                 order: PaymentOrder = PAYMENT_ORDERS[0]) -> None:
+        super().__init__(filter_by)
+        self.order = order
+        self.order_keys, self.descending = order.keys, order.descending  # type: ignore[misc]
 
     def _row(self, values: tuple[Any, ...]) -> PaymentRow:
         return PaymentRow(*values[:-2], bool(values[-2]), values[-1])

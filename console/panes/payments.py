@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -17,7 +17,7 @@ from console.widgets.formatting import card_label, local_time, money_or_blank, s
 from console.widgets.lazy_table import Column, LazyTable, RowSource
 from console.widgets.search_bar import SearchBar, match_summary, show_source
 from ledger.money import format_amount
-from ledger.queries import PaymentListing, PaymentRow
+from ledger.queries import PAYMENT_ORDERS, PaymentListing, PaymentRow
 
 
 def _disputed(row: PaymentRow) -> Text:
@@ -53,6 +53,7 @@ class PaymentsPane(OffersActions, TablePane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "operator('refund_payment')", "Refund", id="payments.refund"),
         Binding("n", "operator('charge')", "Charge", id="payments.charge"),
+        Binding("o", "next_order", "Order", id="payments.order"),
     ]
 
     def __init__(self, source: RowSource, *, actions_refusal: str | None,
@@ -70,16 +71,33 @@ class PaymentsPane(OffersActions, TablePane):
 
     @on(SearchBar.Applied)
     def _search(self, message: SearchBar.Applied) -> None:
-        self.source = PaymentListing(filter_by=message.filter)
-        show_source(self.table, self.source)
+        self._show_listing(PaymentListing(message.filter, self._listing.order))
+
+    def action_next_order(self) -> None:
+        """Cycle the row order (each has its own index, so a million rows re-sort at once)."""
+        following = PAYMENT_ORDERS.index(self._listing.order) + 1
+        order = PAYMENT_ORDERS[following % len(PAYMENT_ORDERS)]
+        self._show_listing(PaymentListing(self._listing.filter_by, order))
+
+    @property
+    def _listing(self) -> PaymentListing:
+        return cast(PaymentListing, self.source)
+
+    def _show_listing(self, listing: PaymentListing) -> None:
+        self.source = listing
+        show_source(self.table, listing)
         self._show_summary()
         self.focus_content()
 
     def _show_summary(self) -> None:
-        if self.query_one(SearchBar).applied.is_empty():
-            super()._show_summary()
+        table, order = self.table, self._listing.order.label
+        if not self.query_one(SearchBar).applied.is_empty():
+            text = f"{match_summary(self.NOUN, table)} · {order}"
+        elif table.row_count == 0:
+            text = "No payments in the ledger yet"
         else:
-            self.query_one("#payments-summary", Label).update(match_summary(self.NOUN, self.table))
+            text = f"{table.row_count:,} payments, {order} · row {table.cursor + 1:,}"
+        self.query_one("#payments-summary", Label).update(text)
 
     @property
     def selected_id(self) -> str | None:

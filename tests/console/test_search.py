@@ -8,7 +8,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Label, Select
 
 from console.app import PayConsoleApp
-from console.panes.payments import PaymentsTable
+from console.panes.payments import PaymentsPane, PaymentsTable
 from console.widgets.lazy_table import LazyTable
 from console.widgets.search_bar import SearchBar
 from ledger.filters import PaymentFilter
@@ -43,7 +43,8 @@ async def test_slash_searches_and_the_count_is_the_filtered_count(make_app: AppF
         await pilot.press(*"status:succeeded", "space", *"currency:usd", "enter")
         await pilot.pause()
         assert shown_ids(app) == ["pi_disputed", "pi_usd"]
-        assert label_text(pilot, "#payments-summary") == "2 payments match the search · row 1"
+        assert label_text(pilot, "#payments-summary") == (
+            "2 payments match the search · row 1 · newest first")
         assert app.query_one(PaymentsTable).has_focus  # Enter hands over to the results
         assert label_text(pilot, "#header-count") == "7 payments"  # the ledger's, unfiltered
 
@@ -147,3 +148,21 @@ async def test_slash_searches_disputes_and_customers_too(make_app: AppFactory) -
         assert table.row_count == 1
         await pilot.press("escape", "3", "slash")  # Escape leaves the search for the table
         assert app.query_one("#customers-search").has_focus
+
+
+async def test_o_cycles_the_payment_order_and_keeps_the_search(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(PaymentsPane)
+        await pilot.pause()
+        first = [pane.table.row_at(i).id for i in range(pane.table.row_count)]
+        await pilot.press("o")
+        oldest = [pane.table.row_at(i).id for i in range(pane.table.row_count)]
+        assert oldest == first[::-1]
+        assert "oldest first" in label_text(pilot, "#payments-summary")
+        await pilot.press("o")
+        largest = [pane.table.row_at(i) for i in range(pane.table.row_count)]
+        by_currency = [(r.currency, r.amount) for r in largest]
+        assert by_currency == sorted(by_currency, reverse=True)
+        await pilot.press("o")
+        assert "newest first" in label_text(pilot, "#payments-summary")
