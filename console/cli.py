@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -152,12 +153,26 @@ def run_console(args: argparse.Namespace) -> int:
         gateway = make_gateway(settings)
         live = key_mode(require_api_key(settings)) == "live"
         context.mode = Mode.LIVE if live else Mode.TEST
-        context.jobs.append(Job("sync", make_sync_service(settings, gateway).run_once,
-                                settings.sync.interval_seconds))
+        service = make_sync_service(settings, gateway)
+        # run_due: after failures the sync backs off instead of calling every interval.
+        context.jobs.append(Job("sync", service.run_due, settings.sync.interval_seconds))
+        context.services.extend(_webhook_receivers(settings, service))
         context.actions = make_actions(settings, gateway)
     open_ledger(settings.ledger.path, read_only=read_only)
     _log_to_file(data_dir() / "payconsole.log")
     return _run_app(context)
+
+
+def _webhook_receivers(settings: Settings, service: Any) -> list[Any]:
+    """The webhook receiver, when [webhook] has a secret; it feeds `service`'s apply path."""
+    secret = settings.webhook_secret()
+    if not secret:
+        return []
+    from sync.webhook import WebhookReceiver
+
+    host, port = settings.webhook.address()
+    return [WebhookReceiver(secret, service.apply_pushed, host=host, port=port,
+                            max_body_bytes=settings.webhook.max_body_bytes)]
 
 
 def _run_app(context: Any) -> int:
@@ -180,27 +195,41 @@ def run_sync(args: argparse.Namespace) -> int:
             print(f"payconsole: sync failed: {exc}", file=sys.stderr)
             return EXIT_FAILED
         return EXIT_OK
-    return _sync_forever(service, settings.sync.interval_seconds)
+    return _sync_forever(service, settings.sync.interval_seconds,
+                         _webhook_receivers(settings, service))
 
 
-def _sync_forever(service: Any, interval: float) -> int:
+def _sync_forever(service: Any, interval: float, receivers: list[Any]) -> int:
     import asyncio
 
     from sync.scheduler import Job, JobScheduler
+    from sync.webhook import WebhookError
 
     def report(result: Any, error: BaseException | None) -> None:
-        print(f"sync failed: {error}" if error else result, flush=True)
+        if error is not None:
+            print(f"sync failed: {error}", flush=True)
+        elif result is not None:  # None: a run skipped while backing off
+            print(result, flush=True)
 
     async def forever() -> None:
-        scheduler = JobScheduler([Job("sync", service.run_once, interval, report)])
+        for receiver in receivers:
+            await receiver.start()
+            print(f"receiving webhooks at {receiver.url}", flush=True)
+        scheduler = JobScheduler([Job("sync", service.run_due, interval, report)])
         scheduler.start()
         try:
             await asyncio.Event().wait()
         finally:
             scheduler.shutdown()
+            for receiver in receivers:
+                await receiver.stop()
 
     print(f"syncing every {interval:g}s; Ctrl-C stops", flush=True)
-    asyncio.run(forever())
+    try:
+        asyncio.run(forever())
+    except WebhookError as exc:
+        print(f"payconsole: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -327,6 +356,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`payconsole export ... | head`): not an error. Point stdout
+        # at /dev/null so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Every problem becomes a `ConfigError` whose message names the key and what is wr
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import os
 import stat
 import tomllib
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_config_path, user_data_path
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources import InitSettingsSource
 
@@ -65,6 +66,47 @@ class ConsoleSettings(_Section):
     allow_live_actions: bool = False
 
 
+class WebhookSettings(_Section):
+    # Where the receiver listens (loopback only: Stripe reaches it through `stripe listen`
+    # or a tunnel). It runs only when `secret` is set.
+    listen: str = "127.0.0.1:8787"
+    # The endpoint's signing secret (whsec_...); or STRIPE_WEBHOOK_SECRET.
+    secret: SecretStr | None = None
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+    @field_validator("listen")
+    @classmethod
+    def _loopback_address(cls, value: str) -> str:
+        listen_address(value)
+        return value
+
+    @field_validator("secret")
+    @classmethod
+    def _signing_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("whsec_"):
+            raise ValueError("must be a webhook signing secret (whsec_...)")
+        return value
+
+    def address(self) -> tuple[str, int]:
+        return listen_address(self.listen)
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """(host, port) from "127.0.0.1:8787" or "[::1]:8787"; loopback hosts only."""
+    host, sep, port = text.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be host:port, e.g. 127.0.0.1:8787")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(f"{host!r} is not a loopback address: the receiver listens on "
+                         "127.0.0.1 (or ::1) only")
+    return host, int(port)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PAYCONSOLE_", env_nested_delimiter="__", extra="forbid"
@@ -74,6 +116,7 @@ class Settings(BaseSettings):
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     sync: SyncSettingsModel = Field(default_factory=SyncSettingsModel)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -91,6 +134,9 @@ class Settings(BaseSettings):
     def api_key(self) -> str | None:
         return self.stripe.api_key.get_secret_value() if self.stripe.api_key else None
 
+    def webhook_secret(self) -> str | None:
+        return self.webhook.secret.get_secret_value() if self.webhook.secret else None
+
 
 _file_contents: dict[str, Any] = {}
 
@@ -103,11 +149,15 @@ class _FileSource(InitSettingsSource):
 
 
 class _StripeEnvSource(InitSettingsSource):
-    """The names Stripe's own tools use: STRIPE_API_KEY."""
+    """The names Stripe's own tools use: STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET."""
 
     def __init__(self, settings_cls: type[BaseSettings]) -> None:
-        key = os.environ.get("STRIPE_API_KEY")
-        super().__init__(settings_cls, init_kwargs={"stripe": {"api_key": key}} if key else {})
+        values: dict[str, Any] = {}
+        if key := os.environ.get("STRIPE_API_KEY"):
+            values["stripe"] = {"api_key": key}
+        if secret := os.environ.get("STRIPE_WEBHOOK_SECRET"):
+            values["webhook"] = {"secret": secret}
+        super().__init__(settings_cls, init_kwargs=values)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -125,19 +175,26 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _refuse_readable_secret(path: Path, contents: dict[str, Any]) -> None:
     """Like ssh with a private key: a file holding a secret must be private to its owner."""
-    holds_secret = bool((contents.get("stripe") or {}).get("api_key"))
+    held = [f"{section}.{key}" for section, key in (("stripe", "api_key"), ("webhook", "secret"))
+            if _section(contents, section).get(key)]
     mode = stat.S_IMODE(path.stat().st_mode)
-    if holds_secret and mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if held and mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
-            f"{path} holds stripe.api_key but others can read it (mode {mode:04o}); "
+            f"{path} holds {' and '.join(held)} but others can read it (mode {mode:04o}); "
             f"run: chmod 600 {path}"
         )
+
+
+def _section(contents: dict[str, Any], name: str) -> dict[str, Any]:
+    section = contents.get(name)
+    return section if isinstance(section, dict) else {}
 
 
 def _describe(error: ValidationError, path: Path | None) -> str:
     first = error.errors()[0]
     key = ".".join(str(part) for part in first["loc"])
-    problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+    problem = ("unknown key" if first["type"] == "extra_forbidden"
+               else first["msg"].removeprefix("Value error, "))
     where = f" (in {path})" if path else ""
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return f"config: {key}: {problem}{where}{more}"

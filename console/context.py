@@ -12,6 +12,7 @@ from sync.scheduler import Job
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never offline)
     from sync.actions import Actions
+    from sync.webhook import WebhookReceiver
 
 
 class Mode(StrEnum):
@@ -32,5 +33,9 @@ class ConsoleContext:
     keymap: dict[str, str] = field(default_factory=dict)
     # Operator actions (refund, charge, edits, disputes); None when offline.
     actions: Actions | None = None
+    # Long-running services on the app's loop (the webhook receiver): the app awaits
+    # `start(on_change)` when mounted (on_change: the ledger changed, reload the panes)
+    # and `stop()` when it exits.
+    services: list[WebhookReceiver] = field(default_factory=list)
     # Called once when the app exits (stops what the CLI started, e.g. the demo emulator).
     on_exit: Callable[[], None] | None = None

@@ -44,7 +44,8 @@ def open_ledger(path: str | Path, *, read_only: bool = False) -> SqliteDatabase:
         if not target.exists():
             raise LedgerError(f"no ledger at {target}")
         db = SqliteDatabase(
-            f"file:{target}?mode=ro", uri=True, pragmas={"busy_timeout": BUSY_TIMEOUT_MS}
+            f"file:{target}?mode=ro{_immutable(target)}", uri=True,
+            pragmas={"busy_timeout": BUSY_TIMEOUT_MS},
         )
     else:
         _require_writable(target)
@@ -75,11 +76,19 @@ def open_ledger(path: str | Path, *, read_only: bool = False) -> SqliteDatabase:
             )
     except Exception as exc:
         db.close()
-        if _sqlite_error(exc) is None:
+        if not _sqlite_errors(exc):
             raise
         problem = ledger_problem(exc, target)
         raise problem or LedgerError(f"{target} is not a usable ledger: {exc}") from None
     return db
+
+
+def _immutable(target: Path) -> str:
+    """On read-only media (a copy on a mounted backup), SQLite cannot create the WAL's
+    index file beside the ledger and refuses to open it, unless told the file cannot change.
+    Only without a -wal file: its committed changes would otherwise be ignored."""
+    wal = target.with_name(target.name + "-wal")
+    return "&immutable=1" if not os.access(target.parent, os.W_OK) and not wal.exists() else ""
 
 
 def _require_writable(target: Path) -> None:
@@ -98,14 +107,16 @@ def _require_writable(target: Path) -> None:
             )
 
 
-def _sqlite_error(exc: BaseException) -> sqlite3.Error | None:
-    """The sqlite3 error behind `exc` (peewee re-raises it as its own type)."""
+def _sqlite_errors(exc: BaseException) -> list[sqlite3.Error]:
+    """The sqlite3 errors behind `exc`, outermost first (peewee re-raises them as its own
+    type; a failed ROLLBACK after SQLite already rolled back hides the first one)."""
+    found: list[sqlite3.Error] = []
     seen: BaseException | None = exc
-    while seen is not None:
+    while seen is not None and len(found) < 10:
         if isinstance(seen, sqlite3.Error):
-            return seen
+            found.append(seen)
         seen = seen.__cause__ or seen.__context__
-    return None
+    return found
 
 
 # SQLite's primary result codes for what an operator can act on, and what to say.
@@ -129,16 +140,13 @@ _PROBLEMS = {
 def ledger_problem(exc: BaseException, path: Path | str | None = None) -> LedgerError | None:
     """A LedgerError saying what went wrong and what to do, for a SQLite failure; None when
     `exc` is not one the operator can act on (a bug, to be reported as such)."""
-    error = _sqlite_error(exc)
-    if error is None:
-        return None
-    name = (getattr(error, "sqlite_errorname", None) or "").split("_")
-    primary = "_".join(name[:2])
-    message = _PROBLEMS.get(primary) or _problem_from_text(str(error))
-    if message is None:
-        return None
-    where = path or _current_path()
-    return LedgerError(f"ledger {where}: {message}" if where else f"ledger: {message}")
+    for error in _sqlite_errors(exc):
+        primary = "_".join((getattr(error, "sqlite_errorname", None) or "").split("_")[:2])
+        message = _PROBLEMS.get(primary) or _problem_from_text(str(error))
+        if message is not None:
+            where = path or _current_path()
+            return LedgerError(f"ledger {where}: {message}" if where else f"ledger: {message}")
+    return None
 
 
 def _problem_from_text(text: str) -> str | None:
@@ -164,8 +172,7 @@ def retry_locked(work: Callable[[], T], *, attempts: int = LOCKED_RETRIES,
         try:
             return work()
         except Exception as exc:
-            error = _sqlite_error(exc)
-            locked = error is not None and "locked" in str(error)
+            locked = any("locked" in str(error) for error in _sqlite_errors(exc))
             if not locked or attempt == attempts:
                 raise
             delay = 0.5 * 2**attempt

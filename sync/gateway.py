@@ -129,7 +129,10 @@ class StripeGateway:
                     raise _as_gateway_error(exc, self._where) from None
                 self._wait_retry_after(exc, attempt)
             else:
-                return response.data  # type: ignore[no-any-return]
+                if not isinstance(response.data, dict):  # every Stripe answer is an object
+                    raise GatewayError(f"Stripe sent an unreadable answer to {method.upper()} "
+                                       f"{path} (not a JSON object)")
+                return response.data
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -153,15 +156,23 @@ class StripeGateway:
         return self.request("post", path, params, idempotency_key=idempotency_key)
 
     def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[dict]]:
-        """Every page of a list endpoint, in whatever order the server lists."""
+        """Every page of a list endpoint, in whatever order the server lists; entries that
+        are not JSON objects are dropped (with a log line), so callers get dicts only."""
         query = {**(params or {}), "limit": PAGE_SIZE}
         seen_last: str | None = None
         while True:
             page = self.get(path, query)
-            items = page.get("data") or []
-            if items:
-                yield items
-            last = items[-1]["id"] if items else None
+            items = page.get("data") if isinstance(page, dict) else None
+            if not isinstance(items, list):
+                raise GatewayError(f"Stripe sent an unreadable page of {path} (no data list)")
+            objects = [item for item in items if isinstance(item, dict)]
+            if len(objects) < len(items):
+                log.warning("skipped %d entries of a page of %s that are not objects",
+                            len(items) - len(objects), path)
+            if objects:
+                yield objects
+            last = next((o["id"] for o in reversed(objects) if isinstance(o.get("id"), str)),
+                        None)
             # A server that ignores an unknown `starting_after` would loop forever: stop.
             if not page.get("has_more") or last is None or last == seen_last:
                 return

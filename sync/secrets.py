@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import re
 
-_SECRET = re.compile(r"\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9]+")
+# Anywhere but inside a longer alphanumeric word: `STRIPE_KEY_sk_live_...` is caught too.
+_SECRET = re.compile(
+    r"(?<![A-Za-z0-9])(?P<prefix>(?:sk|rk)_(?:test|live)_|whsec_)[A-Za-z0-9]+"
+)
 
 
 def redact(text: str) -> str:
-    """Replace anything shaped like a Stripe secret with its prefix and an ellipsis."""
-    return _SECRET.sub(lambda m: m.group(0)[:8] + "…", text)
+    """Replace anything shaped like a Stripe secret with its kind and an ellipsis."""
+    return _SECRET.sub(lambda m: m.group("prefix") + "…", text)
 
 
 def key_mode(api_key: str) -> str:
@@ -26,4 +29,6 @@ class RedactingFilter(logging.Filter):
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True

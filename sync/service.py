@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ledger.db import database, ledger_problem, retry_locked
@@ -119,16 +120,31 @@ class SyncService:
 
     def apply_pushed(self, event: Mapping[str, Any]) -> ApplyResult:
         """An event a webhook delivered (well formed: see event_problem), applied in its own
-        transaction like a polled one, same-second ambiguity resolved the same way. The
-        cursor does not move: the poll still reads everything up to it, so an event missed
-        by the webhook is not skipped, and one seen by both is applied once."""
-        fresh = self._refetch_ambiguous([event])
+        transaction like a polled one. The cursor does not move: the poll still reads
+        everything up to it, so an event missed by the webhook is not skipped, and one seen
+        by both is applied once."""
+        return self._apply_batch([event], via="webhook", advance_cursor=False)[0]
 
-        def store() -> ApplyResult:
-            with database.atomic():
-                return apply_events(database, [event], via="webhook", fresh_objects=fresh)
+    def _apply_batch(self, events: list[Any], *, via: str, advance_cursor: bool
+                     ) -> tuple[ApplyResult, int]:
+        """Apply `events` in one transaction (with the cursor, if asked); objects with two
+        events in the same second are re-fetched, their order being unknown. Returns the
+        result and how many objects were re-fetched.
 
-        return retry_locked(store)
+        The poll and the webhook receiver (threads, or processes) write concurrently: an
+        event stored by one between the other's look at the ledger and its transaction can
+        make an object ambiguous unseen. The look is repeated inside the transaction, under
+        the write lock; if it finds more, the batch starts over."""
+        for _ in range(_OVERTAKEN_ATTEMPTS):
+            ambiguous = _ambiguous_objects(events)
+            fresh = self._fetch_fresh(ambiguous)
+            store = partial(_store_batch, events, via, ambiguous, fresh, advance_cursor)
+            try:
+                return retry_locked(store), len(fresh)
+            except _Overtaken:
+                log.info("another writer stored a same-second event meanwhile; looking again")
+        raise SyncError("the ledger kept changing under this batch of events; the next "
+                        "sync retries it")
 
     # -- backfill --------------------------------------------------------------------
 
@@ -149,7 +165,7 @@ class SyncService:
     def _backfill_resource(self, resource: Resource, since: int, as_of: int) -> int:
         stored = 0
         for page in self.gateway.pages(resource.list_path):
-            keep = [o for o in page if not resource.windowed or o.get("created", 0) >= since]
+            keep = [o for o in page if not resource.windowed or _created(o) >= since]
             _store_objects(keep, as_of)
             stored += len(keep)
             if _newest_first(page) and len(keep) < len(page):
@@ -188,41 +204,24 @@ class SyncService:
         events = [e for page in self.gateway.pages("/v1/events", {"created": created})
                   for e in page]
         report.events_fetched += len(events)
-        fresh = self._refetch_ambiguous(events)
-        report.refetched += len(fresh)
-
-        def store() -> ApplyResult:
-            # The events, their objects and the cursor: all of it or, on a crash, none.
-            with database.atomic():
-                result = apply_events(database, events, via="poll", fresh_objects=fresh)
-                if result.newest_created is not None:
-                    cursor = get_state(CURSOR_KEY) or 0
-                    set_state(CURSOR_KEY, max(cursor, result.newest_created))
-                return result
-
-        result = retry_locked(store)
+        # The events, their objects and the cursor: all of it or, on a crash, none.
+        result, refetched = self._apply_batch(events, via="poll", advance_cursor=True)
+        report.refetched += refetched
         report.events_new += result.new
         report.duplicates += result.duplicates
         report.malformed += result.malformed
 
-    def _refetch_ambiguous(self, events: list[Any]) -> dict[str, tuple[dict[str, Any], int]]:
-        """Objects with two events in the same second: their order is unknown, so the
-        object is fetched as it is now, instead of trusting either payload."""
-        batch = _event_times_by_object(events)
-        stored = _stored_event_times(list(batch))
+    def _fetch_fresh(self, ambiguous: Mapping[str, tuple[str, int]]
+                     ) -> dict[str, tuple[dict[str, Any], int]]:
+        """Each ambiguous object as it is now, instead of trusting either payload."""
         fresh: dict[str, tuple[dict[str, Any], int]] = {}
-        for object_id, (kind, times) in batch.items():
-            known = stored.get(object_id, {})
-            merged = {**known, **times}
-            has_new = len(merged) > len(known)
-            ambiguous = len(set(merged.values())) < len(merged)
-            if not (has_new and ambiguous) or kind not in OBJECT_PATHS:
+        for object_id, (kind, as_of) in ambiguous.items():
+            if kind not in OBJECT_PATHS:
                 continue
             try:
-                obj = self.gateway.get(OBJECT_PATHS[kind].format(object_id))
+                fresh[object_id] = (self.gateway.get(OBJECT_PATHS[kind].format(object_id)), as_of)
             except NotFound:
                 continue
-            fresh[object_id] = (obj, max(merged.values()))
         return fresh
 
     # -- health ----------------------------------------------------------------------
@@ -273,7 +272,48 @@ def _store_objects(objects: list[dict[str, Any]], as_of: int) -> None:
 
 
 def _newest_first(page: list[Mapping[str, Any]]) -> bool:
-    return len(page) > 1 and page[0].get("created", 0) > page[-1].get("created", 0)
+    return len(page) > 1 and _created(page[0]) > _created(page[-1])
+
+
+def _created(obj: Mapping[str, Any]) -> int:
+    """An object's `created`, 0 when missing or not a number (a malformed listing)."""
+    created = obj.get("created")
+    return created if isinstance(created, int) and not isinstance(created, bool) else 0
+
+
+class _Overtaken(Exception):
+    """Another writer stored a same-second event for an object of this batch meanwhile."""
+
+
+_OVERTAKEN_ATTEMPTS = 3
+
+
+def _store_batch(events: list[Any], via: str, ambiguous: Mapping[str, tuple[str, int]],
+                 fresh: Mapping[str, tuple[dict[str, Any], int]], advance_cursor: bool
+                 ) -> ApplyResult:
+    """One transaction (see SyncService._apply_batch)."""
+    with database.atomic():
+        if _ambiguous_objects(events).keys() - ambiguous.keys():
+            raise _Overtaken
+        result = apply_events(database, events, via=via, fresh_objects=fresh)
+        if advance_cursor and result.newest_created is not None:
+            cursor = get_state(CURSOR_KEY) or 0
+            set_state(CURSOR_KEY, max(cursor, result.newest_created))
+        return result
+
+
+def _ambiguous_objects(events: list[Any]) -> dict[str, tuple[str, int]]:
+    """Objects that get a new event from `events` and have two events (stored or new) in
+    the same second: object id -> (kind, newest second)."""
+    batch = _event_times_by_object(events)
+    stored = _stored_event_times(list(batch))
+    found: dict[str, tuple[str, int]] = {}
+    for object_id, (kind, times) in batch.items():
+        known = stored.get(object_id, {})
+        merged = {**known, **times}
+        if len(merged) > len(known) and len(set(merged.values())) < len(merged):
+            found[object_id] = (kind, max(merged.values()))
+    return found
 
 
 def _event_times_by_object(events: list[Any]) -> dict[str, tuple[str, dict[str, int]]]:
