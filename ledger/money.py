@@ -14,7 +14,9 @@ ZERO_DECIMAL = frozenset(
 )
 THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
 
-_AMOUNT = re.compile(r"^(?P<whole>\d+)(?:\.(?P<frac>\d*))?$")
+# ASCII digits only (`\d` would take "١٢"), and a length no real amount reaches: int()
+# refuses strings of over 4,300 digits.
+_AMOUNT = re.compile(r"^(?P<whole>[0-9]{1,30})(?:\.(?P<frac>[0-9]{0,30}))?$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
 

@@ -115,7 +115,7 @@ def _whole_number(value: int | str, what: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = str(value).strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise ActionRefused(f"{what} must be a number, not {value!r}")
     return int(text)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from peewee import SqliteDatabase
 
@@ -74,15 +74,11 @@ def test_money_parsing_gives_an_amount_or_a_clear_error(text: str, currency: str
         assert isinstance(amount, int) and amount >= 0
 
 
-@pytest.mark.xfail(strict=True, reason="ledger/money.py: int() of over 4,300 digits raises "
-                   "ValueError, not MoneyError (reported; cap the length before int())")
 def test_an_absurdly_long_amount_is_a_money_error() -> None:
     with pytest.raises(MoneyError):
         parse_amount("1" * 5000, "usd")
 
 
-@pytest.mark.xfail(strict=True, reason="ledger/money.py: `\\d` takes non-ASCII digits, so "
-                   "'١٢' parses as 12 (reported; match [0-9])")
 def test_only_ascii_digits_are_amounts() -> None:
     with pytest.raises(MoneyError):
         parse_amount("١٢", "usd")
@@ -148,8 +144,6 @@ def test_refund_amounts_are_planned_within_what_is_left_or_refused(
     assert synced_rows() == before
 
 
-@pytest.mark.xfail(strict=True, reason="ledger/money.py (via actions_checks.positive_amount): "
-                   "a 5,000-digit amount raises ValueError instead of a refusal (reported)")
 def test_an_absurdly_long_refund_amount_is_refused(ledger_db: SqliteDatabase) -> None:
     with pytest.raises(ActionRefused):
         Actions(NoNetwork(), "ada").plan_refund("pi_usd", "1" * 5000)  # type: ignore[arg-type]
@@ -158,15 +152,9 @@ def test_an_absurdly_long_refund_amount_is_refused(ledger_db: SqliteDatabase) ->
 expiry_part = st.one_of(st.none(), st.integers(-10**6, 10**6), typed)
 
 
-def _other_digits(value: Any) -> bool:
-    return isinstance(value, str) and any(c.isdigit() and not c.isascii() for c in value)
-
-
 @SOME
 @given(month=expiry_part, year=expiry_part)
 def test_card_expiry_is_a_valid_future_month_or_refused(month: Any, year: Any) -> None:
-    # Known bug, pinned by the xfail test below: drop this once actions_checks is fixed.
-    assume(not _other_digits(month) and not _other_digits(year))
     try:
         expiry = checks.card_expiry(month, year, current=(12, 2030), today=TODAY)
     except ActionRefused as exc:
@@ -182,9 +170,6 @@ def test_card_expiry_is_a_valid_future_month_or_refused(month: Any, year: Any) -
     assert new_year <= TODAY.year + checks.EXPIRY_YEARS_AHEAD
 
 
-@pytest.mark.xfail(strict=True, reason="sync/actions_checks.py: str.isdigit() is true for "
-                   "'²' but int('²') raises ValueError, not ActionRefused (reported; use "
-                   "isascii() and isdigit())")
 def test_a_superscript_expiry_month_is_refused() -> None:
     with pytest.raises(ActionRefused):
         checks.card_expiry("²", "2030", current=(None, None), today=TODAY)
