@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.commands import PANES, ConsoleCommands, app_bindings
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never o
     from sync.actions import Actions
 
 SYNC_JOB = "sync"  # the job `sync_now` runs (the name the CLI gives it)
+PUSH_RELOAD_SECONDS = 0.3  # webhook events arriving together reload the views once
 
 # pane id -> how to build it (every pane of commands.PANES).
 PANE_BUILDERS: dict[str, Callable[[PayConsoleApp, str], LedgerPane]] = {
@@ -87,6 +89,7 @@ class PayConsoleApp(App[None]):
         self.scheduler: JobScheduler | None = None
         self.dispute_alerts: DisputeAlerts | None = None
         self._released = False
+        self._reload_pending: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.context.mode, self.context.operator, self.clock,
@@ -105,6 +108,26 @@ class PayConsoleApp(App[None]):
         if self.jobs:
             self.scheduler = JobScheduler([self._reporting(job) for job in self.jobs])
             self.scheduler.start()
+            self.run_worker(self._start_services(), group="services")
+
+    async def _start_services(self) -> None:
+        """The webhook receiver(s): each event new to the ledger reloads the views (at
+        most a few times a second, since one payment brings several events)."""
+        from sync.webhook import WebhookError  # aiohttp: only when online
+
+        for service in self.context.services:
+            try:
+                await service.start(self._ledger_changed)
+            except WebhookError as exc:
+                self.notify(f"webhooks off: {exc}", severity="error", timeout=15)
+
+    def _ledger_changed(self) -> None:
+        if self._reload_pending is None:
+            self._reload_pending = self.set_timer(PUSH_RELOAD_SECONDS, self._after_push)
+
+    def _after_push(self) -> None:
+        self._reload_pending = None
+        self._after_ledger_change()
 
     def on_unmount(self) -> None:
         self._release()  # for exits that bypass action_quit (e.g. an error)
@@ -139,8 +162,14 @@ class PayConsoleApp(App[None]):
     def on_sync_finished(self, message: SyncFinished) -> None:
         if message.error is not None:
             self.notify(f"{message.job} failed: {message.error}", severity="error")
+        elif message.result is None:  # a run skipped while backing off: nothing changed
+            self.query_one(StatusHeader).show_facts(self.read_facts())
+            return
         else:
             self.log.info(f"{message.job}: {message.result}")
+        self._after_ledger_change()
+
+    def _after_ledger_change(self) -> None:
         self._reload_views()
         if self.dispute_alerts is not None:
             self.dispute_alerts.check()
@@ -182,6 +211,8 @@ class PayConsoleApp(App[None]):
     # -- actions ------------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        for service in self.context.services:
+            await service.stop()
         self._release()
         self.exit()
 

@@ -155,7 +155,8 @@ def run_console(args: argparse.Namespace) -> int:
         context.mode = Mode.LIVE if live else Mode.TEST
         service = make_sync_service(settings, gateway)
         # run_due: after failures the sync backs off instead of calling every interval.
-        context.jobs.append(Job("sync", service.run_due, settings.sync.interval_seconds))
+        context.jobs.append(Job("sync", service.run_due, settings.sync.interval_seconds,
+                                wake=service.retry_now))
         context.services.extend(_webhook_receivers(settings, service))
         context.actions = make_actions(settings, gateway)
     open_ledger(settings.ledger.path, read_only=read_only)

@@ -3,6 +3,7 @@ with a live trickle of payments. Never touches the user's real ledger."""
 
 from __future__ import annotations
 
+import secrets
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from sync.demo_session import DEMO_API_KEY, SEED_DAYS, DemoSession
 from sync.gateway import StripeGateway
 from sync.scheduler import Job
 from sync.service import SyncService, SyncSettings
+from sync.webhook import WebhookReceiver, register_with_emulator
 
 SYNC_EVERY_SECONDS = 2.0
 TRICKLE_EVERY_SECONDS = 4.0
@@ -51,10 +53,17 @@ def run_demo(settings: Settings, *, fresh: bool, run_app: Callable[[Any], int]) 
                   f"{summary.seconds:.1f}s", file=sys.stderr)
         open_ledger(session.ledger_path)
         gateway = StripeGateway(DEMO_API_KEY, api_base, requests_per_second=100)
+        # A day more than the seeded month, so its oldest payments are inside the backfill.
+        service = SyncService(gateway, SyncSettings(backfill_days=SEED_DAYS + 1))
         context = ConsoleContext(
             ledger_path=session.ledger_path, mode=Mode.DEMO,
-            operator=settings.console.operator, jobs=_jobs(session, gateway),
-            keymap=settings.console.keymap,
+            operator=settings.console.operator, keymap=settings.console.keymap,
+            jobs=[
+                Job("sync", service.run_due, SYNC_EVERY_SECONDS, wake=service.retry_now),
+                Job("demo", session.trickle, TRICKLE_EVERY_SECONDS, run_at_start=False),
+            ],
+            # Payments reach the panes within about a second; polling stays the safety net.
+            services=[_receiver(service, api_base)],
             actions=Actions(gateway, settings.console.operator,
                             read_only=settings.console.read_only),
         )
@@ -63,10 +72,10 @@ def run_demo(settings: Settings, *, fresh: bool, run_app: Callable[[Any], int]) 
         session.stop()
 
 
-def _jobs(session: DemoSession, gateway: StripeGateway) -> list[Job]:
-    # A day more than the seeded month, so its oldest payments are inside the backfill.
-    service = SyncService(gateway, SyncSettings(backfill_days=SEED_DAYS + 1))
-    return [
-        Job("sync", service.run_once, SYNC_EVERY_SECONDS),
-        Job("demo", session.trickle, TRICKLE_EVERY_SECONDS, run_at_start=False),
-    ]
+def _receiver(service: SyncService, api_base: str) -> WebhookReceiver:
+    """A receiver on a free port, registered with the demo's emulator once listening."""
+    secret = "whsec_" + secrets.token_hex(16)
+    return WebhookReceiver(
+        secret, service.apply_pushed, port=0,
+        on_listening=lambda url: register_with_emulator(api_base, url, secret),
+    )

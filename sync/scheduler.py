@@ -29,6 +29,8 @@ class Job:
     every_seconds: float
     on_done: Outcome | None = None
     run_at_start: bool = True
+    # Called by `run_now` first, e.g. to end a backoff the operator wants to skip.
+    wake: Callable[[], None] | None = None
 
 
 class JobScheduler:
@@ -56,6 +58,9 @@ class JobScheduler:
 
     def run_now(self, name: str) -> None:
         """Ask for a run as soon as the previous one (if any) has finished."""
+        wake = self._jobs[name].wake
+        if wake is not None:
+            wake()
         self._scheduler.modify_job(name, next_run_time=datetime.now().astimezone())
 
     def shutdown(self) -> None:

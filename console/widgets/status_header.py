@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline
 
 from console.context import Mode
-from console.widgets.formatting import age
+from console.widgets.formatting import age, local_time
 from ledger.filters import PaymentFilter
 from ledger.queries import PaymentListing
 from sync.health import SyncHealth
@@ -45,7 +45,10 @@ def error_summary(health: SyncHealth) -> str:
         return ""
     first_line = health.last_error.splitlines()[0]
     failures = health.consecutive_failures
-    return f"{failures} failure{'s' if failures != 1 else ''} in a row: {first_line}"
+    text = f"{failures} failure{'s' if failures != 1 else ''} in a row: {first_line}"
+    if failures and health.next_attempt is not None:
+        text += f" · retrying at {local_time(health.next_attempt, seconds=True)}"
+    return text
 
 
 def payments_per_hour(now: float) -> list[int]:
