@@ -20,6 +20,7 @@ from console.cli_report import REPORT_COMMANDS
 from console.cli_types import Command
 from console.config import ConfigError, Settings, data_dir, load_settings
 from ledger.db import LedgerError, open_ledger
+from sync.secrets import redact
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -362,6 +363,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # at /dev/null so the interpreter's final flush does not complain either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:
+        # A bug: one redacted line for the operator, the redacted traceback in the log file.
+        log_path = data_dir() / "payconsole.log"
+        _log_to_file(log_path)
+        log.exception("unexpected error")
+        print(f"payconsole: unexpected error: {redact(f'{type(exc).__name__}: {exc}')} "
+              f"(traceback in {log_path})", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -105,3 +105,20 @@ def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     settings = load_settings(str(example))
     assert settings.api_key() is None  # the example never holds a real key
+
+
+def test_an_unexpected_error_is_one_redacted_line_and_a_logged_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import console.cli as cli
+
+    def explode(args: object) -> int:
+        raise RuntimeError("boom with sk_test_SECRETCANARY123 inside")
+
+    monkeypatch.setitem(cli.COMMANDS, "export", (explode, *cli.COMMANDS["export"][1:]))
+    assert main(["export", "payments"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unexpected error: RuntimeError" in err
+    assert "SECRETCANARY" not in err
+    log = (tmp_path / "xdg-data" / "payconsole" / "payconsole.log").read_text()
+    assert "Traceback" in log and "SECRETCANARY" not in log
