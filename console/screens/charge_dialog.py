@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Select, Static
@@ -59,15 +58,18 @@ class ChargeDialog(ActionDialog):
     def _currency(self) -> str:
         return self.query_one("#charge-currency", Input).value
 
-    @on(Input.Changed, "#charge-currency")
-    def _currency_changed(self) -> None:
-        # The amount's decimals depend on the currency: check it again.
-        amount = self.query_one("#charge-amount", Input)
-        self.show_validation(amount, amount.validate(amount.value))
+    def field_changed(self, widget: Input) -> None:
+        # Run by the dialog once per value, by the time a submit reads the fields.
+        super().field_changed(widget)
+        if widget.id == "charge-currency":
+            # The amount's decimals depend on the currency: check it again.
+            amount = self.query_one("#charge-amount", Input)
+            self.show_validation(amount, amount.validate(amount.value))
+        elif widget.id == "charge-customer":
+            self._customer_changed(widget.value)
 
-    @on(Input.Changed, "#charge-customer")
-    def _customer_changed(self, event: Input.Changed) -> None:
-        text = event.value.strip()
+    def _customer_changed(self, value: str) -> None:
+        text = value.strip()
         found = customers_known_as(text) if text else []
         self.customer = found[0] if len(found) == 1 else None
         self.query_one("#charge-who", Static).update(_who(text, found))

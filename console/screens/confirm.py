@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -241,9 +241,16 @@ class ActionDialog(ModalScreen[None]):
         self.actions = actions
         self.heading = title
         self.busy = False  # from submit until the outcome (or a cancelled confirmation)
+        # The value of each Input the dialog has acted on (checked it, updated what depends
+        # on it). Each Input's Changed message travels through its own queues and may come
+        # after a submit: the submit acts on the values not seen yet, and a Changed for a
+        # value already seen (or since replaced) is ignored, so it cannot clear a refusal.
+        self._seen: dict[str | None, str] = {}
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog action-dialog") as box:
+        # The form scrolls when it is taller than the screen (a short terminal, refusals
+        # shown): the buttons are docked at its bottom, so they stay in view.
+        with VerticalScroll(classes="dialog action-dialog", can_focus=False) as box:
             box.border_title = self.heading
             box.border_subtitle = "enter to review · esc to close"
             yield from self.compose_fields()
@@ -265,8 +272,20 @@ class ActionDialog(ModalScreen[None]):
         self.dismiss()
 
     @on(Input.Changed)
-    def _validated(self, event: Input.Changed) -> None:
-        self.show_validation(event.input, event.validation_result)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.value == event.input.value:  # else a later Changed is on its way
+            self._take_value(event.input)
+
+    def _take_value(self, widget: Input) -> None:
+        """Act on the value of `widget` unless it already has (once per value)."""
+        if self._seen.get(widget.id) != widget.value:
+            self._seen[widget.id] = widget.value
+            self.field_changed(widget)
+
+    def field_changed(self, widget: Input) -> None:
+        """A field has a new value: check it. Subclasses extend this to update what
+        depends on the field (it may run at a submit, before the field's Changed)."""
+        self.show_validation(widget, widget.validate(widget.value))
 
     def show_validation(self, widget: Input, result: ValidationResult | None) -> None:
         """Live feedback under a field: its first failure, once something is typed."""
@@ -280,7 +299,10 @@ class ActionDialog(ModalScreen[None]):
         if self.busy:
             self.app.bell()  # the first press is being confirmed or sent
             return
-        invalid = [i for i in self.query(Input) if not i.is_valid]
+        fields = list(self.query(Input))
+        for widget in fields:  # a value whose Changed has not come yet (typed, pasted)
+            self._take_value(widget)
+        invalid = [i for i in fields if not i.is_valid]
         if invalid:
             invalid[0].focus()
             self.app.bell()
@@ -320,9 +342,13 @@ class ActionDialog(ModalScreen[None]):
                         None)
         if field_id is None:
             self._message(message, "-error")
+            shown = "#dialog-message"
         else:
             self._set_error(field_id, message)
             self.query_one(f"#{field_id}").focus()
+            shown = f"#{field_id}-error"
+        # In view once laid out, should the form be scrolled (a short terminal).
+        self.call_after_refresh(self.query_one(shown).scroll_visible, animate=False)
         if repeatable:
             self.query_one("#dialog-repeat").display = True
 
