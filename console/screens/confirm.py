@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -68,7 +68,8 @@ class ConfirmScreen(ModalScreen[str | None]):
         self.destructive = destructive
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog", classes="dialog") as box:
+        # Scrolls when taller than the screen; the buttons stay in view (docked).
+        with VerticalScroll(id="confirm-dialog", classes="dialog", can_focus=False) as box:
             box.border_title = self.heading
             box.border_subtitle = "esc to cancel"
             # markup=False throughout: these lines quote ids, notes and Stripe's words.

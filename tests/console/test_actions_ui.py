@@ -410,13 +410,16 @@ async def test_a_charge_needs_a_known_customer_and_offers_their_methods(
                 error_under(screen, "charge-customer"))
         screen.query_one("#charge-customer", Input).value = "BO@example.jp"
         await pilot.pause()
-        assert "Bo Tanaka" in str(screen.query_one("#charge-who", Static).content)
+        # Once the dialog has seen the value (its Changed message may take a few hops).
+        assert await eventually(
+            pilot, lambda: "Bo Tanaka" in str(screen.query_one("#charge-who", Static).content))
         # Bo has one card and no default: the only card is chosen.
         assert screen.query_one("#charge-method", Select).value == "pm_bo_amex"
         screen.query_one("#charge-currency", Input).value = "jpy"
         screen.query_one("#charge-amount", Input).value = "10.5"
         await pilot.pause()
-        assert "JPY amounts have no decimals" in error_under(screen, "charge-amount")
+        assert await eventually(
+            pilot, lambda: "JPY amounts have no decimals" in error_under(screen, "charge-amount"))
 
 
 # -- snapshots ---------------------------------------------------------------------------------
