@@ -221,7 +221,48 @@ def field(label: str, widget: Widget) -> ComposeResult:
     yield Label("", id=f"{widget.id}-error", classes="field-error", markup=False)
 
 
-class ActionDialog(ModalScreen[None]):
+# Typed as a DOMNode, but a plain class at run time: Textual takes a widget's CSS type
+# names from its first DOMNode base, which must stay the widget's own (e.g. LedgerPane).
+_MixinBase = DOMNode if TYPE_CHECKING else object
+
+
+class SendsPlans(_MixinBase):
+    """Mixin (first base) for a form that sends an action plan: busy until the outcome,
+    dismissed on success, Stripe's refusal shown in the form. The form provides `actions`,
+    `_set_busy`, `_message` and `show_error`."""
+
+    actions: Actions
+
+    def send_plan(self, plan: ActionPlan) -> None:
+        self._set_busy(True)
+        run_action(self.app, self.actions, plan, on_send=self._sending, done=self._finished)
+
+    def _sending(self) -> None:
+        self._message("Sending to Stripe…", "-sending")
+
+    def _finished(self, outcome: Outcome | None) -> None:
+        if not self.is_attached:
+            return  # closed while sending: the app's notification says how it ended
+        self._set_busy(False)
+        if outcome is None:
+            self._message("")  # the confirmation was cancelled: nothing was sent
+        elif isinstance(outcome, ActionResult) and outcome.ok:
+            self.dismiss()  # type: ignore[attr-defined]
+        else:
+            repeatable = isinstance(outcome, ActionRefused) and outcome.repeatable
+            self.show_error(outcome_message(outcome), repeatable=repeatable)
+
+    def _set_busy(self, busy: bool) -> None:
+        raise NotImplementedError
+
+    def _message(self, text: str, kind: str = "") -> None:
+        raise NotImplementedError
+
+    def show_error(self, message: str, *, repeatable: bool = False) -> None:
+        raise NotImplementedError
+
+
+class ActionDialog(SendsPlans, ModalScreen[None]):
     """A form that plans an operator action; submitting confirms and sends it.
 
     Subclasses yield their fields (`field(...)`) from `compose_fields` and build the plan
@@ -314,23 +355,7 @@ class ActionDialog(ModalScreen[None]):
         except ActionRefused as exc:
             self.show_error(str(exc), repeatable=exc.repeatable)
             return
-        self._set_busy(True)
-        run_action(self.app, self.actions, plan, on_send=self._sending, done=self._finished)
-
-    def _sending(self) -> None:
-        self._message("Sending to Stripe…", "-sending")
-
-    def _finished(self, outcome: Outcome | None) -> None:
-        if not self.is_attached:
-            return  # closed while sending: the notification says how it ended
-        self._set_busy(False)
-        if outcome is None:
-            self._message("")
-        elif isinstance(outcome, ActionResult) and outcome.ok:
-            self.dismiss()
-        else:
-            repeatable = isinstance(outcome, ActionRefused) and outcome.repeatable
-            self.show_error(outcome_message(outcome), repeatable=repeatable)
+        self.send_plan(plan)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -368,11 +393,6 @@ class ActionDialog(ModalScreen[None]):
         line = self.query_one("#dialog-message", Static)
         line.update(text)
         line.set_classes(kind)
-
-
-# Typed as a DOMNode, but a plain class at run time: Textual takes a widget's CSS type
-# names from its first DOMNode base, which must stay the widget's own (e.g. LedgerPane).
-_MixinBase = DOMNode if TYPE_CHECKING else object
 
 
 class OffersActions(_MixinBase):

@@ -20,7 +20,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from console.screens.confirm import Outcome, field, outcome_message, run_action
+from console.screens.confirm import SendsPlans, field
 from console.widgets.countdown import countdown, utc_time
 from ledger.dispute_views import DisputeDetail
 from ledger.money import format_amount
@@ -32,7 +32,7 @@ from sync.actions_checks import (
     EVIDENCE_TEXT_FIELDS,
     evidence,
 )
-from sync.actions_types import ActionRefused, ActionResult
+from sync.actions_types import ActionRefused
 
 if TYPE_CHECKING:
     from sync.actions import Actions
@@ -80,7 +80,7 @@ def field_of(message: str) -> str | None:
     return next((n for n in sorted(FORM_FIELDS, key=len, reverse=True) if n in message), None)
 
 
-class EvidenceForm(ModalScreen[None]):
+class EvidenceForm(SendsPlans, ModalScreen[None]):
     """Dismissed once Stripe has taken the evidence (the app notifies the outcome)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -210,26 +210,12 @@ class EvidenceForm(ModalScreen[None]):
         try:
             plan = self.actions.plan_evidence(self.detail.dispute.id, fields, submit=submit)
         except ActionRefused as exc:
-            self._show_refusal(str(exc))
+            self.show_error(str(exc))
             return
-        self._set_busy(True)
-        run_action(self.app, self.actions, plan, on_send=self._sending, done=self._finished)
+        self.send_plan(plan)
 
-    def _sending(self) -> None:
-        self._message("Sending to Stripe…", "-sending")
-
-    def _finished(self, outcome: Outcome | None) -> None:
-        if not self.is_attached:
-            return  # closed while sending: the app's notification says how it ended
-        self._set_busy(False)
-        if outcome is None:
-            self._message("")  # the confirmation was cancelled: nothing was sent
-        elif isinstance(outcome, ActionResult) and outcome.ok:
-            self.dismiss()
-        else:
-            self._show_refusal(outcome_message(outcome))
-
-    def _show_refusal(self, message: str) -> None:
+    def show_error(self, message: str, *, repeatable: bool = False) -> None:
+        # `repeatable` does not arise: saving evidence again is always a new request.
         name = field_of(message)
         if name is not None:
             self._set_error(name, message)
