@@ -36,8 +36,8 @@ from ledger.customer_views import MethodRow
 from ledger.dispute_views import dispute_counts
 from ledger.queries import PaymentListing, payment_detail
 from ledger.views import EventListing
-from sync.actions_types import ActionRefused, ActionResult
 from sync.health import load_health
+from sync.plans import ActionRefused, ActionResult
 from sync.scheduler import Job, JobScheduler
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never offline)

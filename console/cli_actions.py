@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from console.cli_types import Command
 
 if TYPE_CHECKING:
-    from sync.actions import ActionPlan, Actions
+    from sync.actions import Actions
+    from sync.plans import ActionPlan
 
 
 class _NotConfirmed(Exception):
@@ -40,7 +41,7 @@ def _make_actions(args: argparse.Namespace) -> Actions:
 
 def _run(args: argparse.Namespace, target: str, plan: Callable[[Actions], ActionPlan]) -> int:
     from console.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-    from sync.actions import ActionFailed, ActionRefused
+    from sync.plans import ActionFailed, ActionRefused
 
     actions = _make_actions(args)
     try:

@@ -28,9 +28,10 @@ from ledger.db import database
 from ledger.models import Customer, Dispute, Payment, PaymentMethod
 from ledger.money import MoneyError, format_amount, normalize_currency
 from sync import actions_checks as checks
-from sync.actions_types import (
+from sync.apply import apply_objects
+from sync.gateway import GatewayError, NotFound, StripeGateway
+from sync.plans import (
     AcceptPlan,
-    ActionError,
     ActionFailed,
     ActionPlan,
     ActionRefused,
@@ -42,15 +43,7 @@ from sync.actions_types import (
     RefundPlan,
     SetDefaultPlan,
 )
-from sync.apply import apply_objects
-from sync.gateway import GatewayError, NotFound, StripeGateway
 from sync.resources import OBJECT_PATHS, PAYMENT_METHODS_PATH
-
-__all__ = [
-    "AcceptPlan", "ActionError", "ActionFailed", "ActionPlan", "ActionRefused", "ActionResult",
-    "Actions", "ChargePlan", "DetachPlan", "EvidencePlan", "MethodUpdatePlan", "RefundPlan",
-    "SetDefaultPlan",
-]
 
 log = logging.getLogger(__name__)
 
@@ -527,9 +520,7 @@ def _evidence_warnings(dispute: Dispute, submit: bool, now: float) -> tuple[str,
 
 
 def _check_typed_confirmation(plan: ActionPlan, typed: str | None) -> None:
-    if not plan.needs_typed_confirmation:
-        return
-    if typed is None or typed.replace(",", "").strip() != plan.confirmation_text:
+    if not plan.confirmed_by(typed):
         raise ActionRefused(f"LIVE mode: type {plan.confirmation_text} to confirm")
 
 

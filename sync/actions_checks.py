@@ -13,7 +13,7 @@ from datetime import date
 
 from ledger.audit import contains_card_number
 from ledger.money import MoneyError, format_amount, parse_amount
-from sync.actions_types import ActionRefused
+from sync.plans import ActionRefused
 
 MAX_AMOUNT = 99_999_999  # Stripe: at most eight digits in the minor unit
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")

@@ -12,7 +12,7 @@ from textual.widgets import Input, Select, Static
 
 from console.screens.confirm import ActionDialog, AmountValidator, field
 from ledger.customer_views import CustomerMethods, CustomerSummary, customers_known_as
-from sync.actions_types import ActionRefused, ChargePlan
+from sync.plans import ActionRefused, ChargePlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
     from sync.actions import Actions

@@ -29,7 +29,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from sync.actions_checks import positive_amount
-from sync.actions_types import ActionError, ActionPlan, ActionRefused, ActionResult
+from sync.plans import ActionError, ActionPlan, ActionRefused, ActionResult
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
     from sync.actions import Actions

@@ -32,7 +32,7 @@ from sync.actions_checks import (
     EVIDENCE_TEXT_FIELDS,
     evidence,
 )
-from sync.actions_types import ActionRefused
+from sync.plans import ActionRefused
 
 if TYPE_CHECKING:
     from sync.actions import Actions

@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 
 from console.screens.confirm import ActionDialog, field, plan_or_explain, run_action
 from ledger.customer_views import MethodRow
-from sync.actions_types import DetachPlan, MethodUpdatePlan
+from sync.plans import DetachPlan, MethodUpdatePlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
     from sync.actions import Actions

@@ -17,7 +17,7 @@ from console.screens.confirm import (
 )
 from ledger.money import format_amount, format_major
 from sync.actions_checks import REFUND_REASONS
-from sync.actions_types import RefundPlan
+from sync.plans import RefundPlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
     from sync.actions import Actions

@@ -26,8 +26,9 @@ from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund_dialog import RefundDialog
 from ledger.audit import AuditListing, NewEntry, append
 from ledger.models import PendingAction
-from sync.actions import ActionPlan, ActionResult, Actions
+from sync.actions import Actions
 from sync.gateway import StripeGateway
+from sync.plans import ActionPlan, ActionResult
 from tests.console.conftest import NOW, SIZE, write_objects
 
 OPERATOR = "ops@example.com"

@@ -14,9 +14,10 @@ from ledger.audit import AuditListing, entries_touching, verify_chain
 from ledger.db import open_ledger
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, PendingAction, Refund
 from sync import actions as actions_module
-from sync.actions import ActionFailed, ActionRefused, Actions
+from sync.actions import Actions
 from sync.emulator import ControlClient
 from sync.gateway import StripeGateway
+from sync.plans import ActionFailed, ActionRefused
 from sync.service import SyncService
 
 API_KEY = "sk_test_payconsole"

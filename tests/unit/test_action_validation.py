@@ -12,9 +12,10 @@ from peewee import SqliteDatabase
 from ledger.audit import AuditListing, verify_chain
 from ledger.db import database
 from sync import actions_checks as checks
-from sync.actions import ActionFailed, ActionRefused, Actions
+from sync.actions import Actions
 from sync.apply import apply_objects
 from sync.gateway import GatewayError
+from sync.plans import ActionFailed, ActionRefused
 
 NOW = datetime(2025, 6, 15, 12, tzinfo=UTC).timestamp()
 TODAY = date(2025, 6, 15)

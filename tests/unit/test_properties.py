@@ -29,8 +29,9 @@ from ledger.filters import FilterError, parse_search
 from ledger.models import Event, Payment, Refund
 from ledger.money import THREE_DECIMAL, ZERO_DECIMAL, Money, MoneyError, format_major, parse_amount
 from sync import actions_checks as checks
-from sync.actions import ActionRefused, Actions
+from sync.actions import Actions
 from sync.apply import ApplyResult, apply_events, apply_objects
+from sync.plans import ActionRefused
 from sync.webhook import WebhookReceiver, sign
 
 SOME = settings(max_examples=60, deadline=None,

@@ -79,6 +79,13 @@ class ActionPlan(ABC):
         """What the operator types to confirm in LIVE mode: the amount, or the id."""
         return self.target
 
+    def confirmed_by(self, typed: str | None) -> bool:
+        """Whether `typed` confirms this plan in LIVE mode: thousands separators and
+        surrounding blanks do not count. Plans that need no typing are always confirmed."""
+        if not self.needs_typed_confirmation:
+            return True
+        return typed is not None and typed.replace(",", "").strip() == self.confirmation_text
+
     @property
     def destructive(self) -> bool:
         return True
