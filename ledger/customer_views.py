@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.filters import Condition, PaymentFilter, escape_like, prefix_upper_bound
+from ledger.labels import card_label, expiry_label
 from ledger.queries import Listing
 
 
@@ -81,15 +82,13 @@ class MethodRow:
 
     @property
     def expiry(self) -> str:
-        return f"{self.exp_month:02d}/{self.exp_year}" if self.exp_month and self.exp_year else ""
+        return expiry_label(self.exp_month, self.exp_year)
 
     @property
     def label(self) -> str:
         """e.g. "visa •••• 4242 exp 12/2031", for lists and titles."""
-        if not self.card_last4:
-            return f"{self.type} {self.id}"
-        expiry = f" exp {self.expiry}" if self.expiry else ""
-        return f"{self.card_brand or 'card'} •••• {self.card_last4}{expiry}"
+        return (card_label(self.card_brand, self.card_last4, exp_month=self.exp_month,
+                           exp_year=self.exp_year) or f"{self.type} {self.id}")
 
 
 _IS_DEFAULT = ("COALESCE((SELECT default_payment_method = payment_method.id FROM customer "

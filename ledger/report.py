@@ -29,6 +29,7 @@ from ledger.analytics import (
     dispute_standing,
     summary,
 )
+from ledger.labels import percent
 from ledger.money import format_amount
 
 REPORT_FIELDS = (
@@ -76,10 +77,6 @@ def render_csv(period: Period, figures: dict[str, Figures]) -> str:
 # -- text -------------------------------------------------------------------------------
 
 
-def _percent(rate: float | None, places: int = 1) -> str:
-    return "n/a" if rate is None else f"{rate * 100:.{places}f}%"
-
-
 def _relative(change: Change) -> str:
     """The change of an amount or count, as a percentage of the previous period."""
     if change.relative is not None:
@@ -113,10 +110,10 @@ def _currency_lines(comparison: Comparison) -> list[str]:
         f"  net {money('net')}",
         f"  payments {now.payments_succeeded:,} succeeded of {now.payments_attempted:,} attempted"
         f" ({_relative(change('payments_succeeded'))})",
-        f"  success rate {_percent(now.success_rate)} ({_points(change('success_rate'))})",
+        f"  success rate {percent(now.success_rate)} ({_points(change('success_rate'))})",
         f"  average payment {'n/a' if average is None else format_amount(average, code)}",
-        f"  refund rate {_percent(now.refund_rate)} ({_points(change('refund_rate'))})",
-        f"  dispute rate {_percent(now.dispute_rate, 2)} ({_points(change('dispute_rate'))};"
+        f"  refund rate {percent(now.refund_rate)} ({_points(change('refund_rate'))})",
+        f"  dispute rate {percent(now.dispute_rate, 2)} ({_points(change('dispute_rate'))};"
         f" {standings})",
     ]
 

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from ledger import audit, pending
 from ledger.audit import NewEntry
 from ledger.db import database
+from ledger.labels import method_label
 from ledger.models import Customer, Dispute, Payment, PaymentMethod
 from ledger.money import MoneyError, format_amount, normalize_currency
 from sync import actions_checks as checks
@@ -479,11 +480,8 @@ def _open_dispute(dispute_id: str) -> Dispute:
 
 
 def _card_label(method: PaymentMethod) -> str:
-    if not method.card_last4:
-        return method.type
-    expiry = (f", expires {method.exp_month:02d}/{method.exp_year}"
-              if method.exp_month and method.exp_year else "")
-    return f"{method.card_brand or 'card'} ending {method.card_last4}{expiry}"
+    return method_label(method.type, method.card_brand, method.card_last4, method.exp_month,
+                        method.exp_year)
 
 
 def _expiry_warnings(method: PaymentMethod, today: date) -> tuple[str, ...]:

@@ -23,7 +23,6 @@ from console.screens.confirm import plan_or_explain, run_action
 from console.screens.dispute_detail import ACCEPT, EVIDENCE, DisputeDetailScreen, evidence_state
 from console.screens.evidence_form import EvidenceForm
 from console.widgets.countdown import countdown, utc_time
-from console.widgets.formatting import card_label
 from console.widgets.lazy_table import Column, LazyTable, RowSource
 from console.widgets.search_bar import SearchBar, show_source
 from ledger.dispute_views import (
@@ -39,6 +38,7 @@ from ledger.dispute_views import (
     needs_response,
     urgency,
 )
+from ledger.labels import card_label
 from ledger.money import format_amount
 
 if TYPE_CHECKING:

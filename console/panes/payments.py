@@ -13,9 +13,10 @@ from textual.widgets import Label
 from console.messages import OpenPayment
 from console.panes.base import TablePane
 from console.screens.confirm import OffersActions
-from console.widgets.formatting import card_label, local_time, money_or_blank, status_text
+from console.widgets.formatting import local_time, money_or_blank, status_text
 from console.widgets.lazy_table import Column, LazyTable, RowSource
 from console.widgets.search_bar import SearchBar, match_summary, show_source
+from ledger.labels import card_label
 from ledger.money import format_amount
 from ledger.queries import PAYMENT_ORDERS, PaymentListing, PaymentRow
 

@@ -19,8 +19,9 @@ from textual.widgets import Label, Static
 
 from console.screens.payment_detail import Cells, Fact, facts_table, listing
 from console.widgets.countdown import deadline
-from console.widgets.formatting import card_label, local_time, money_or_blank, status_text
+from console.widgets.formatting import local_time, money_or_blank, status_text
 from ledger.dispute_views import DisputeDetail
+from ledger.labels import card_label
 from ledger.money import format_amount
 from sync.actions_checks import EVIDENCE_FILE_FIELDS
 

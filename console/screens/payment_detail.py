@@ -15,8 +15,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from console.panes.audit import result_text
-from console.widgets.formatting import card_label, local_time, money_or_blank, status_text
+from console.widgets.formatting import local_time, money_or_blank, status_text
 from ledger.audit import AuditRow, entries_touching
+from ledger.labels import card_label
 from ledger.money import format_amount
 from ledger.queries import PaymentDetail, payment_detail
 

@@ -36,12 +36,6 @@ def age(seconds: float) -> str:
     return f"{whole}s ago"
 
 
-def card_label(brand: str | None, last4: str | None) -> str:
-    if not last4:
-        return ""
-    return f"{brand or 'card'} •••• {last4}"
-
-
 def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLES.get(status, ""))
 

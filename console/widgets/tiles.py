@@ -26,6 +26,7 @@ from ledger.analytics import (
     Threshold,
     dispute_standing,
 )
+from ledger.labels import percent
 from ledger.money import format_amount
 
 Kind = Literal["money", "count", "rate"]
@@ -67,10 +68,6 @@ DISPUTE_HELP = (
     f"Card-network monitoring thresholds: {THRESHOLDS_TEXT}. The tile turns yellow near "
     f"one (from {NEAR_THRESHOLD:.0%} of it) and red at or over it."
 )
-
-
-def percent(rate: float | None, places: int = 1) -> str:
-    return "n/a" if rate is None else f"{rate * 100:.{places}f}%"
 
 
 def show_value(spec: TileSpec, value: int | float | None, currency: str) -> str:

@@ -388,7 +388,7 @@ async def test_charging_a_customer_preselects_the_default_method(
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
         assert confirm.summary.startswith(
-            "Charge 25.00 USD to ada@example.com's mastercard ending 4444")
+            "Charge 25.00 USD to ada@example.com's mastercard •••• 4444")
 
 
 async def test_a_charge_needs_a_known_customer_and_offers_their_methods(

@@ -83,7 +83,7 @@ def test_charge(stripe_client: stripe.StripeClient, cli: Any) -> None:
     code, out, err = cli("charge", good, "--amount", "25.00", "--currency", "usd",
                          "--description", "order 7", "--yes")
     assert code == 0 and out.startswith("pi_") and "succeeded" in out
-    assert "Charge 25.00 USD to ops@example.com's visa ending 4242" in err
+    assert "Charge 25.00 USD to ops@example.com's visa •••• 4242" in err
 
     bad, _ = customer(stripe_client, "4000000000000341")
     code, out, _ = cli("charge", bad, "--amount", "9", "--currency", "usd", "--yes")

@@ -210,7 +210,7 @@ def test_a_lost_answer_keeps_the_attempt_open_for_a_safe_rerun(actions: Actions)
 def test_charge_picks_the_default_or_the_only_card(actions: Actions) -> None:
     plan = actions.plan_charge("cus_2", "25", "USD")
     assert (plan.payment_method_id, plan.amount, plan.currency) == ("pm_b2", 2500, "usd")
-    assert plan.card == "visa ending 0005, expires 12/2030"
+    assert plan.card == "visa •••• 0005 exp 12/2030"
     assert plan.confirmation_text == "25.00"
     assert "has 2 saved payment methods and no default" in _refused(
         actions.plan_charge, "cus_1", "5", "usd")
@@ -264,7 +264,7 @@ def test_set_default_and_detach_plans(actions: Actions) -> None:
     assert plan.previous_default == "pm_b2"
     assert plan.request().params == {"invoice_settings": {"default_payment_method": "pm_b1"}}
     detach = actions.plan_detach("pm_b2")
-    assert detach.was_default and detach.remaining == ("visa ending 5555, expires 12/2030 "
+    assert detach.was_default and detach.remaining == ("visa •••• 5555 exp 12/2030 "
                                                        "(pm_b1)",)
     assert "left with no default" in detach.warnings[0] and "pm_b1" in detach.warnings[0]
     assert detach.also_refresh() == ("cus_2",)
