@@ -12,11 +12,16 @@ from enum import StrEnum
 from typing import Any
 
 from ledger.db import database
+from ledger.dispute_status import (
+    NEEDS_RESPONSE,
+    STILL_OPEN,
+    UNDER_REVIEW,
+    is_closed,
+    needs_response,
+)
 from ledger.filters import PaymentFilter
 from ledger.models import Dispute, Payment
 from ledger.queries import (
-    OPEN_DISPUTE_STATUSES,
-    REVIEW_DISPUTE_STATUSES,
     DisputeListing,
     DisputeRow,
     Listing,
@@ -36,14 +41,6 @@ class Urgency(StrEnum):
     WITHIN_7D = "due-7d"
     LATER = "later"
     CLOSED = "closed"
-
-
-def needs_response(status: str) -> bool:
-    return status in OPEN_DISPUTE_STATUSES
-
-
-def is_closed(status: str) -> bool:
-    return status not in OPEN_DISPUTE_STATUSES + REVIEW_DISPUTE_STATUSES
 
 
 def urgency(status: str, due_by: int | None, now: float) -> Urgency | None:
@@ -106,7 +103,7 @@ class DisputeBoard(Listing[DisputeLine]):
         super().__init__(filter_by)
         self.include_closed = include_closed
         if not include_closed:
-            still_open = OPEN_DISPUTE_STATUSES + REVIEW_DISPUTE_STATUSES
+            still_open = STILL_OPEN
             marks = ", ".join("?" * len(still_open))
             self._condition = self._condition.and_(f"status IN ({marks})", still_open)
 
@@ -129,12 +126,12 @@ class DisputeCounts:
 
 def dispute_counts() -> DisputeCounts:
     """How many disputes are in each group (one pass over a small table)."""
-    open_marks = ", ".join("?" * len(OPEN_DISPUTE_STATUSES))
-    review_marks = ", ".join("?" * len(REVIEW_DISPUTE_STATUSES))
+    open_marks = ", ".join("?" * len(NEEDS_RESPONSE))
+    review_marks = ", ".join("?" * len(UNDER_REVIEW))
     row = database.execute_sql(
         f"SELECT coalesce(sum(status IN ({open_marks})), 0), "
         f"coalesce(sum(status IN ({review_marks})), 0), count(*) FROM dispute",
-        (*OPEN_DISPUTE_STATUSES, *REVIEW_DISPUTE_STATUSES),
+        (*NEEDS_RESPONSE, *UNDER_REVIEW),
     ).fetchone()
     return DisputeCounts(row[0], row[1], row[2] - row[0] - row[1])
 

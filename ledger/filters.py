@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from ledger import dispute_status
 from ledger.money import MoneyError, normalize_currency, parse_amount
 
 
@@ -39,11 +40,9 @@ MAX_TEXT = 256  # longest value searched for (an email is at most 254 characters
 MAX_SEARCH = 2_000
 
 STATUSES = frozenset(
-    # PaymentIntent, then legacy charge, dispute and refund statuses.
+    # PaymentIntent, then legacy charge and refund statuses, then dispute statuses.
     "requires_payment_method requires_confirmation requires_action processing "
-    "requires_capture canceled succeeded pending failed "
-    "warning_needs_response warning_under_review warning_closed needs_response "
-    "under_review won lost charge_refunded prevented".split()
+    "requires_capture canceled succeeded pending failed".split() + list(dispute_status.ALL)
 )
 
 

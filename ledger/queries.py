@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
+from ledger import dispute_status
 from ledger.db import database
 from ledger.filters import PaymentFilter
 from ledger.models import Dispute, Event, Payment, Refund
@@ -128,17 +129,13 @@ class DisputeRow:
 
 # Needing a response first, soonest deadline first; then under review; then closed,
 # newest first. The disputes table stays small (thousands), so sorting it is cheap.
-OPEN_DISPUTE_STATUSES = ("needs_response", "warning_needs_response")
-REVIEW_DISPUTE_STATUSES = ("under_review", "warning_under_review")
-
-
 def _quoted(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
 _DISPUTE_RANK = (
-    f"CASE WHEN status IN ({_quoted(OPEN_DISPUTE_STATUSES)}) THEN 0 "
-    f"WHEN status IN ({_quoted(REVIEW_DISPUTE_STATUSES)}) THEN 1 ELSE 2 END"
+    f"CASE WHEN status IN ({_quoted(dispute_status.NEEDS_RESPONSE)}) THEN 0 "
+    f"WHEN status IN ({_quoted(dispute_status.UNDER_REVIEW)}) THEN 1 ELSE 2 END"
 )
 _DISPUTE_WHEN = (
     f"CASE WHEN {_DISPUTE_RANK} = 0 THEN COALESCE(due_by, 9223372036854775807) "

@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
-from ledger import audit, pending
+from ledger import audit, dispute_status, pending
 from ledger.audit import NewEntry
 from ledger.db import database
 from ledger.labels import method_label
@@ -50,8 +50,6 @@ log = logging.getLogger(__name__)
 
 P = TypeVar("P", bound=ActionPlan)
 
-CLOSED_DISPUTE = ("won", "lost", "warning_closed", "charge_refunded")
-UNDER_REVIEW = ("under_review", "warning_under_review")
 
 # What "this key may not ..." says for each action (a restricted key lacking the right).
 _VERBS = {
@@ -473,7 +471,7 @@ def _open_dispute(dispute_id: str) -> Dispute:
     dispute = Dispute.get_or_none(Dispute.id == dispute_id)
     if dispute is None:
         raise ActionRefused(f"no dispute {dispute_id} in the ledger")
-    if dispute.status in CLOSED_DISPUTE:
+    if dispute_status.is_closed(dispute.status):
         raise ActionRefused(f"dispute {dispute.id} is closed ({dispute.status}): it can no "
                             "longer be changed")
     return dispute
@@ -505,7 +503,7 @@ def _detach_warnings(customer_id: str, was_default: bool, others: tuple[str, ...
 
 def _evidence_warnings(dispute: Dispute, submit: bool, now: float) -> tuple[str, ...]:
     warnings = []
-    if dispute.status in UNDER_REVIEW:
+    if dispute.status in dispute_status.UNDER_REVIEW:
         warnings.append(f"evidence was already submitted ({dispute.submission_count} time(s)) "
                         "and is under review: Stripe usually refuses changes now")
     if dispute.due_by and dispute.due_by < now:

@@ -25,6 +25,7 @@ from console.screens.evidence_form import EvidenceForm
 from console.widgets.countdown import countdown, utc_time
 from console.widgets.lazy_table import Column, LazyTable, RowSource
 from console.widgets.search_bar import SearchBar, show_source
+from ledger import dispute_status
 from ledger.dispute_views import (
     DisputeBoard,
     DisputeCounts,
@@ -47,10 +48,6 @@ if TYPE_CHECKING:
 DETAIL = "detail"
 TOGGLE_CLOSED = "toggle_closed"
 COUNTDOWN_REFRESH_SECONDS = 30.0
-# Dispute statuses, for the search bar's status filter.
-DISPUTE_STATUSES = ("needs_response", "warning_needs_response", "under_review",
-                    "warning_under_review", "won", "lost", "warning_closed", "charge_refunded",
-                    "prevented")
 
 
 def dispute_columns(clock: Callable[[], float]) -> tuple[Column, ...]:
@@ -127,7 +124,7 @@ class DisputesPane(TablePane):
         return DisputesTable(self.source, self.clock, id="disputes-table")
 
     def compose(self) -> ComposeResult:
-        yield SearchBar("dispute", statuses=DISPUTE_STATUSES, id="disputes-search")
+        yield SearchBar("dispute", statuses=dispute_status.ALL, id="disputes-search")
         yield from super().compose()
 
     @on(SearchBar.Applied)

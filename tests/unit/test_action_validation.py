@@ -79,7 +79,7 @@ def seeded(ledger: SqliteDatabase) -> SqliteDatabase:
         {"object": "customer", "id": "cus_3", "email": "cy@example.com"},
         _card("pm_a", "4242"), _card("pm_b", "1111", month=1, year=2025),
         _card("pm_b1", "5555", "cus_2"), _card("pm_b2", "0005", "cus_2"),
-        _dispute("dp_open"), _dispute("dp_lost", "lost"),
+        _dispute("dp_open"), _dispute("dp_lost", "lost"), _dispute("dp_prevented", "prevented"),
         _dispute("dp_review", "under_review", evidence_details={
             "due_by": int(NOW) - 60, "has_evidence": True, "submission_count": 1}),
     ], as_of=int(NOW))
@@ -310,4 +310,7 @@ def test_evidence_and_accept_plans(actions: Actions) -> None:
     accept = actions.plan_accept("dp_open")
     assert "concedes 50.00 USD" in accept.summary and accept.confirmation_text == "50.00"
     assert "closed (lost)" in _refused(actions.plan_accept, "dp_lost")
+    # One owner for the status groups: a prevented dispute is closed for the CLI as well.
+    assert "closed (prevented)" in _refused(actions.plan_evidence, "dp_prevented",
+                                            {"product_description": "A mug"})
     assert "no dispute" in _refused(actions.plan_accept, "dp_none")
