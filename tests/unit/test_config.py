@@ -110,12 +110,15 @@ def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_unexpected_error_is_one_redacted_line_and_a_logged_traceback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
+    import dataclasses
+
     import console.cli as cli
 
     def explode(args: object) -> int:
         raise RuntimeError("boom with sk_test_SECRETCANARY123 inside")
 
-    monkeypatch.setitem(cli.COMMANDS, "export", (explode, *cli.COMMANDS["export"][1:]))
+    monkeypatch.setitem(cli.COMMANDS, "export",
+                        dataclasses.replace(cli.COMMANDS["export"], handler=explode))
     assert main(["export", "payments"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unexpected error: RuntimeError" in err
