@@ -183,6 +183,36 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+METHOD_COMMANDS: dict[str, Command] = {
+    "update": _action(
+        "change a card's expiry or billing details",
+        "payconsole method update pm_123 --exp-month 4 --exp-year 2030 --postal-code 94107",
+        "PM_ID", lambda actions, args: actions.plan_method_update(
+            args.target, exp_month=args.exp_month, exp_year=args.exp_year, name=args.name,
+            email=args.email, postal_code=args.postal_code, repeat=args.again),
+        _method_update_arguments),
+    "set-default": _action(
+        "make a payment method its customer's default", "payconsole method set-default pm_123",
+        "PM_ID", lambda actions, args: actions.plan_set_default(args.target, repeat=args.again)),
+    "detach": _action(
+        "detach a payment method from its customer", "payconsole method detach pm_123 --yes",
+        "PM_ID", lambda actions, args: actions.plan_detach(args.target, repeat=args.again)),
+}
+
+DISPUTE_COMMANDS: dict[str, Command] = {
+    "evidence": _action(
+        "save dispute evidence as a draft, or submit it",
+        'payconsole dispute evidence dp_123 --field product_description="Blue mug, '
+        'shipped 2 May" --field shipping_date=2025-05-02 --submit --yes',
+        "DP_ID", lambda actions, args: actions.plan_evidence(
+            args.target, args.fields, submit=args.submit, repeat=args.again),
+        _dispute_evidence_arguments),
+    "accept": _action(
+        "accept a dispute, conceding its amount (cannot be undone)",
+        "payconsole dispute accept dp_123 --yes",
+        "DP_ID", lambda actions, args: actions.plan_accept(args.target, repeat=args.again)),
+}
+
 ACTION_COMMANDS: dict[str, Command] = {
     "refund": _action(
         "refund a payment, fully or partly",
@@ -197,46 +227,12 @@ ACTION_COMMANDS: dict[str, Command] = {
             args.target, args.amount, args.currency, payment_method=args.payment_method,
             description=args.description, repeat=args.again),
         _charge_arguments, target_help="cus_..."),
-    "method": Command(
-        "update, set as default or detach a saved payment method",
-        "payconsole method set-default pm_123", subcommands={
-            "update": _action(
-                "change a card's expiry or billing details",
-                "payconsole method update pm_123 --exp-month 4 --exp-year 2030 "
-                "--postal-code 94107",
-                "PM_ID", lambda actions, args: actions.plan_method_update(
-                    args.target, exp_month=args.exp_month, exp_year=args.exp_year,
-                    name=args.name, email=args.email, postal_code=args.postal_code,
-                    repeat=args.again),
-                _method_update_arguments),
-            "set-default": _action(
-                "make a payment method its customer's default",
-                "payconsole method set-default pm_123", "PM_ID",
-                lambda actions, args: actions.plan_set_default(args.target, repeat=args.again)),
-            "detach": _action(
-                "detach a payment method from its customer",
-                "payconsole method detach pm_123 --yes", "PM_ID",
-                lambda actions, args: actions.plan_detach(args.target, repeat=args.again)),
-        }),
-    "dispute": Command(
-        "respond to a dispute: evidence, or accept it",
-        "payconsole dispute accept dp_123 --yes", subcommands={
-            "evidence": _action(
-                "save dispute evidence as a draft, or submit it",
-                'payconsole dispute evidence dp_123 --field product_description="Blue mug, '
-                'shipped 2 May" --field shipping_date=2025-05-02 --submit --yes',
-                "DP_ID", lambda actions, args: actions.plan_evidence(
-                    args.target, args.fields, submit=args.submit, repeat=args.again),
-                _dispute_evidence_arguments),
-            "accept": _action(
-                "accept a dispute, conceding its amount (cannot be undone)",
-                "payconsole dispute accept dp_123 --yes", "DP_ID",
-                lambda actions, args: actions.plan_accept(args.target, repeat=args.again)),
-        }),
-    "audit": Command(
-        "the audit log of operator actions",
-        "payconsole audit verify", subcommands={
-            "verify": Command("check the audit log's hash chain; exit 1 where it breaks",
-                              "payconsole audit verify --ledger ledger.db", run_audit_verify),
-        }),
+    "method": Command("update, set as default or detach a saved payment method",
+                      "payconsole method set-default pm_123", subcommands=METHOD_COMMANDS),
+    "dispute": Command("respond to a dispute: evidence, or accept it",
+                       "payconsole dispute accept dp_123 --yes", subcommands=DISPUTE_COMMANDS),
+    "audit": Command("the audit log of operator actions", "payconsole audit verify",
+                     subcommands={"verify": Command(
+                         "check the audit log's hash chain; exit 1 where it breaks",
+                         "payconsole audit verify --ledger ledger.db", run_audit_verify)}),
 }
