@@ -11,18 +11,36 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING
 
 from console.cli_actions import ACTION_COMMANDS
+from console.cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    Command,
+    Handler,
+    add_commands,
+    common_options,
+    make_actions,
+    make_gateway,
+    make_sync_service,
+    open_existing_ledger,
+    output,
+    require_api_key,
+    run_app,
+    settings_from,
+)
+from console.cli_demo import DEMO_COMMANDS
 from console.cli_report import REPORT_COMMANDS
-from console.cli_types import Command
-from console.config import ConfigError, Settings, data_dir, load_settings
+from console.config import ConfigError, Settings, data_dir
 from ledger.db import LedgerError, open_ledger
 from sync.secrets import redact
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+if TYPE_CHECKING:
+    from sync.service import SyncService
+    from sync.webhook import WebhookReceiver
 
 log = logging.getLogger("payconsole")
 
@@ -35,18 +53,6 @@ EPILOG_MAIN = """examples:
 """
 
 
-def _common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
-                        help="config file (default: $PAYCONSOLE_CONFIG, then the XDG path)")
-    parser.add_argument("--ledger", metavar="FILE", default=argparse.SUPPRESS,
-                        help="ledger database file (overrides [ledger] path)")
-    parser.add_argument("--api-base", metavar="URL", default=argparse.SUPPRESS,
-                        help="Stripe-compatible API base URL (overrides [stripe] api_base)")
-    parser.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
-                        help="open the ledger file read-only, changing nothing (e.g. a copy "
-                             "from another machine); implies --offline")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="payconsole",
@@ -54,85 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG_MAIN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _common_options(parser)
+    common_options(parser)
     parser.add_argument("--offline", action="store_true",
                         help="open the ledger with no network at all (no sync, no actions)")
     parser.set_defaults(handler=run_console)
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for name, (handler, summary, example, add_arguments) in COMMANDS.items():
-        sub = commands.add_parser(
-            name, help=summary, description=summary, epilog=f"example:\n  {example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        _common_options(sub)
-        add_arguments(sub)
-        sub.set_defaults(handler=handler)
+    add_commands(parser, COMMANDS)
     return parser
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {}
-    if getattr(args, "ledger", None):
-        overrides["ledger"] = {"path": args.ledger}
-    if getattr(args, "api_base", None):
-        overrides["stripe"] = {"api_base": args.api_base}
-    return load_settings(getattr(args, "config", None), overrides)
-
-
-def require_api_key(settings: Settings) -> str:
-    key = settings.api_key()
-    if not key:
-        raise ConfigError(
-            "config: stripe.api_key: not set (set STRIPE_API_KEY, or api_key in the "
-            "[stripe] section of the config file)"
-        )
-    if not key.startswith(("sk_", "rk_")):
-        raise ConfigError("config: stripe.api_key: must be a secret (sk_) or restricted (rk_) key")
-    return key
-
-
-def make_gateway(settings: Settings) -> Any:
-    """The Stripe gateway for these settings (imports the Stripe SDK, so only when needed)."""
-    from sync.gateway import StripeGateway
-
-    return StripeGateway(
-        require_api_key(settings),
-        settings.stripe.api_base,
-        requests_per_second=settings.stripe.requests_per_second,
-        max_network_retries=settings.stripe.max_network_retries,
-        timeout_seconds=settings.stripe.timeout_seconds,
-    )
-
-
-def make_actions(settings: Settings, gateway: Any) -> Any:
-    """Operator actions with the authority these settings give (read-only, live)."""
-    from sync.actions import Actions
-    from sync.secrets import key_mode
-
-    return Actions(
-        gateway, settings.console.operator,
-        read_only=settings.console.read_only,
-        live=key_mode(require_api_key(settings)) == "live",
-        allow_live_actions=settings.console.allow_live_actions,
-    )
-
-
-def make_sync_service(settings: Settings, gateway: Any = None) -> Any:
-    from sync.service import SyncService, SyncSettings
-
-    return SyncService(gateway or make_gateway(settings), SyncSettings(
-        backfill_days=settings.sync.backfill_days,
-        overlap_seconds=settings.sync.overlap_seconds,
-    ))
-
-
-def open_existing_ledger(args: argparse.Namespace, settings: Settings) -> None:
-    """For commands that only read: the ledger must exist; `--read-only` changes nothing
-    in it, otherwise it is migrated like any other opening."""
-    path = Path(settings.ledger.path).expanduser()
-    if not path.exists():
-        raise LedgerError(f"no ledger at {path} (run `payconsole sync --once` first)")
-    open_ledger(path, read_only=getattr(args, "read_only", False))
 
 
 # -- commands -----------------------------------------------------------------------
@@ -162,10 +95,10 @@ def run_console(args: argparse.Namespace) -> int:
         context.actions = make_actions(settings, gateway)
     open_ledger(settings.ledger.path, read_only=read_only)
     _log_to_file(data_dir() / "payconsole.log")
-    return _run_app(context)
+    return run_app(context)
 
 
-def _webhook_receivers(settings: Settings, service: Any) -> list[Any]:
+def _webhook_receivers(settings: Settings, service: SyncService) -> list[WebhookReceiver]:
     """The webhook receiver, when [webhook] has a secret; it feeds `service`'s apply path."""
     secret = settings.webhook_secret()
     if not secret:
@@ -175,13 +108,6 @@ def _webhook_receivers(settings: Settings, service: Any) -> list[Any]:
     host, port = settings.webhook.address()
     return [WebhookReceiver(secret, service.apply_pushed, host=host, port=port,
                             max_body_bytes=settings.webhook.max_body_bytes)]
-
-
-def _run_app(context: Any) -> int:
-    from console.app import PayConsoleApp
-
-    PayConsoleApp(context).run()
-    return EXIT_OK
 
 
 def run_sync(args: argparse.Namespace) -> int:
@@ -201,13 +127,14 @@ def run_sync(args: argparse.Namespace) -> int:
                          _webhook_receivers(settings, service))
 
 
-def _sync_forever(service: Any, interval: float, receivers: list[Any]) -> int:
+def _sync_forever(service: SyncService, interval: float,
+                  receivers: list[WebhookReceiver]) -> int:
     import asyncio
 
     from sync.scheduler import Job, JobScheduler
     from sync.webhook import WebhookError
 
-    def report(result: Any, error: BaseException | None) -> None:
+    def report(result: object, error: BaseException | None) -> None:
         if error is not None:
             print(f"sync failed: {error}", flush=True)
         elif result is not None:  # None: a run skipped while backing off
@@ -261,12 +188,6 @@ def run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def output(path: str | None) -> AbstractContextManager[TextIO]:
-    if path is None:
-        return nullcontext(sys.stdout)
-    return open(path, "w", encoding="utf-8", newline="")
-
-
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
     from ledger.export import EXPORTS
 
@@ -283,46 +204,13 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--customer", metavar="ID", help="only this customer (cus_...)")
 
 
-def run_emulator(args: argparse.Namespace) -> int:
-    from sync.emulator.launcher import main as emulator_main
-
-    argv = ["--port", str(args.port)]
-    if args.state:
-        argv += ["--state", args.state]
-    if args.no_persist:
-        argv.append("--no-persist")
-    return emulator_main(argv)
-
-
-def _emulator_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
-    state = parser.add_mutually_exclusive_group()
-    state.add_argument("--state", metavar="FILE", help="keep the emulator's data in FILE")
-    state.add_argument("--no-persist", action="store_true", help="keep nothing on disk")
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    from console.demo import run_demo as demo
-
-    settings = settings_from(args)
-    return demo(settings, fresh=args.fresh, run_app=_run_app)
-
-
-def _demo_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--fresh", action="store_true",
-                        help="forget the demo's ledger and emulator data and start over")
-
-
 COMMANDS: dict[str, Command] = {
-    "sync": (run_sync, "bring the ledger up to date with Stripe (headless)",
-             "payconsole sync --once", _sync_arguments),
-    "export": (run_export, "write a ledger table as JSON lines or CSV",
-               "payconsole export payments --format jsonl --output payments.jsonl",
-               _export_arguments),
-    "emulator": (run_emulator, "run the local Stripe emulator alone on 127.0.0.1",
-                 "payconsole emulator --port 12111 --no-persist", _emulator_arguments),
-    "demo": (run_demo, "the console on a local emulator seeded with a month of test data",
-             "payconsole demo --fresh", _demo_arguments),
+    "sync": Command("bring the ledger up to date with Stripe (headless)",
+                    "payconsole sync --once", run_sync, _sync_arguments),
+    "export": Command("write a ledger table as JSON lines or CSV",
+                      "payconsole export payments --format jsonl --output payments.jsonl",
+                      run_export, _export_arguments),
+    **DEMO_COMMANDS,
     **ACTION_COMMANDS,
     **REPORT_COMMANDS,
 }
@@ -351,8 +239,9 @@ def _log_to_stderr() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _log_to_stderr()
+    handler: Handler = args.handler
     try:
-        return args.handler(args)
+        return handler(args)
     except (ConfigError, LedgerError) as exc:
         print(f"payconsole: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

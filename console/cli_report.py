@@ -1,7 +1,6 @@
 """`payconsole report`: the analytics figures headless, for a cron job or a chat post.
 
-It reads the ledger only: no network, no Stripe SDK. console.cli
-imports this module at its top, so what it needs from console.cli is imported inside.
+It reads the ledger only: no network, no Stripe SDK.
 """
 
 from __future__ import annotations
@@ -10,11 +9,17 @@ import argparse
 import sys
 from datetime import date
 
-from console.cli_types import Command
+from console.cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    Command,
+    open_existing_ledger,
+    output,
+    settings_from,
+)
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from console.cli import EXIT_BAD_INPUT, EXIT_OK, open_existing_ledger, output, settings_from
     from ledger.analytics import Period, midnight
     from ledger.money import MoneyError, normalize_currency
     from ledger.report import report
@@ -59,6 +64,7 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 REPORT_COMMANDS: dict[str, Command] = {
-    "report": (run_report, "analytics figures from the ledger: text, json or csv (offline)",
-               "payconsole report --days 30 --currency usd --format json", _report_arguments),
+    "report": Command("analytics figures from the ledger: text, json or csv (offline)",
+                      "payconsole report --days 30 --currency usd --format json",
+                      run_report, _report_arguments),
 }

@@ -13,7 +13,7 @@ import os
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from platformdirs import user_config_path, user_data_path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -42,9 +42,9 @@ class _Section(BaseModel):
 class StripeSettings(_Section):
     api_key: SecretStr | None = None
     api_base: str = "https://api.stripe.com"
-    requests_per_second: float = Field(20.0, gt=0, le=100)
-    max_network_retries: int = Field(2, ge=0, le=10)
-    timeout_seconds: float = Field(30.0, gt=0, le=600)
+    requests_per_second: float = Field(default=20.0, gt=0, le=100)
+    max_network_retries: int = Field(default=2, ge=0, le=10)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
 
 
 class LedgerSettings(_Section):
@@ -52,9 +52,9 @@ class LedgerSettings(_Section):
 
 
 class SyncSettingsModel(_Section):
-    interval_seconds: float = Field(10.0, ge=1, le=86400)
-    backfill_days: int = Field(30, ge=1, le=3650)
-    overlap_seconds: int = Field(120, ge=0, le=86400)
+    interval_seconds: float = Field(default=10.0, ge=1, le=86400)
+    backfill_days: int = Field(default=30, ge=1, le=3650)
+    overlap_seconds: int = Field(default=120, ge=0, le=86400)
 
 
 class ConsoleSettings(_Section):
@@ -72,7 +72,7 @@ class WebhookSettings(_Section):
     listen: str = "127.0.0.1:8787"
     # The endpoint's signing secret (whsec_...); or STRIPE_WEBHOOK_SECRET.
     secret: SecretStr | None = None
-    max_body_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 
     @field_validator("listen")
     @classmethod
@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
 
+    # The TOML file these settings read, lowest of the sources but the defaults: None for
+    # Settings itself (defaults and environment only); load_settings binds one per call.
+    config_file: ClassVar[Path | None] = None
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -127,9 +131,10 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The file's contents arrive through `_file` (see load_settings).
-        return (init_settings, _StripeEnvSource(settings_cls), env_settings,
-                _FileSource(settings_cls))
+        sources = (init_settings, _StripeEnvSource(settings_cls), env_settings)
+        if cls.config_file is None:
+            return sources
+        return (*sources, TomlFileSource(settings_cls, cls.config_file))
 
     def api_key(self) -> str | None:
         return self.stripe.api_key.get_secret_value() if self.stripe.api_key else None
@@ -138,14 +143,14 @@ class Settings(BaseSettings):
         return self.webhook.secret.get_secret_value() if self.webhook.secret else None
 
 
-_file_contents: dict[str, Any] = {}
+class TomlFileSource(InitSettingsSource):
+    """The TOML config file at `path`, read (and its permissions checked) when the settings
+    are built; every problem is a ConfigError naming the file."""
 
-
-class _FileSource(InitSettingsSource):
-    """The already-read TOML file (read by load_settings, so errors name the file)."""
-
-    def __init__(self, settings_cls: type[BaseSettings]) -> None:
-        super().__init__(settings_cls, init_kwargs=_file_contents)
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        contents = _read_toml(path)
+        _refuse_readable_secret(path, contents)
+        super().__init__(settings_cls, init_kwargs=contents)
 
 
 class _StripeEnvSource(InitSettingsSource):
@@ -210,13 +215,12 @@ def load_settings(cli_config: str | None = None, overrides: dict[str, Any] | Non
                   ) -> Settings:
     """Settings from every source; `overrides` are CLI flags as nested sections."""
     path, required = config_path(cli_config)
-    contents: dict[str, Any] = {}
-    if required or path.exists():
-        contents = _read_toml(path)
-        _refuse_readable_secret(path, contents)
-    _file_contents.clear()
-    _file_contents.update(contents)
+    file = path if required or path.exists() else None
+
+    class SettingsFromFile(Settings):
+        config_file = file
+
     try:
-        return Settings(**(overrides or {}))
+        return SettingsFromFile(**(overrides or {}))
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path if contents else None)) from None
+        raise ConfigError(_describe(exc, file)) from None

@@ -155,7 +155,8 @@ class StripeGateway:
              *, idempotency_key: str | None = None) -> dict[str, Any]:
         return self.request("post", path, params, idempotency_key=idempotency_key)
 
-    def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[dict]]:
+    def pages(self, path: str, params: dict[str, Any] | None = None
+              ) -> Iterator[list[dict[str, Any]]]:
         """Every page of a list endpoint, in whatever order the server lists; entries that
         are not JSON objects are dropped (with a log line), so callers get dicts only."""
         query = {**(params or {}), "limit": PAGE_SIZE}

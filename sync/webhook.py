@@ -25,7 +25,6 @@ from aiohttp import web
 
 from ledger.db import ledger_problem
 from sync.apply import ApplyResult, event_problem
-from sync.emulator.control import ControlClient
 from sync.gateway import GatewayError
 from sync.service import SyncError
 
@@ -109,14 +108,16 @@ def parse_event(payload: bytes) -> tuple[dict[str, Any] | None, str | None]:
 
 @dataclass
 class WebhookStats:
-    """What the receiver has done since it started (for the console's header)."""
+    """What the receiver has done since it started; logged when it stops."""
 
     accepted: int = 0  # answered 2xx: new or already known
     applied: int = 0  # of which new to the ledger
-    rejected: int = 0
+    rejected: int = 0  # answered 4xx: not from Stripe, or not an event
     failed: int = 0  # could not be stored (answered 5xx: Stripe retries, the poll catches up)
-    last_event_at: float | None = None
-    last_problem: str | None = None  # one line, never the body
+
+    def __str__(self) -> str:
+        return (f"{self.accepted} accepted ({self.applied} new), {self.rejected} rejected, "
+                f"{self.failed} not stored")
 
 
 class WebhookReceiver:
@@ -180,6 +181,7 @@ class WebhookReceiver:
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+            log.info("webhook receiver on %s stopped: %s", self.url, self.stats)
 
     # -- one delivery ---------------------------------------------------------------
 
@@ -217,7 +219,6 @@ class WebhookReceiver:
                                    f"{problem or type(exc).__name__}")
         self.stats.accepted += 1
         self.stats.applied += result.new
-        self.stats.last_event_at = self._clock()
         log.info("webhook %s %s: %s", event["type"], event["id"],
                  "applied" if result.new else "already in the ledger")
         if result.new and self._on_change is not None:
@@ -226,19 +227,11 @@ class WebhookReceiver:
 
     def _refuse(self, status: int, why: str, request: web.Request) -> web.Response:
         self.stats.rejected += 1
-        self.stats.last_problem = why
         log.warning("webhook from %s refused (%d): %s", request.remote, status, why)
         return web.json_response({"error": why}, status=status)
 
     def _fail(self, status: int, why: str) -> web.Response:
         self.stats.failed += 1
-        self.stats.last_problem = why
         log.warning("webhook: %s", why)
         return web.json_response({"error": why}, status=status)
 
-
-def register_with_emulator(emulator_base: str, receiver_url: str, secret: str, *,
-                           endpoint_id: str = "payconsole") -> None:
-    """Have the local emulator (demo mode) deliver every event to the receiver, e.g.
-    `on_listening=lambda url: register_with_emulator(api_base, url, secret)`."""
-    ControlClient(emulator_base).register_webhook(endpoint_id, receiver_url, secret)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +76,27 @@ def test_sync_once_against_a_dead_server_exits_1(
     assert main(["sync", "--once", *dead]) == 1
     err = capsys.readouterr().err
     assert "cannot reach Stripe" in err and "sk_test_payconsole" not in err
+
+
+def test_offline_export_and_help_never_import_stripe_or_the_emulator(
+    stripe_client: stripe.StripeClient, cli_env: list[str], tmp_path: Path
+) -> None:
+    seed_payment(stripe_client)
+    assert main(["sync", "--once", *cli_env]) == 0  # a ledger to open
+    ledger = ["--ledger", cli_env[1]]
+    script = textwrap.dedent(f"""
+        import contextlib, io, sys
+        import console.cli as cli
+        cli.run_app = lambda context: 0  # the console itself is not what this is about
+        for argv in (["--help"], ["export", "payments", *{ledger!r}],
+                     ["--offline", *{ledger!r}]):
+            with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):
+                assert cli.main(argv) == 0, argv
+            loaded = {{"stripe", "localstripe", "sync.emulator", "sync.demo"}} & set(sys.modules)
+            assert not loaded, f"{{argv}} imported {{sorted(loaded)}}"
+    """)
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr

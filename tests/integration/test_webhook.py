@@ -22,9 +22,10 @@ from peewee import SqliteDatabase
 from ledger.db import database, open_ledger
 from ledger.models import Event, Payment
 from sync.apply import ApplyResult, apply_events
+from sync.demo.session import register_with_emulator
 from sync.gateway import StripeGateway
 from sync.service import SyncService
-from sync.webhook import WebhookError, WebhookReceiver, register_with_emulator, sign
+from sync.webhook import WebhookError, WebhookReceiver, sign
 from tests.integration.test_crash_recovery import read_until
 from tests.integration.test_sync import make_customer_with_card, pay
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from console.config import ConfigError, load_settings
+from console.config import ConfigError, Settings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +52,16 @@ backfill_days = 7
     assert settings.sync.backfill_days == 7  # only in the file
     assert settings.stripe.api_base == "http://file.invalid"
     assert str(settings.ledger.path) == "/from/cli.db"
+
+
+def test_each_load_reads_only_its_own_file(tmp_path: Path) -> None:
+    first = write_config(tmp_path / "a.toml", "[stripe]\napi_base = 'http://a.invalid'\n")
+    second = write_config(tmp_path / "b.toml", "[sync]\nbackfill_days = 3\n")
+    assert load_settings(str(first)).stripe.api_base == "http://a.invalid"
+    settings = load_settings(str(second))
+    assert (settings.stripe.api_base, settings.sync.backfill_days) == ("https://api.stripe.com", 3)
+    assert isinstance(settings, Settings)
+    assert Settings().sync.backfill_days == 30  # no file bound: defaults and environment only
 
 
 def test_the_key_is_never_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,12 +120,15 @@ def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_unexpected_error_is_one_redacted_line_and_a_logged_traceback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
+    import dataclasses
+
     import console.cli as cli
 
     def explode(args: object) -> int:
         raise RuntimeError("boom with sk_test_SECRETCANARY123 inside")
 
-    monkeypatch.setitem(cli.COMMANDS, "export", (explode, *cli.COMMANDS["export"][1:]))
+    monkeypatch.setitem(cli.COMMANDS, "export",
+                        dataclasses.replace(cli.COMMANDS["export"], handler=explode))
     assert main(["export", "payments"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unexpected error: RuntimeError" in err

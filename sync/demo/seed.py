@@ -1,5 +1,5 @@
-"""Demo data for the local emulator: a realistic past month (`seed`) and live payments
-(`DemoGenerator`). Deterministic for a given seed, apart from the ids Stripe assigns.
+"""A realistic past month of demo data in the emulator (`seed`). Deterministic for a given
+seed and `now`, apart from the ids Stripe assigns.
 
 The seeder plans every step with its historical time, then runs them in time order with the
 emulator's clock (`POST /_config/clock`) set to each step's time, so objects and events carry
@@ -9,38 +9,29 @@ past `created` timestamps as if the month had really happened.
 from __future__ import annotations
 
 import bisect
-import math
 import random
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
 
-import stripe
-
+from sync.demo.shop import (
+    CURRENCIES,
+    DECLINE_CARD,
+    DISPUTE_CARD,
+    PRODUCTS,
+    SAVED_CARDS,
+    THREE_DS_CARD,
+    amount,
+    create_card,
+    create_payment,
+)
 from sync.emulator.control import ControlClient
+from sync.gateway import StripeGateway
 
 DAY = 86_400
 
-# Stripe test cards. Saved cards are weighted like a typical card mix.
-SAVED_CARDS = (("4242424242424242", 70), ("5555555555554444", 15),
-               ("378282246310005", 8), ("6011111111111117", 7))
-DECLINE_CARD = "4000000000000341"  # attaches, then every charge is declined
-THREE_DS_CARD = "4000002500003155"  # the payment waits in requires_action
-DISPUTE_CARD = "4000000000000259"  # succeeds, then the cardholder disputes it
-
-# currency: (share of customers, median amount in minor units, rounding step)
-CURRENCIES = {
-    "usd": (70, 4_500, 100),
-    "eur": (12, 4_000, 100),
-    "gbp": (9, 3_500, 100),
-    "jpy": (6, 5_000, 100),  # zero-decimal: 5000 is ¥5,000
-    "kwd": (3, 15_000, 250),  # three decimals: 15000 is 15.000 KWD
-}
-TWO_DECIMALS = {"usd", "eur", "gbp"}
-PRODUCTS = ("Starter plan", "Pro plan", "Team plan", "Annual licence", "Extra seats",
-            "Support hours", "Hardware kit", "Workshop ticket", "Data export", "Onboarding")
 FIRST_NAMES = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken",
                "Frances", "John", "Radia", "Linus", "Sophie", "Tim", "Hedy", "Dennis",
                "Katherine", "Claude", "Annie", "Niklaus", "Shafi", "Leslie", "Yukihiro",
@@ -100,15 +91,6 @@ def _weighted(rng: random.Random, options: tuple[tuple[str, int], ...]) -> str:
     return rng.choices([name for name, _ in options], [weight for _, weight in options])[0]
 
 
-def _amount(rng: random.Random, currency: str) -> int:
-    """A price-like amount in minor units: log-normal around the median, rounded, x.99 often."""
-    _, median, step = CURRENCIES[currency]
-    amount = max(step, round(rng.lognormvariate(math.log(median), 0.7) / step) * step)
-    if currency in TWO_DECIMALS and rng.random() < 0.4:
-        amount -= 1
-    return amount
-
-
 def _business_time(rng: random.Random, start: int, end: int) -> int:
     """A moment in [start, end), weighted towards weekday business hours (UTC)."""
     first_day = start - start % DAY
@@ -126,9 +108,9 @@ def _business_time(rng: random.Random, start: int, end: int) -> int:
 class _Seeder:
     """Plans the month, then replays it in time order against the emulator."""
 
-    def __init__(self, client: stripe.StripeClient, control: ControlClient, rng: random.Random,
+    def __init__(self, gateway: StripeGateway, control: ControlClient, rng: random.Random,
                  now: int, days: int) -> None:
-        self.client, self.control, self.rng = client, control, rng
+        self.gateway, self.control, self.rng = gateway, control, rng
         self.now, self.start = now, now - days * DAY
         self.latest = now - 60  # the last moment a planned step may use
         self.customers: list[_Customer] = []
@@ -157,7 +139,7 @@ class _Seeder:
             customer = _Customer(f"{first} {last}", f"{slug}{n}@example.com",
                                  _weighted(self.rng, tuple(currencies)), cards, when)
             self.customers.append(customer)
-            self.at(when, lambda c=customer: self.create_customer(c))
+            self.at(when, partial(self.create_customer, customer))
 
     def plan_payments(self, count: int, dispute_cards: int) -> None:
         created = [c.created for c in self.customers]
@@ -172,15 +154,15 @@ class _Seeder:
                     else "three_ds" if roll < 0.095 else "ok")
             payment = _Payment(
                 at=max(when, customer.created + 60), customer=customer,
-                amount=_amount(self.rng, customer.currency), kind=kind,
+                amount=amount(self.rng, customer.currency), kind=kind,
                 description=f"{self.rng.choice(PRODUCTS)} — order {1000 + n}",
                 card_index=self.rng.randrange(len(customer.cards))
                 if self.rng.random() < 0.2 else 0,
             )
             self.payments.append(payment)
-            self.at(payment.at, lambda p=payment: self.pay(p))
+            self.at(payment.at, partial(self.pay, payment))
             if kind == "three_ds" and self.rng.random() < 0.5:
-                self.at(self.later(payment.at, 3600), lambda p=payment: self.abandon(p))
+                self.at(self.later(payment.at, 3600), partial(self.abandon, payment))
 
     def plan_refunds(self, share: float) -> None:
         candidates = [p for p in self.payments if p.kind == "ok"]
@@ -190,13 +172,13 @@ class _Seeder:
             step = CURRENCIES[payment.customer.currency][2]
             payment.kind = "refunded"  # no longer a dispute candidate
             if self.rng.random() < 0.55 or payment.amount <= step:
-                self.at(when, lambda p=payment, r=reason: self.refund(p, None, r))
+                self.at(when, partial(self.refund, payment, None, reason))
                 continue
             part = max(1, round(payment.amount * self.rng.choice((0.2, 0.3, 0.5)) / step) * step)
             part = min(part, payment.amount - 1)
-            self.at(when, lambda p=payment, a=part, r=reason: self.refund(p, a, r))
+            self.at(when, partial(self.refund, payment, part, reason))
             if self.rng.random() < 0.25:  # the rest, a while later
-                self.at(self.later(when, DAY), lambda p=payment, r=reason: self.refund(p, None, r))
+                self.at(self.later(when, DAY), partial(self.refund, payment, None, reason))
 
     def plan_disputes(self, count: int) -> None:
         """Disputes in every state: open ones recent (their 7-day window still runs)."""
@@ -210,51 +192,49 @@ class _Seeder:
             else:
                 opened = self.later(payment.at, self.rng.randrange(2 * DAY, 6 * DAY))
             box: dict[str, str] = {}
-            self.at(opened, lambda p=payment, s=scenario, b=box: self.open_dispute(p, s, b))
+            self.at(opened, partial(self.open_dispute, payment, scenario, box))
             self.plan_dispute_answer(opened, scenario, box)
 
     def plan_dispute_answer(self, opened: int, scenario: str, box: dict[str, str]) -> None:
         if scenario == "draft":
-            self.at(self.later(opened, 3600), lambda: self.evidence(box, submit=False))
+            self.at(self.later(opened, 3600), partial(self.evidence, box, submit=False))
         if scenario not in OPEN_SCENARIOS:
             answered = self.later(opened, self.rng.randrange(DAY // 2, 3 * DAY))
             if scenario == "accepted":
-                self.at(answered, lambda: self.accept(box))
+                self.at(answered, partial(self.accept, box))
             else:
-                self.at(answered, lambda: self.evidence(box, submit=True))
+                self.at(answered, partial(self.evidence, box, submit=True))
             if scenario in ("won", "lost"):
                 decided = self.later(answered, self.rng.randrange(DAY, 4 * DAY))
-                self.at(decided, lambda: self.decide(box, scenario))
+                self.at(decided, partial(self.decide, box, scenario))
 
     def plan_card_changes(self) -> None:
         """A few customers renew a card's expiry or remove a spare card."""
         for customer in self.rng.sample(self.customers, max(1, len(self.customers) // 20)):
             when = self.later(customer.created, self.rng.randrange(DAY, 20 * DAY))
-            self.at(when, lambda c=customer: self.renew_card(c))
+            self.at(when, partial(self.renew_card, customer))
         spares = [c for c in self.customers if len(c.cards) > 1]
         for customer in self.rng.sample(spares, min(len(spares), len(self.customers) // 30)):
             when = self.later(customer.created, self.rng.randrange(DAY, 20 * DAY))
-            self.at(when, lambda c=customer: self.remove_spare_card(c))
+            self.at(when, partial(self.remove_spare_card, customer))
 
     # --- steps -----------------------------------------------------------------------------
 
-    def card(self, number: str, name: str, email: str) -> Any:
-        return self.client.v1.payment_methods.create(params={
-            "type": "card",
-            "card": {"number": number, "exp_month": self.rng.randint(1, 12),
-                     "exp_year": self.rng.randint(2027, 2032), "cvc": "123"},
-            "billing_details": {"name": name, "email": email}})
+    def card(self, number: str, name: str, email: str) -> str:
+        exp_month, exp_year = self.rng.randint(1, 12), self.rng.randint(2027, 2032)
+        return create_card(self.gateway, number, exp_month=exp_month, exp_year=exp_year,
+                           billing={"name": name, "email": email})
 
     def create_customer(self, customer: _Customer) -> None:
-        created = self.client.v1.customers.create(params={
+        created = self.gateway.post("/v1/customers", {
             "name": customer.name, "email": customer.email,
             "metadata": {"demo_currency": customer.currency}})
-        customer.id = created.id
+        customer.id = created["id"]
         for number in customer.cards:
             pm = self.card(number, customer.name, customer.email)
-            self.client.v1.payment_methods.attach(pm.id, params={"customer": customer.id})
-            customer.pm_ids.append(pm.id)
-        self.client.v1.customers.update(customer.id, params={
+            self.gateway.post(f"/v1/payment_methods/{pm}/attach", {"customer": customer.id})
+            customer.pm_ids.append(pm)
+        self.gateway.post(f"/v1/customers/{customer.id}", {
             "invoice_settings": {"default_payment_method": customer.pm_ids[0]}})
         self.counts["customers"] += 1
         self.counts["payment_methods"] += len(customer.pm_ids)
@@ -263,24 +243,24 @@ class _Seeder:
         customer = payment.customer
         number = {"declined": DECLINE_CARD, "three_ds": THREE_DS_CARD,
                   "dispute_card": DISPUTE_CARD}.get(payment.kind)
-        pm = (self.card(number, customer.name, customer.email).id if number
+        pm = (self.card(number, customer.name, customer.email) if number
               else customer.pm_ids[min(payment.card_index, len(customer.pm_ids) - 1)])
-        intent = _create_payment(self.client, customer.id, pm, payment.amount,
-                                 customer.currency, payment.description)
-        payment.id, payment.charge = intent.id, intent.latest_charge or ""
+        intent = create_payment(self.gateway, customer.id, pm, payment.amount,
+                                customer.currency, payment.description)
+        payment.id, payment.charge = intent["id"], intent.get("latest_charge") or ""
         self.counts["payments"] += 1
-        self.counts[intent.status] += 1
+        self.counts[intent["status"]] += 1
         self.counts["disputes"] += payment.kind == "dispute_card"
 
     def abandon(self, payment: _Payment) -> None:
-        self.client.v1.payment_intents.cancel(payment.id,
-                                              params={"cancellation_reason": "abandoned"})
+        self.gateway.post(f"/v1/payment_intents/{payment.id}/cancel",
+                          {"cancellation_reason": "abandoned"})
 
-    def refund(self, payment: _Payment, amount: int | None, reason: str) -> None:
-        params: dict[str, Any] = {"payment_intent": payment.id, "reason": reason}
-        if amount is not None:
-            params["amount"] = amount
-        self.client.v1.refunds.create(params=params)
+    def refund(self, payment: _Payment, part: int | None, reason: str) -> None:
+        params: dict[str, str | int] = {"payment_intent": payment.id, "reason": reason}
+        if part is not None:
+            params["amount"] = part
+        self.gateway.post("/v1/refunds", params)
         self.counts["refunds"] += 1
 
     def open_dispute(self, payment: _Payment, scenario: str, box: dict[str, str]) -> None:
@@ -291,23 +271,23 @@ class _Seeder:
         self.counts["disputes"] += 1
 
     def evidence(self, box: dict[str, str], *, submit: bool) -> None:
-        self.client.v1.disputes.update(box["id"], params={"submit": submit, "evidence": {
+        self.gateway.post(f"/v1/disputes/{box['id']}", {"submit": submit, "evidence": {
             "product_description": "Annual software licence, delivered by email.",
             "customer_communication": "Customer confirmed receipt on the support chat.",
             "uncategorized_text": "Access logs show regular use after purchase."}})
 
     def accept(self, box: dict[str, str]) -> None:
-        self.client.v1.disputes.close(box["id"])
+        self.gateway.post(f"/v1/disputes/{box['id']}/close")
 
     def decide(self, box: dict[str, str], status: str) -> None:
         self.control.resolve_dispute(box["id"], status)
 
     def renew_card(self, customer: _Customer) -> None:
-        self.client.v1.payment_methods.update(customer.pm_ids[0], params={
+        self.gateway.post(f"/v1/payment_methods/{customer.pm_ids[0]}", {
             "card": {"exp_year": self.rng.randint(2033, 2035)}})
 
     def remove_spare_card(self, customer: _Customer) -> None:
-        self.client.v1.payment_methods.detach(customer.pm_ids.pop())
+        self.gateway.post(f"/v1/payment_methods/{customer.pm_ids.pop()}/detach")
         self.counts["payment_methods"] -= 1
 
     # --- running ---------------------------------------------------------------------------
@@ -327,34 +307,23 @@ class _Seeder:
             self.control.set_clock(None)
 
 
-def _create_payment(client: stripe.StripeClient, customer: str, payment_method: str,
-                    amount: int, currency: str, description: str) -> Any:
-    """Create and confirm a PaymentIntent; a decline returns the failed intent."""
-    try:
-        return client.v1.payment_intents.create(params={
-            "amount": amount, "currency": currency, "customer": customer,
-            "payment_method": payment_method, "confirm": True, "description": description})
-    except stripe.CardError as declined:
-        return declined.error.payment_intent
-
-
-def _event_count(client: stripe.StripeClient) -> int:
+def _event_count(gateway: StripeGateway) -> int:
     # The emulator's lists carry total_count (real Stripe's do not): one call, not 50 pages.
-    return int(client.v1.events.list(params={"limit": 1}).total_count)
+    return int(gateway.get("/v1/events", {"limit": 1})["total_count"])
 
 
-def seed(client: stripe.StripeClient, *, days: int = 30, seed: int = 7,
-         progress: Callable[[int, int], None] | None = None, control_base: str,
+def seed(gateway: StripeGateway, control: ControlClient, *, days: int = 30, seed: int = 7,
+         progress: Callable[[int, int], None] | None = None,
          customers: int = 60, payments: int = 600, now: int | None = None) -> SeedSummary:
-    """Fill the emulator behind `client` with `days` of history up to `now` (default: now);
-    `control_base` is the emulator's address. The same seed and `now` give the same data.
+    """Fill the emulator behind `gateway` (and `control`, its control endpoints) with `days`
+    of history up to `now` (default: now). The same seed and `now` give the same data.
 
     About 8% declines, a few 3-D Secure payments left waiting (half later abandoned), ~5%
     refunds (some partial), a handful of disputes in every state, several currencies.
     """
     started = time.perf_counter()
-    events_before = _event_count(client)
-    seeder = _Seeder(client, ControlClient(control_base), random.Random(seed),
+    events_before = _event_count(gateway)
+    seeder = _Seeder(gateway, control, random.Random(seed),
                      int(time.time()) if now is None else now, days)
     seeder.plan_customers(max(1, customers))
     seeder.plan_payments(payments, dispute_cards=min(payments, max(1, payments // 200)))
@@ -368,71 +337,6 @@ def seed(client: stripe.StripeClient, *, days: int = 30, seed: int = 7,
         payments=counts["payments"], succeeded=counts["succeeded"],
         declined=counts["requires_payment_method"], requires_action=counts["requires_action"],
         refunds=counts["refunds"], disputes=counts["disputes"],
-        events=_event_count(client) - events_before,
+        events=_event_count(gateway) - events_before,
         seconds=round(time.perf_counter() - started, 2),
     )
-
-
-@dataclass(frozen=True)
-class TickResult:
-    payment_intent: str
-    status: str
-    amount: int
-    currency: str
-    customer: str
-
-
-class DemoGenerator:
-    """Live payments for the demo: the caller calls `tick` every few seconds (no threads here).
-
-    Picks an existing customer and one of their saved cards; some payments are declined and a
-    few are disputed, so every pane has something new to show.
-    """
-
-    def __init__(self, *, seed: int | None = None, decline_rate: float = 0.08,
-                 dispute_rate: float = 0.02) -> None:
-        self._rng = random.Random(seed)
-        self._decline_rate = decline_rate
-        self._dispute_rate = dispute_rate
-        self._customers: list[tuple[str, str]] = []  # (id, currency)
-        self._cards: dict[str, list[str]] = {}
-
-    def _customer(self, client: stripe.StripeClient) -> tuple[str, str]:
-        if not self._customers:
-            listed = client.v1.customers.list(params={"limit": 100}).auto_paging_iter()
-            self._customers = [(c.id, c.metadata.to_dict().get("demo_currency", "usd"))
-                               for c in listed]
-        if not self._customers:  # an empty emulator: start with a walk-in customer
-            walk_in = client.v1.customers.create(params={"name": "Walk-in customer"})
-            self._customers = [(walk_in.id, "usd")]
-        return self._rng.choice(self._customers)
-
-    def _saved_card(self, client: stripe.StripeClient, customer: str) -> str:
-        if customer not in self._cards:
-            listed = client.v1.payment_methods.list(params={"customer": customer, "type": "card"})
-            self._cards[customer] = [pm.id for pm in listed.data]
-        if not self._cards[customer]:
-            pm = _new_card(client, SAVED_CARDS[0][0])
-            client.v1.payment_methods.attach(pm.id, params={"customer": customer})
-            self._cards[customer] = [pm.id]
-        return self._rng.choice(self._cards[customer])
-
-    def tick(self, client: stripe.StripeClient) -> TickResult:
-        """One new payment, happening now."""
-        customer, currency = self._customer(client)
-        roll = self._rng.random()
-        if roll < self._decline_rate + self._dispute_rate:
-            number = DECLINE_CARD if roll < self._decline_rate else DISPUTE_CARD
-            pm = _new_card(client, number).id
-        else:
-            pm = self._saved_card(client, customer)
-        amount = _amount(self._rng, currency)
-        description = f"{self._rng.choice(PRODUCTS)} — live order"
-        intent = _create_payment(client, customer, pm, amount, currency, description)
-        return TickResult(intent.id, intent.status, amount, currency, customer)
-
-
-def _new_card(client: stripe.StripeClient, number: str) -> Any:
-    return client.v1.payment_methods.create(params={
-        "type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2030,
-                                 "cvc": "123"}})

@@ -1,0 +1,161 @@
+"""What every `payconsole` command shares: the command table's shape, the common options,
+exit codes, settings, the ledger, output, and the factories for Stripe-facing objects.
+
+The command modules (cli, cli_actions, cli_report, cli_demo) import this one and never each
+other. The Stripe SDK is imported by the factories' bodies only, so the commands that never
+talk to Stripe (`--offline`, `export`, `report`, `--help`) never load it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from console.config import ConfigError, Settings, load_settings
+from ledger.db import LedgerError, open_ledger
+
+if TYPE_CHECKING:
+    from console.context import ConsoleContext
+    from sync.actions import Actions
+    from sync.gateway import StripeGateway
+    from sync.service import SyncService
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+AddArguments = Callable[[argparse.ArgumentParser], None]
+
+
+def no_arguments(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+@dataclass(frozen=True)
+class Command:
+    """One `payconsole` command: its --help summary and example, the handler that runs it
+    and its own arguments; or, with `subcommands`, a group whose sub-command runs."""
+
+    summary: str
+    example: str
+    handler: Handler | None = None
+    add_arguments: AddArguments = no_arguments
+    subcommands: Mapping[str, Command] = field(default_factory=dict)
+
+
+def common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help="config file (default: $PAYCONSOLE_CONFIG, then the XDG path)")
+    parser.add_argument("--ledger", metavar="FILE", default=argparse.SUPPRESS,
+                        help="ledger database file (overrides [ledger] path)")
+    parser.add_argument("--api-base", metavar="URL", default=argparse.SUPPRESS,
+                        help="Stripe-compatible API base URL (overrides [stripe] api_base)")
+    parser.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                        help="open the ledger file read-only, changing nothing (e.g. a copy "
+                             "from another machine); implies --offline")
+
+
+def add_commands(parser: argparse.ArgumentParser, commands: Mapping[str, Command], *,
+                 required: bool = False) -> None:
+    """Each of `commands` as a sub-command of `parser`, with its --help example and the
+    common options (so --ledger etc. may follow the sub-command too); groups recurse."""
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=required)
+    for name, command in commands.items():
+        child = sub.add_parser(
+            name, help=command.summary, description=command.summary,
+            epilog=f"example:\n  {command.example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        common_options(child)
+        command.add_arguments(child)
+        if command.handler is not None:
+            child.set_defaults(handler=command.handler)
+        if command.subcommands:
+            add_commands(child, command.subcommands, required=True)
+
+
+# -- settings, ledger, output ----------------------------------------------------------
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "ledger", None):
+        overrides["ledger"] = {"path": args.ledger}
+    if getattr(args, "api_base", None):
+        overrides["stripe"] = {"api_base": args.api_base}
+    return load_settings(getattr(args, "config", None), overrides)
+
+
+def require_api_key(settings: Settings) -> str:
+    key = settings.api_key()
+    if not key:
+        raise ConfigError(
+            "config: stripe.api_key: not set (set STRIPE_API_KEY, or api_key in the "
+            "[stripe] section of the config file)"
+        )
+    if not key.startswith(("sk_", "rk_")):
+        raise ConfigError("config: stripe.api_key: must be a secret (sk_) or restricted (rk_) key")
+    return key
+
+
+def open_existing_ledger(args: argparse.Namespace, settings: Settings) -> None:
+    """For commands that only read: the ledger must exist; `--read-only` changes nothing
+    in it, otherwise it is migrated like any other opening."""
+    path = Path(settings.ledger.path).expanduser()
+    if not path.exists():
+        raise LedgerError(f"no ledger at {path} (run `payconsole sync --once` first)")
+    open_ledger(path, read_only=getattr(args, "read_only", False))
+
+
+def output(path: str | None) -> AbstractContextManager[TextIO]:
+    if path is None:
+        return nullcontext(sys.stdout)
+    return open(path, "w", encoding="utf-8", newline="")
+
+
+def run_app(context: ConsoleContext) -> int:
+    from console.app import PayConsoleApp
+
+    PayConsoleApp(context).run()
+    return EXIT_OK
+
+
+# -- the objects that talk to Stripe (their modules import the SDK) --------------------
+
+
+def make_gateway(settings: Settings) -> StripeGateway:
+    from sync.gateway import StripeGateway
+
+    return StripeGateway(
+        require_api_key(settings),
+        settings.stripe.api_base,
+        requests_per_second=settings.stripe.requests_per_second,
+        max_network_retries=settings.stripe.max_network_retries,
+        timeout_seconds=settings.stripe.timeout_seconds,
+    )
+
+
+def make_actions(settings: Settings, gateway: StripeGateway) -> Actions:
+    """Operator actions with the authority these settings give (read-only, live)."""
+    from sync.actions import Actions
+    from sync.secrets import key_mode
+
+    return Actions(
+        gateway, settings.console.operator,
+        read_only=settings.console.read_only,
+        live=key_mode(require_api_key(settings)) == "live",
+        allow_live_actions=settings.console.allow_live_actions,
+    )
+
+
+def make_sync_service(settings: Settings, gateway: StripeGateway | None = None) -> SyncService:
+    from sync.service import SyncService, SyncSettings
+
+    return SyncService(gateway or make_gateway(settings), SyncSettings(
+        backfill_days=settings.sync.backfill_days,
+        overlap_seconds=settings.sync.overlap_seconds,
+    ))
