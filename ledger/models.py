@@ -11,6 +11,7 @@ from __future__ import annotations
 from peewee import SQL, BooleanField, IntegerField, Model, TextField
 
 from ledger.db import database
+from ledger.labels import method_label
 
 
 # Defaults live in the schema too, because the sync writes with plain SQL (ledger/writes.py).
@@ -60,6 +61,12 @@ class PaymentMethod(LedgerModel):
     metadata = _json_object()
     livemode = _flag()
     as_of = _zero()
+
+    @property
+    def label(self) -> str:
+        """e.g. "visa •••• 4242 exp 12/2031" (see ledger.labels)."""
+        return method_label(self.type, self.card_brand, self.card_last4, self.exp_month,
+                            self.exp_year)
 
 
 class Payment(LedgerModel):
