@@ -156,27 +156,6 @@ class DisputeListing(Listing[DisputeRow]):
 
 
 @dataclass(frozen=True, slots=True)
-class CustomerRow:
-    id: str
-    created: int
-    email: str | None
-    name: str | None
-    default_payment_method: str | None
-    deleted: bool
-
-
-class CustomerListing(Listing[CustomerRow]):
-    """Customers newest first."""
-
-    table = "customer"
-    columns = CustomerRow.__slots__
-    order_keys = ("created", "id")
-
-    def _row(self, values: tuple[Any, ...]) -> CustomerRow:
-        return CustomerRow(*values[:-1], bool(values[-1]))
-
-
-@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     event_id: str
     created: int
