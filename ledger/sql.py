@@ -37,3 +37,8 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 def marks(values: Sized) -> str:
     """The `?, ?, ...` of an IN list for `values`."""
     return ", ".join("?" * len(values))
+
+
+def single_int(db: LedgerDatabase, sql: str, params: Sequence[Any] = ()) -> int:
+    """The one integer a query such as `SELECT count(*) ...` returns."""
+    return int(execute(db, sql, params).fetchone()[0])
