@@ -52,7 +52,8 @@ def parse_amount(text: str, currency: str) -> int:
     if len(frac) > places:
         unit = "no decimals" if places == 0 else f"at most {places} decimals"
         raise MoneyError(f"{currency.upper()} amounts have {unit}: {text!r}")
-    return int(match["whole"]) * 10**places + int(frac.ljust(places, "0") or 0)
+    scale: int = 10**places
+    return int(match["whole"]) * scale + int(frac.ljust(places, "0") or 0)
 
 
 def format_major(minor: int, currency: str) -> str:
