@@ -5,7 +5,7 @@
 Input is pre-fetched event pages as Stripe sends them (JSON text, 100 events a page, built
 from Stripe's own example objects in ../shared/stripe/fixtures3.json). The real path parses
 each page and runs `sync.apply.apply_events` (store the raw event, upsert the objects),
-a transaction per window of pages as the poller does. The baseline only does `json.loads`
+a transaction per window of pages as `SyncService` polls. The baseline only does `json.loads`
 and a raw `executemany` of the same event rows and payment rows into bare tables.
 Targets (issue 7): >= 20,000 events/s, and >= half the baseline's rate.
 """

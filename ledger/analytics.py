@@ -24,23 +24,21 @@ Definitions (every figure is per currency; amounts are integer minor units):
   volume); dispute_rate = disputes / succeeded (the card networks' count ratio).
   Each is None when its divisor is 0.
 
-Every query seeks the day-leading covering indexes of migration `_v3_analytics_indexes` and
+Every query seeks the day-leading covering indexes of schema version 3 (ledger/migrations.py) and
 aggregates per (day, currency) in index order, so SQLite never sorts the rows themselves:
 totals are then summed in SQL over those per-day groups.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from ledger.db import database
-from ledger.money import normalize_currency
+from ledger.rollups import BY_DAY, BY_KEY, DAY, TOTAL, Row, Source, merge, rollup, tally
 
-DAY = 86_400
 DAY_BOUNDARY = "UTC"
 
 
@@ -103,14 +101,6 @@ class Period:
         """The period of equal length just before this one."""
         return Period(2 * self.start - self.end, self.start)
 
-    @property
-    def start_at(self) -> datetime:
-        return datetime.fromtimestamp(self.start, UTC)
-
-    @property
-    def end_at(self) -> datetime:
-        return datetime.fromtimestamp(self.end, UTC)
-
     def dates(self) -> list[date]:
         """Every UTC day the period touches, in order."""
         first, last = self.start // DAY, (self.end - 1) // DAY
@@ -121,26 +111,32 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-@dataclass(frozen=True, slots=True)
-class Figures:
-    """One currency's figures over a period (see the module docstring for definitions)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Volume:
+    """Payments and refunds: what a period and each of its days both have."""
 
-    currency: str
     gross: int = 0
     refunded: int = 0
     refunds: int = 0
-    disputes: int = 0
-    disputed_lost: int = 0
     payments_succeeded: int = 0
     payments_attempted: int = 0
 
     @property
-    def net(self) -> int:
-        return self.gross - self.refunded - self.disputed_lost
-
-    @property
     def success_rate(self) -> float | None:
         return _rate(self.payments_succeeded, self.payments_attempted)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures(_Volume):
+    """One currency's figures over a period (see the module docstring for definitions)."""
+
+    currency: str
+    disputes: int = field(default=0, kw_only=True)
+    disputed_lost: int = field(default=0, kw_only=True)
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunded - self.disputed_lost
 
     @property
     def average_payment(self) -> int | None:
@@ -158,19 +154,10 @@ class Figures:
 
 
 @dataclass(frozen=True, slots=True)
-class Day:
+class Day(_Volume):
     """One currency's payments and refunds on one UTC day."""
 
     date: date
-    gross: int = 0
-    refunded: int = 0
-    refunds: int = 0
-    payments_succeeded: int = 0
-    payments_attempted: int = 0
-
-    @property
-    def success_rate(self) -> float | None:
-        return _rate(self.payments_succeeded, self.payments_attempted)
 
 
 # -- the card networks' dispute monitoring -------------------------------------------
@@ -203,111 +190,35 @@ def dispute_standing(rate: float | None, threshold: Threshold) -> Standing:
     return Standing.OVER if rate >= threshold.rate else Standing.NEAR
 
 
-# -- SQL ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Source:
-    """A table's measures: SQL expressions summed per group, named like Figures fields."""
-
-    table: str
-    measures: dict[str, str]
-    where: str = "1"
+# -- what each table's rows add up to -------------------------------------------------
 
 
 _SUCCEEDED = "status = 'succeeded'"
 _FAILED = "status != 'succeeded' AND failure_code IS NOT NULL"
 
-PAYMENTS = _Source("payment", {
+PAYMENTS = Source("payment", {
     # amount_received: a PaymentIntent whose charge the ledger has not seen yet.
     "gross": f"CASE WHEN {_SUCCEEDED} THEN MAX(amount_captured, amount_received) ELSE 0 END",
     "payments_succeeded": _SUCCEEDED,
     "payments_attempted": f"{_SUCCEEDED} OR failure_code IS NOT NULL",
 })
-REFUNDS = _Source(
+REFUNDS = Source(
     "refund",
     {"refunded": "amount", "refunds": "1"},
     where="COALESCE(status, 'succeeded') NOT IN ('failed', 'canceled')",
 )
-DISPUTES = _Source("dispute", {
+DISPUTES = Source("dispute", {
     "disputes": "1",
     "disputed_lost": "CASE WHEN status = 'lost' THEN amount ELSE 0 END",
 })
 
-# Groupings of the per-day rows: columns "day", "currency" and "k0".. for extra keys.
-_TOTAL = ("currency",)
-_BY_DAY = ("day", "currency")
-_BY_KEY = ("currency", "k0")
-
-Row = tuple[Any, ...]
-
-
-def _window(period: Period, currency: str | None) -> tuple[str, list[Any]]:
-    """Rows created in the period (and of the currency): SQL and its parameters."""
-    # The day bounds let SQLite seek the day-leading analytics indexes; the second
-    # bounds make the period exact (86400 is spelled out: SQLite matches an indexed
-    # expression by its form). `+currency` keeps SQLite from choosing the narrower,
-    # non-covering (currency, created) index instead.
-    sql = "created / 86400 BETWEEN ? AND ? AND created >= ? AND created < ?"
-    params: list[Any] = [period.start // DAY, (period.end - 1) // DAY, period.start, period.end]
-    if currency is not None:
-        sql += " AND +currency = ?"
-        params.append(normalize_currency(currency))
-    return sql, params
-
-
-def _rollup(
-    source: _Source,
-    period: Period,
-    currency: str | None,
-    groupings: Sequence[tuple[str, ...]],
-    keys: tuple[str, ...] = (),
-) -> list[list[Row]]:
-    """One scan of the source, grouped by (day, currency, *keys) in index order, then
-    those few groups summed again in SQL by each grouping. Returns, per grouping, rows of
-    (*grouping columns, *measures)."""
-    where, params = _window(period, currency)
-    columns = ("day", "currency", *(f"k{i}" for i in range(len(keys))))
-    selected = ", ".join(("created / 86400 AS day", "currency",
-                          *(f"{key} AS k{i}" for i, key in enumerate(keys))))
-    scan = (
-        f"SELECT {selected}, "
-        + ", ".join(f"SUM({expr}) AS {name}" for name, expr in source.measures.items())
-        + f" FROM {source.table} WHERE {where} AND ({source.where})"
-        f" GROUP BY {', '.join(columns)}"
-    )
-    sums = ", ".join(f"SUM({name})" for name in source.measures)
-    branches = [
-        f"SELECT {n}, {', '.join(c if c in grouping else 'NULL' for c in columns)}, {sums}"
-        f" FROM scan GROUP BY {', '.join(grouping)}"
-        for n, grouping in enumerate(groupings)
-    ]
-    sql = f"WITH scan AS MATERIALIZED ({scan}) " + " UNION ALL ".join(branches)
-    results: list[list[Row]] = [[] for _ in groupings]
-    for which, *row in database.execute_sql(sql, params):
-        kept = [i for i, column in enumerate(columns) if column in groupings[which]]
-        results[which].append((*(row[i] for i in kept), *row[len(columns):]))
-    return results
-
-
-def _merge(parts: Iterable[tuple[_Source, list[Row]]], width: int) -> dict[Row, dict[str, int]]:
-    """Measures of several sources side by side, keyed by each row's first `width` columns."""
-    merged: dict[Row, dict[str, int]] = {}
-    for source, rows in parts:
-        for row in rows:
-            merged.setdefault(row[:width], {}).update(
-                zip(source.measures, row[width:], strict=True)
-            )
-    return merged
-
-
-def _figures(parts: Iterable[tuple[_Source, list[Row]]]) -> dict[str, Figures]:
-    merged = _merge(parts, width=1)
+def _figures(parts: Iterable[tuple[Source, list[Row]]]) -> dict[str, Figures]:
+    merged = merge(parts, width=1)
     return {code: Figures(code, **values) for (code,), values in sorted(merged.items())}
 
 
-def _days(period: Period, parts: Iterable[tuple[_Source, list[Row]]]) -> dict[str, list[Day]]:
-    merged = _merge(parts, width=2)
+def _days(period: Period, parts: Iterable[tuple[Source, list[Row]]]) -> dict[str, list[Day]]:
+    merged = merge(parts, width=2)
     first = period.start // DAY
     days = [(first + i, when) for i, when in enumerate(period.dates())]
     return {
@@ -319,7 +230,7 @@ def _days(period: Period, parts: Iterable[tuple[_Source, list[Row]]]) -> dict[st
 def summary(period: Period, currency: str | None = None) -> dict[str, Figures]:
     """Figures per currency (only `currency` when given) for the period."""
     return _figures(
-        (source, _rollup(source, period, currency, [_TOTAL])[0])
+        (source, rollup(source, period, currency, [TOTAL])[0])
         for source in (PAYMENTS, REFUNDS, DISPUTES)
     )
 
@@ -327,7 +238,7 @@ def summary(period: Period, currency: str | None = None) -> dict[str, Figures]:
 def daily(period: Period, currency: str | None = None) -> dict[str, list[Day]]:
     """Per currency, one Day for every UTC day of the period, zero-filled."""
     return _days(period, (
-        (source, _rollup(source, period, currency, [_BY_DAY])[0])
+        (source, rollup(source, period, currency, [BY_DAY])[0])
         for source in (PAYMENTS, REFUNDS)
     ))
 
@@ -386,29 +297,21 @@ class Tally:
     share: float
 
 
-def _tally(table: str, key: str, condition: str, period: Period, currency: str | None,
-           limit: int | None) -> list[Tally]:
-    where, params = _window(period, currency)
-    # The window sum runs over every group before LIMIT keeps the top ones.
-    sql = (
-        f"SELECT {key} AS k, COUNT(*) AS n, SUM(COUNT(*)) OVER () FROM {table} "
-        f"WHERE {where} AND {condition} GROUP BY k ORDER BY n DESC, k LIMIT ?"
-    )
-    rows = database.execute_sql(sql, [*params, -1 if limit is None else limit])
-    return [Tally(k, n, n / total) for k, n, total in rows]
+def _tallies(rows: list[tuple[Any, int, int]]) -> list[Tally]:
+    return [Tally(key, count, count / total) for key, count, total in rows]
 
 
 def decline_codes(period: Period, currency: str | None = None, limit: int = 10) -> list[Tally]:
     """Top reasons failed payments failed (decline code, else failure code); the share
     is of all failed payments in the period. Counts, so across currencies unless one is
     given."""
-    return _tally("payment", "COALESCE(decline_code, failure_code)", _FAILED, period,
-                  currency, limit)
+    return _tallies(tally("payment", "COALESCE(decline_code, failure_code)", _FAILED, period,
+                          currency, limit))
 
 
 def dispute_reasons(period: Period, currency: str | None = None) -> list[Tally]:
     """Disputes opened in the period by reason, most frequent first."""
-    return _tally("dispute", "reason", "1", period, currency, None)
+    return _tallies(tally("dispute", "reason", "1", period, currency, None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,7 +332,7 @@ def _brands(rows: list[Row]) -> dict[str, list[BrandVolume]]:
 
 def card_brands(period: Period, currency: str | None = None) -> dict[str, list[BrandVolume]]:
     """Successful volume per currency and card brand."""
-    return _brands(_rollup(PAYMENTS, period, currency, [_BY_KEY], ("card_brand",))[0])
+    return _brands(rollup(PAYMENTS, period, currency, [BY_KEY], ("card_brand",))[0])
 
 
 @dataclass(frozen=True)
@@ -447,9 +350,9 @@ class Overview:
 def overview(period: Period, currency: str | None = None) -> Overview:
     """summary/compare, daily and card_brands together, scanning the period's payments
     once for all three."""
-    payments = _rollup(PAYMENTS, period, currency, [_TOTAL, _BY_DAY, _BY_KEY], ("card_brand",))
-    refunds = _rollup(REFUNDS, period, currency, [_TOTAL, _BY_DAY])
-    (disputes,) = _rollup(DISPUTES, period, currency, [_TOTAL])
+    payments = rollup(PAYMENTS, period, currency, [TOTAL, BY_DAY, BY_KEY], ("card_brand",))
+    refunds = rollup(REFUNDS, period, currency, [TOTAL, BY_DAY])
+    (disputes,) = rollup(DISPUTES, period, currency, [TOTAL])
     current = _figures([(PAYMENTS, payments[0]), (REFUNDS, refunds[0]), (DISPUTES, disputes)])
     return Overview(
         period,

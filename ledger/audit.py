@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.db import database
+from ledger.sql import single_int
 
 GENESIS_HASH = "0" * 64
 RESULTS = ("attempted", "succeeded", "refused", "failed")
@@ -216,7 +217,7 @@ class AuditListing:
     is as fast as the first."""
 
     def count(self) -> int:
-        return database.execute_sql("SELECT COALESCE(MAX(seq), 0) FROM audit_entry").fetchone()[0]
+        return single_int(database, "SELECT COALESCE(MAX(seq), 0) FROM audit_entry")
 
     def page(self, offset: int, limit: int) -> list[AuditRow]:
         return _rows(

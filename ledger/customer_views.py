@@ -8,7 +8,7 @@ from typing import Any
 
 from ledger.filters import Condition, PaymentFilter, escape_like, prefix_upper_bound
 from ledger.labels import card_label, expiry_label
-from ledger.queries import Listing
+from ledger.queries import Listing, flag_as_bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,4 +111,4 @@ class CustomerMethods(Listing[MethodRow]):
             self._condition = Condition("0")
 
     def _row(self, values: tuple[Any, ...]) -> MethodRow:
-        return MethodRow(*values[:-1], bool(values[-1]))
+        return MethodRow(*flag_as_bool(values, -1))

@@ -6,11 +6,11 @@ Urgency is decided here, not in a widget, so the pane, the badge and the CLI agr
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ledger import lookups
 from ledger.db import database
 from ledger.dispute_status import (
     NEEDS_RESPONSE,
@@ -26,8 +26,11 @@ from ledger.queries import (
     DisputeRow,
     Listing,
     TimelineEntry,
+    flag_as_bool,
+    json_object,
     timeline_of,
 )
+from ledger.sql import single_int
 
 HOUR = 3_600
 DAY = 24 * HOUR
@@ -62,19 +65,9 @@ def urgency(status: str, due_by: int | None, now: float) -> Urgency | None:
 
 
 @dataclass(frozen=True, slots=True)
-class DisputeLine:
+class DisputeLine(DisputeRow):
     """A dispute with the facts of its payment an operator recognises it by."""
 
-    id: str
-    created: int
-    payment: str | None
-    amount: int
-    currency: str
-    status: str
-    reason: str | None
-    due_by: int | None
-    has_evidence: bool
-    submission_count: int
     customer_email: str | None
     card_brand: str | None
     card_last4: str | None
@@ -113,8 +106,7 @@ class DisputeBoard(Listing[DisputeLine]):
 
 def _line(values: tuple[Any, ...]) -> DisputeLine:
     """A DisputeLine from DisputeBoard.columns' values."""
-    head, tail = values[:8], values[8:]
-    return DisputeLine(*head, bool(tail[0]), *tail[1:])
+    return DisputeLine(*flag_as_bool(values, DisputeRow.__slots__.index("has_evidence")))
 
 
 @dataclass(frozen=True)
@@ -136,20 +128,23 @@ def dispute_counts() -> DisputeCounts:
     return DisputeCounts(row[0], row[1], row[2] - row[0] - row[1])
 
 
-@dataclass
+@dataclass(frozen=True)
 class DisputeDetail:
+    """A dispute with the payment it disputes (None when not synced yet), and the events of
+    both."""
+
     dispute: Dispute
     payment: Payment | None
-    timeline: list[TimelineEntry] = field(default_factory=list)
+    timeline: list[TimelineEntry]
 
     @property
     def evidence(self) -> dict[str, Any]:
         """The evidence saved on Stripe (text, and file ids), without empty fields."""
-        return json.loads(self.dispute.evidence or "{}")
+        return json_object(self.dispute.evidence)
 
 
 def dispute_detail(dispute_id: str) -> DisputeDetail | None:
-    dispute = Dispute.get_or_none(Dispute.id == dispute_id)
+    dispute = lookups.dispute(dispute_id)
     if dispute is None:
         return None
     payment = _disputed_payment(dispute)
@@ -180,7 +175,7 @@ class NewDisputeWatch:
 
     @staticmethod
     def _last_rowid() -> int:
-        return database.execute_sql("SELECT coalesce(max(rowid), 0) FROM dispute").fetchone()[0]
+        return single_int(database, "SELECT coalesce(max(rowid), 0) FROM dispute")
 
     def arrived(self) -> list[DisputeLine]:
         """The disputes that arrived since the previous call (or the watch's start)."""

@@ -8,9 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from peewee import SqliteDatabase
+from ledger.models import ACTION_MODELS, ALL_MODELS, LedgerModel
+from ledger.sql import LedgerDatabase, execute, single_int
 
-from ledger.models import ACTION_MODELS, ALL_MODELS
+Migration = Callable[[LedgerDatabase], None]
+
+
+def _migration(*statements: str, tables: tuple[type[LedgerModel], ...] = ()) -> Migration:
+    """A migration that creates `tables` (those missing), then runs `statements` in order."""
+
+    def run(db: LedgerDatabase) -> None:
+        db.create_tables(tables, safe=True)
+        for statement in statements:
+            execute(db, statement)
+
+    return run
+
 
 # Indexes for what the panes sort and filter on, beyond the per-column ones in models.py.
 _V1_INDEXES = (
@@ -26,12 +39,6 @@ _V1_INDEXES = (
 )
 
 
-def _v1_initial(db: SqliteDatabase) -> None:
-    db.create_tables(ALL_MODELS, safe=True)
-    for statement in _V1_INDEXES:
-        db.execute_sql(statement)
-
-
 # The audit log is append-only even to the app itself: SQLite refuses to change a row.
 # (Editing the file by other means is caught by ledger.audit.verify_chain.)
 _V2_STATEMENTS = (
@@ -40,12 +47,6 @@ _V2_STATEMENTS = (
     "CREATE TRIGGER IF NOT EXISTS audit_entry_no_delete BEFORE DELETE ON audit_entry "
     "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
 )
-
-
-def _v2_operator_actions(db: SqliteDatabase) -> None:
-    db.create_tables(ACTION_MODELS, safe=True)
-    for statement in _V2_STATEMENTS:
-        db.execute_sql(statement)
 
 
 # Analytics (ledger/analytics.py) seeks on the UTC day and groups by (day, currency) in index
@@ -68,39 +69,29 @@ _V3_STATEMENTS = (
 )
 
 
-def _statements(*statements: str) -> Callable[[SqliteDatabase], None]:
-    """A migration that runs these statements in order."""
-
-    def run(db: SqliteDatabase) -> None:
-        for statement in statements:
-            db.execute_sql(statement)
-
-    return run
-
-
 # v4: the Payments pane's "largest amount" order, and amount ranges within a currency.
 _V4_STATEMENTS = (
     "CREATE INDEX IF NOT EXISTS payment_currency_amount_id ON payment (currency, amount, id)",
 )
 
-MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (
-    _v1_initial,
-    _v2_operator_actions,
-    _statements(*_V3_STATEMENTS),  # analytics and search indexes
-    _statements(*_V4_STATEMENTS),
+MIGRATIONS: tuple[Migration, ...] = (
+    _migration(*_V1_INDEXES, tables=ALL_MODELS),
+    _migration(*_V2_STATEMENTS, tables=ACTION_MODELS),  # operator actions
+    _migration(*_V3_STATEMENTS),  # analytics and search indexes
+    _migration(*_V4_STATEMENTS),
 )
 LATEST_VERSION = len(MIGRATIONS)
 
 
-def schema_version(db: SqliteDatabase) -> int:
-    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+def schema_version(db: LedgerDatabase) -> int:
+    return single_int(db, "PRAGMA user_version")
 
 
-def migrate(db: SqliteDatabase) -> int:
+def migrate(db: LedgerDatabase) -> int:
     """Bring the schema to LATEST_VERSION; returns the version it started from."""
     start = schema_version(db)
     for version, step in enumerate(MIGRATIONS[start:], start=start + 1):
         with db.atomic():
             step(db)
-            db.execute_sql(f"PRAGMA user_version = {version}")
+            execute(db, f"PRAGMA user_version = {version}")
     return start

@@ -11,6 +11,7 @@ from __future__ import annotations
 from peewee import SQL, BooleanField, IntegerField, Model, TextField
 
 from ledger.db import database
+from ledger.labels import method_label
 
 
 # Defaults live in the schema too, because the sync writes with plain SQL (ledger/writes.py).
@@ -32,9 +33,14 @@ class LedgerModel(Model):
         legacy_table_names = False
 
 
-class Customer(LedgerModel):
+class _StripeObject(LedgerModel):
+    """A row for a Stripe object: its id and when Stripe created it. Not a table."""
+
     id = TextField(primary_key=True)
     created = IntegerField()
+
+
+class Customer(_StripeObject):
     email = TextField(null=True, index=True)
     name = TextField(null=True, index=True)
     default_payment_method = TextField(null=True)
@@ -44,9 +50,7 @@ class Customer(LedgerModel):
     as_of = _zero()
 
 
-class PaymentMethod(LedgerModel):
-    id = TextField(primary_key=True)
-    created = IntegerField()
+class PaymentMethod(_StripeObject):
     customer = TextField(null=True, index=True)
     type = TextField()
     card_brand = TextField(null=True)
@@ -61,12 +65,16 @@ class PaymentMethod(LedgerModel):
     livemode = _flag()
     as_of = _zero()
 
+    @property
+    def label(self) -> str:
+        """e.g. "visa •••• 4242 exp 12/2031" (see ledger.labels)."""
+        return method_label(self.type, self.card_brand, self.card_last4, self.exp_month,
+                            self.exp_year)
 
-class Payment(LedgerModel):
+
+class Payment(_StripeObject):
     """A PaymentIntent (or a bare legacy charge) with its latest charge's facts."""
 
-    id = TextField(primary_key=True)
-    created = IntegerField()
     amount = IntegerField()
     currency = TextField()
     status = TextField()
@@ -93,26 +101,24 @@ class Payment(LedgerModel):
     charge_as_of = _zero()
 
 
-class Refund(LedgerModel):
-    id = TextField(primary_key=True)
-    created = IntegerField()
+class _OnACharge(_StripeObject):
+    """What refunds and disputes share: an amount taken back from a charge (and so from
+    its payment, once the ledger knows which). Not a table of its own."""
+
     payment = TextField(null=True, index=True)
     charge = TextField(null=True, index=True)
     amount = IntegerField()
     currency = TextField()
+
+
+class Refund(_OnACharge):
     status = TextField(null=True)
     reason = TextField(null=True)
     metadata = _json_object()
     as_of = _zero()
 
 
-class Dispute(LedgerModel):
-    id = TextField(primary_key=True)
-    created = IntegerField()
-    payment = TextField(null=True, index=True)
-    charge = TextField(null=True, index=True)
-    amount = IntegerField()
-    currency = TextField()
+class Dispute(_OnACharge):
     status = TextField()
     reason = TextField(null=True)
     due_by = IntegerField(null=True)
@@ -123,11 +129,9 @@ class Dispute(LedgerModel):
     as_of = _zero()
 
 
-class Event(LedgerModel):
+class Event(_StripeObject):
     """A raw Stripe event, exactly as received, unique by id."""
 
-    id = TextField(primary_key=True)
-    created = IntegerField()
     type = TextField()
     object_id = TextField(null=True, index=True)
     api_version = TextField(null=True)

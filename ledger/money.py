@@ -7,7 +7,6 @@ currency (JPY has none, KWD has three) is known in exactly one place. No floats.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 ZERO_DECIMAL = frozenset(
     "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
@@ -53,7 +52,8 @@ def parse_amount(text: str, currency: str) -> int:
     if len(frac) > places:
         unit = "no decimals" if places == 0 else f"at most {places} decimals"
         raise MoneyError(f"{currency.upper()} amounts have {unit}: {text!r}")
-    return int(match["whole"]) * 10**places + int(frac.ljust(places, "0") or 0)
+    scale: int = 10**places
+    return int(match["whole"]) * scale + int(frac.ljust(places, "0") or 0)
 
 
 def format_major(minor: int, currency: str) -> str:
@@ -67,21 +67,3 @@ def format_major(minor: int, currency: str) -> str:
 def format_amount(minor: int, currency: str) -> str:
     """Display form with the currency code: 1250 usd -> "12.50 USD"."""
     return f"{format_major(minor, currency)} {currency.upper()}"
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    amount: int
-    currency: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.amount, int) or isinstance(self.amount, bool):
-            raise MoneyError(f"amount must be integer minor units, got {self.amount!r}")
-        object.__setattr__(self, "currency", normalize_currency(self.currency))
-
-    @classmethod
-    def parse(cls, text: str, currency: str) -> Money:
-        return cls(parse_amount(text, currency), currency)
-
-    def __str__(self) -> str:
-        return format_amount(self.amount, self.currency)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ledger import dispute_status
 from ledger.db import database
 from ledger.filters import PaymentFilter
 from ledger.models import Dispute, Event, Payment, Refund
+from ledger.sql import single_int
 
 R = TypeVar("R")
 
@@ -24,8 +25,8 @@ class Listing(Generic[R]):
 
     table: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]
-    order_keys: ClassVar[tuple[str, ...]]
-    descending: ClassVar[bool] = True
+    order_keys: tuple[str, ...]  # a listing may take its order per instance
+    descending: bool = True
 
     def __init__(self, filter_by: PaymentFilter | None = None) -> None:
         self.filter_by = filter_by or PaymentFilter()
@@ -36,7 +37,7 @@ class Listing(Generic[R]):
 
     def count(self) -> int:
         sql = f"SELECT count(*) FROM {self.table}{self._condition.where()}"
-        return database.execute_sql(sql, self._condition.params).fetchone()[0]
+        return single_int(database, sql, self._condition.params)
 
     def page(self, offset: int, limit: int) -> list[R]:
         direction = " DESC" if self.descending else ""
@@ -61,7 +62,14 @@ class Listing(Generic[R]):
         marks = ", ".join("?" * len(row))
         before = self._condition.and_(f"({keys}) {'>' if self.descending else '<'} ({marks})", row)
         sql = f"SELECT count(*) FROM {self.table}{before.where()}"
-        return database.execute_sql(sql, before.params).fetchone()[0]
+        return single_int(database, sql, before.params)
+
+
+def flag_as_bool(values: tuple[Any, ...], index: int) -> tuple[Any, ...]:
+    """A row's values with the 0/1 column at `index` as a bool (SQLite has no booleans)."""
+    flagged = list(values)
+    flagged[index] = bool(flagged[index])
+    return tuple(flagged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +109,16 @@ class PaymentListing(Listing[PaymentRow]):
 
     table = "payment"
     columns = PaymentRow.__slots__
-    order_keys = ("created", "id")
+    order_keys: tuple[str, ...] = ("created", "id")
 
     def __init__(self, filter_by: PaymentFilter | None = None,
                  order: PaymentOrder = PAYMENT_ORDERS[0]) -> None:
         super().__init__(filter_by)
         self.order = order
-        self.order_keys, self.descending = order.keys, order.descending  # type: ignore[misc]
+        self.order_keys, self.descending = order.keys, order.descending
 
     def _row(self, values: tuple[Any, ...]) -> PaymentRow:
-        return PaymentRow(*values[:-2], bool(values[-2]), values[-1])
+        return PaymentRow(*flag_as_bool(values, -2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,28 +160,7 @@ class DisputeListing(Listing[DisputeRow]):
     descending = False
 
     def _row(self, values: tuple[Any, ...]) -> DisputeRow:
-        return DisputeRow(*values[:-2], bool(values[-2]), values[-1])
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerRow:
-    id: str
-    created: int
-    email: str | None
-    name: str | None
-    default_payment_method: str | None
-    deleted: bool
-
-
-class CustomerListing(Listing[CustomerRow]):
-    """Customers newest first."""
-
-    table = "customer"
-    columns = CustomerRow.__slots__
-    order_keys = ("created", "id")
-
-    def _row(self, values: tuple[Any, ...]) -> CustomerRow:
-        return CustomerRow(*values[:-1], bool(values[-1]))
+        return DisputeRow(*flag_as_bool(values, -2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,16 +171,18 @@ class TimelineEntry:
     received_via: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class PaymentDetail:
+    """A payment with its refunds and disputes, and the events of all of them."""
+
     payment: Payment
-    refunds: list[Refund] = field(default_factory=list)
-    disputes: list[Dispute] = field(default_factory=list)
-    timeline: list[TimelineEntry] = field(default_factory=list)
+    refunds: list[Refund]
+    disputes: list[Dispute]
+    timeline: list[TimelineEntry]
 
     @property
     def metadata(self) -> dict[str, Any]:
-        return json.loads(self.payment.metadata or "{}")
+        return json_object(self.payment.metadata)
 
 
 def payment_detail(payment_id: str) -> PaymentDetail | None:
@@ -205,6 +194,12 @@ def payment_detail(payment_id: str) -> PaymentDetail | None:
     timeline = timeline_of({payment_id, payment.latest_charge, *(r.id for r in refunds),
                             *(d.id for d in disputes)})
     return PaymentDetail(payment, refunds, disputes, timeline)
+
+
+def json_object(text: str | None) -> dict[str, Any]:
+    """A JSON object column (metadata, evidence) as a dict: {} when empty."""
+    value = json.loads(text or "{}")
+    return value if isinstance(value, dict) else {}
 
 
 def timeline_of(object_ids: Iterable[str | None]) -> list[TimelineEntry]:

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 Row = dict[str, Any]
+StripeObject = dict[str, Any]  # as its JSON decodes
 
 
 class RecordError(ValueError):
@@ -40,22 +41,21 @@ class Records:
 
 def _id(value: Any) -> str | None:
     """An expandable field: an id string, an embedded object, or nothing."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return value
+    found = value.get("id") if isinstance(value, dict) else value
+    return found if isinstance(found, str) else None
 
 
 def _json(value: Any) -> str:
     return orjson.dumps(value or {}, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _require(obj: dict, *keys: str) -> None:
+def _require(obj: StripeObject, *keys: str) -> None:
     missing = [key for key in keys if key not in obj]
     if missing:
         raise RecordError(f"{obj.get('object', 'object')} {obj.get('id')!r} lacks {missing}")
 
 
-def customer_records(obj: dict, as_of: int) -> Records:
+def customer_records(obj: StripeObject, as_of: int) -> Records:
     _require(obj, "id")
     settings = obj.get("invoice_settings") or {}
     row = {
@@ -72,7 +72,7 @@ def customer_records(obj: dict, as_of: int) -> Records:
     return Records(customers=[row])
 
 
-def payment_method_records(obj: dict, as_of: int) -> Records:
+def payment_method_records(obj: StripeObject, as_of: int) -> Records:
     _require(obj, "id", "type")
     card = obj.get("card") or {}
     billing = obj.get("billing_details") or {}
@@ -97,7 +97,7 @@ def payment_method_records(obj: dict, as_of: int) -> Records:
     return Records(payment_methods=[row])
 
 
-def _embedded_charge(intent: dict) -> dict | None:
+def _embedded_charge(intent: StripeObject) -> StripeObject | None:
     """The latest charge when the payload carries it (old API versions, the emulator)."""
     latest = intent.get("latest_charge")
     if isinstance(latest, dict):
@@ -106,7 +106,7 @@ def _embedded_charge(intent: dict) -> dict | None:
     return charges[-1] if charges and isinstance(charges[-1], dict) else None
 
 
-def payment_intent_records(obj: dict, as_of: int) -> Records:
+def payment_intent_records(obj: StripeObject, as_of: int) -> Records:
     _require(obj, "id", "amount", "currency", "status")
     error = obj.get("last_payment_error") or {}
     row = {
@@ -135,14 +135,14 @@ def payment_intent_records(obj: dict, as_of: int) -> Records:
     return records
 
 
-def _card_facts(charge: dict) -> tuple[str | None, str | None]:
+def _card_facts(charge: StripeObject) -> tuple[str | None, str | None]:
     card = (charge.get("payment_method_details") or {}).get("card") or {}
     if not card:  # old shapes: `source` or `card` carried the card
         card = charge.get("source") or charge.get("card") or {}
     return card.get("brand"), card.get("last4")
 
 
-def charge_records(obj: dict, as_of: int) -> Records:
+def charge_records(obj: StripeObject, as_of: int) -> Records:
     """The charge half of a payment row, plus any refunds the charge embeds."""
     _require(obj, "id", "amount", "currency")
     brand, last4 = _card_facts(obj)
@@ -180,13 +180,13 @@ def charge_records(obj: dict, as_of: int) -> Records:
     return records
 
 
-def _legacy_charge_status(charge: dict) -> str:
+def _legacy_charge_status(charge: StripeObject) -> str:
     """A bare charge (no PaymentIntent) stands for a payment: its status names the outcome."""
     status = charge.get("status") or "pending"
     return "requires_payment_method" if status == "failed" else status
 
 
-def refund_records(obj: dict, as_of: int, *, payment_id: str | None = None) -> Records:
+def refund_records(obj: StripeObject, as_of: int, *, payment_id: str | None = None) -> Records:
     _require(obj, "id", "amount", "currency")
     row = {
         "id": obj["id"],
@@ -203,7 +203,7 @@ def refund_records(obj: dict, as_of: int, *, payment_id: str | None = None) -> R
     return Records(refunds=[row])
 
 
-def dispute_records(obj: dict, as_of: int) -> Records:
+def dispute_records(obj: StripeObject, as_of: int) -> Records:
     _require(obj, "id", "amount", "currency", "status")
     details = obj.get("evidence_details") or {}
     evidence = {k: v for k, v in (obj.get("evidence") or {}).items() if v not in (None, {}, "")}
@@ -236,7 +236,7 @@ RECORDERS = {
 }
 
 
-def records_for(obj: dict, as_of: int) -> Records:
+def records_for(obj: StripeObject, as_of: int) -> Records:
     """Rows for any Stripe object the ledger keeps; empty Records for the others."""
     if not isinstance(obj, dict):
         raise RecordError(f"expected a Stripe object, got {type(obj).__name__}")

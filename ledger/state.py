@@ -14,4 +14,5 @@ def get_state(key: str, default: Any = None) -> Any:
 
 
 def set_state(key: str, value: Any) -> None:
-    SyncState.replace(key=key, value=json.dumps(value, sort_keys=True)).execute()
+    stored = json.dumps(value, sort_keys=True)
+    SyncState.insert(key=key, value=stored).on_conflict_replace().execute()

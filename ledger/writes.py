@@ -7,15 +7,11 @@ sync's hot path, and building each statement in Python per row would dominate it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from peewee import SqliteDatabase
 
 from ledger.records import Records, Row
-
-_CHUNK = 500  # stays below SQLite's bound-variable limit in IN (...) lists
+from ledger.sql import LedgerDatabase, chunks, execute, execute_many, marks
 
 
 @dataclass(frozen=True)
@@ -36,9 +32,9 @@ class Upsert:
             f"ON CONFLICT(id) DO UPDATE SET {sets} WHERE {self.guard}"
         )
 
-    def run(self, db: SqliteDatabase, rows: Sequence[Row]) -> None:
+    def run(self, db: LedgerDatabase, rows: Sequence[Row]) -> None:
         if rows:
-            db.cursor().executemany(self.sql(), [self._complete(row) for row in rows])
+            execute_many(db, self.sql(), [self._complete(row) for row in rows])
 
     def _complete(self, row: Row) -> Row:
         return {column: row.get(column) for column in self.columns}
@@ -129,7 +125,7 @@ class WriteCounts:
     disputes: int = 0
 
 
-def write_records(db: SqliteDatabase, records: Records) -> WriteCounts:
+def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
     """Upsert every row in `records`; run inside the caller's transaction."""
     CUSTOMERS.run(db, records.customers)
     PAYMENT_METHODS.run(db, records.payment_methods)
@@ -148,24 +144,13 @@ def write_records(db: SqliteDatabase, records: Records) -> WriteCounts:
     )
 
 
-def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
-    batch: list[Any] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == _CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _run_for_ids(db: SqliteDatabase, sql: str, ids: set[str]) -> None:
+def _run_for_ids(db: LedgerDatabase, sql: str, ids: set[str]) -> None:
     """Run `sql`, whose `{ids}` placeholder becomes an IN list, over `ids` in chunks."""
-    for chunk in _chunks(sorted(ids)):
-        db.execute_sql(sql.format(ids=", ".join("?" * len(chunk))), chunk)
+    for chunk in chunks(sorted(ids)):
+        execute(db, sql.format(ids=marks(chunk)), chunk)
 
 
-def _link_refunds_and_disputes(db: SqliteDatabase, records: Records) -> None:
+def _link_refunds_and_disputes(db: LedgerDatabase, records: Records) -> None:
     """Refunds and disputes name a charge; find their payment, and mark it disputed."""
     refund_charges = {r["charge"] for r in records.refunds if r["charge"] and not r["payment"]}
     _run_for_ids(
@@ -185,7 +170,7 @@ def _link_refunds_and_disputes(db: SqliteDatabase, records: Records) -> None:
                  dispute_charges)
 
 
-def _fill_customer_emails(db: SqliteDatabase, records: Records) -> None:
+def _fill_customer_emails(db: LedgerDatabase, records: Records) -> None:
     """Keep the denormalised `payment.customer_email` (searched on) in step with customers."""
     customers = {r["id"] for r in records.customers}
     customers |= {

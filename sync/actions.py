@@ -18,17 +18,17 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
 
-from ledger import audit, dispute_status, pending
+from ledger import audit, lookups, pending
 from ledger.audit import NewEntry
 from ledger.db import database
-from ledger.labels import method_label
-from ledger.models import Customer, Dispute, Payment, PaymentMethod
 from ledger.money import MoneyError, format_amount, normalize_currency
+from sync import action_rules as rules
 from sync import actions_checks as checks
+from sync.action_answers import kind_of, refusal_message, related_ids, result_of
 from sync.apply import apply_objects
 from sync.gateway import GatewayError, NotFound, StripeGateway
 from sync.plans import (
@@ -51,35 +51,17 @@ log = logging.getLogger(__name__)
 P = TypeVar("P", bound=ActionPlan)
 
 
-# What "this key may not ..." says for each action (a restricted key lacking the right).
-_VERBS = {
-    "refund": "create refunds",
-    "charge": "create payments",
-    "method.update": "update payment methods",
-    "method.set_default": "update customers",
-    "method.detach": "detach payment methods",
-    "dispute.evidence": "update disputes",
-    "dispute.accept": "close disputes",
-}
-_KINDS = {"pi_": "payment_intent", "ch_": "charge", "cus_": "customer", "pm_": "payment_method",
-          "dp_": "dispute", "re_": "refund"}
-# Fields of an object that name other objects an action on it changes.
-_RELATED = {"payment_intent": ("latest_charge",), "refund": ("charge", "payment_intent"),
-            "payment_method": ("customer",), "dispute": ("charge",)}
-
-
+@dataclass(eq=False)  # one per console or CLI run: compared by identity
 class Actions:
     """Operator actions for one operator, under one key and configuration."""
 
-    def __init__(self, gateway: StripeGateway, operator: str, *, read_only: bool = False,
-                 live: bool = False, allow_live_actions: bool = False,
-                 clock: Callable[[], float] = time.time) -> None:
-        self.gateway = gateway
-        self.operator = operator
-        self.read_only = read_only
-        self.live = live
-        self.allow_live_actions = allow_live_actions
-        self._clock = clock
+    gateway: StripeGateway
+    operator: str
+    _: KW_ONLY
+    read_only: bool = False
+    live: bool = False
+    allow_live_actions: bool = False
+    clock: Callable[[], float] = field(default=time.time, repr=False)
 
     # -- authority -------------------------------------------------------------------
 
@@ -105,7 +87,7 @@ class Actions:
         """A refund of a payment (pi_ or ch_ id); `amount` as typed, default: all that is left."""
         asked = {"amount": amount, "reason": reason, "note": note}
         with self._refusals_audited("refund", payment_id, asked):
-            payment = _refundable_payment(payment_id)
+            payment = rules.refundable_payment(payment_id)
             remainder = payment.amount_captured - payment.amount_refunded
             value = remainder if amount is None else checks.positive_amount(
                 amount, payment.currency, "refund amount")
@@ -132,22 +114,20 @@ class Actions:
         asked = {"amount": amount, "currency": currency, "payment_method": payment_method,
                  "description": description}
         with self._refusals_audited("charge", customer_id, asked):
-            customer = Customer.get_or_none(Customer.id == customer_id)
-            if customer is None or customer.deleted:
-                raise ActionRefused(f"no customer {customer_id} in the ledger")
+            customer = rules.live_customer(customer_id)
             try:
                 code = normalize_currency(currency)
             except MoneyError as exc:
                 raise ActionRefused(f"currency: {exc}") from None
-            method = _method_to_charge(customer, payment_method)
+            method = rules.method_to_charge(customer, payment_method)
             plan = ChargePlan(
                 operator=self.operator, target=customer.id, live=self.live,
                 customer_email=customer.email, payment_method_id=method.id,
-                card=_card_label(method),
+                card=method.label,
                 amount=checks.positive_amount(amount, code, "charge amount"), currency=code,
                 description=checks.free_text(description, "description",
                                              checks.DESCRIPTION_MAX) or None,
-                warnings=_expiry_warnings(method, self._today()),
+                warnings=rules.expiry_warnings(method, self._today()),
             )
             return self._settle(plan, repeat)
 
@@ -162,14 +142,14 @@ class Actions:
         asked = {"exp_month": exp_month, "exp_year": exp_year, "name": name, "email": email,
                  "postal_code": postal_code}
         with self._refusals_audited("method.update", payment_method_id, asked):
-            method = _payment_method(payment_method_id)
+            method = rules.known_method(payment_method_id)
             expiry = checks.card_expiry(exp_month, exp_year, today=self._today(),
                                         current=(method.exp_month, method.exp_year))
             if expiry is not None and method.type != "card":
                 raise ActionRefused(f"{method.id} is not a card: it has no expiry")
             plan = MethodUpdatePlan(
                 operator=self.operator, target=method.id, live=self.live,
-                card=_card_label(method),
+                card=method.label,
                 exp_month=expiry[0] if expiry else None, exp_year=expiry[1] if expiry else None,
                 name=checks.free_text(name, "billing name", checks.NAME_MAX),
                 email=checks.email(email, "billing email"),
@@ -182,28 +162,28 @@ class Actions:
     def plan_set_default(self, payment_method_id: str, *, repeat: bool = False) -> SetDefaultPlan:
         """Make a method its customer's default (invoice_settings.default_payment_method)."""
         with self._refusals_audited("method.set_default", payment_method_id, {}):
-            method = _attached_method(payment_method_id)
-            customer = Customer.get_or_none(Customer.id == method.customer)
+            method, customer_id = rules.attached_method(payment_method_id)
+            customer = lookups.customer(customer_id)
             previous = customer.default_payment_method if customer else None
             if previous == method.id:
-                raise ActionRefused(f"{method.id} is already {method.customer}'s default")
+                raise ActionRefused(f"{method.id} is already {customer_id}'s default")
             plan = SetDefaultPlan(operator=self.operator, target=method.id, live=self.live,
-                                  card=_card_label(method), customer_id=method.customer,
+                                  card=method.label, customer_id=customer_id,
                                   previous_default=previous)
             return self._settle(plan, repeat)
 
     def plan_detach(self, payment_method_id: str, *, repeat: bool = False) -> DetachPlan:
         """Detach a method from its customer; the plan says what happens to the default."""
         with self._refusals_audited("method.detach", payment_method_id, {}):
-            method = _attached_method(payment_method_id)
-            customer = Customer.get_or_none(Customer.id == method.customer)
+            method, customer_id = rules.attached_method(payment_method_id)
+            customer = lookups.customer(customer_id)
             was_default = customer is not None and customer.default_payment_method == method.id
-            others = tuple(_card_label(m) + f" ({m.id})" for m in _methods_of(method.customer)
+            others = tuple(f"{m.label} ({m.id})" for m in lookups.methods_of(customer_id)
                            if m.id != method.id)
             plan = DetachPlan(operator=self.operator, target=method.id, live=self.live,
-                              card=_card_label(method), customer_id=method.customer,
+                              card=method.label, customer_id=customer_id,
                               was_default=was_default, remaining=others,
-                              warnings=_detach_warnings(method.customer, was_default, others))
+                              warnings=rules.detach_warnings(customer_id, was_default, others))
             return self._settle(plan, repeat)
 
     # -- disputes ----------------------------------------------------------------------
@@ -213,7 +193,7 @@ class Actions:
         """Evidence text fields saved as a draft (`submit=False`) or submitted to the bank."""
         asked = {"fields": sorted(fields), "submit": submit}
         with self._refusals_audited("dispute.evidence", dispute_id, asked):
-            dispute = _open_dispute(dispute_id)
+            dispute = rules.open_dispute(dispute_id)
             evidence = checks.evidence(fields, today=self._today())
             if not evidence and not submit:
                 raise ActionRefused("no evidence fields given")
@@ -223,14 +203,14 @@ class Actions:
                 operator=self.operator, target=dispute.id, live=self.live,
                 payment_id=dispute.payment, amount=dispute.amount, currency=dispute.currency,
                 due_by=dispute.due_by, evidence=tuple(sorted(evidence.items())), submit=submit,
-                warnings=_evidence_warnings(dispute, submit, self._clock()),
+                warnings=rules.evidence_warnings(dispute, submit, self.clock()),
             )
             return self._settle(plan, repeat)
 
     def plan_accept(self, dispute_id: str, *, repeat: bool = False) -> AcceptPlan:
         """Accept (close) a dispute: the amount is conceded; it cannot be undone."""
         with self._refusals_audited("dispute.accept", dispute_id, {}):
-            dispute = _open_dispute(dispute_id)
+            dispute = rules.open_dispute(dispute_id)
             plan = AcceptPlan(operator=self.operator, target=dispute.id, live=self.live,
                               payment_id=dispute.payment, amount=dispute.amount,
                               currency=dispute.currency, reason=dispute.reason)
@@ -247,8 +227,8 @@ class Actions:
         """
         key = plan.idempotency_key
         with self._refusals_audited(plan.action, plan.target, plan.audit_params(), key):
-            _check_typed_confirmation(plan, typed_confirmation)
-            _check_still_current(plan)
+            rules.check_typed_confirmation(plan, typed_confirmation)
+            rules.check_still_current(plan)
         pending.record_start(plan.fingerprint, operator=self.operator, action=plan.action,
                              target=plan.target, attempt=plan.attempt, now=self._now())
         self._audit_plan(plan, "attempted")
@@ -256,8 +236,8 @@ class Actions:
             obj, declined = self._send(plan)
         except GatewayError as exc:
             raise self._failure(plan, exc) from None
-        self._store([obj, *self._reread([*_related_ids(obj), *plan.also_refresh()])])
-        result = _result(plan, obj, declined)
+        self._store([obj, *self._reread([*related_ids(obj), *plan.also_refresh()])])
+        result = result_of(plan, obj, declined)
         pending.record_end(plan.fingerprint, attempt=plan.attempt, object_id=result.object_id,
                            status=pending.FAILED if declined else pending.SUCCEEDED,
                            now=self._now())
@@ -288,7 +268,7 @@ class Actions:
             message = (f"{exc}; Stripe's answer was not received, so running the same action "
                        "again is safe: it reuses the idempotency key")
         else:
-            message = _refusal_message(plan.action, exc)
+            message = refusal_message(plan.action, exc)
             pending.record_end(plan.fingerprint, attempt=plan.attempt, status=pending.FAILED,
                                object_id=None, now=self._now())
             # A refusal often means the ledger was stale (say, refunded elsewhere): re-read.
@@ -320,7 +300,7 @@ class Actions:
         """GET each object Stripe knows; `follow`: and the objects they name (one level)."""
         objects = []
         for object_id in dict.fromkeys(ids):
-            kind = next((k for prefix, k in _KINDS.items() if object_id.startswith(prefix)), None)
+            kind = kind_of(object_id)
             if kind is None:
                 continue
             try:
@@ -328,7 +308,7 @@ class Actions:
             except NotFound:
                 continue
         if follow:
-            objects += self._fetch([i for obj in objects for i in _related_ids(obj)])
+            objects += self._fetch([i for obj in objects for i in related_ids(obj)])
         return objects
 
     def _reread(self, ids: list[str], *, follow: bool = False) -> list[dict[str, Any]]:
@@ -341,15 +321,15 @@ class Actions:
 
     def _store(self, objects: list[dict[str, Any]]) -> None:
         with database.atomic():
-            apply_objects(database, objects, int(self._clock()))
+            apply_objects(database, objects, int(self.clock()))
 
     # -- plumbing ----------------------------------------------------------------------
 
     def _now(self) -> int:
-        return int(self._clock())
+        return int(self.clock())
 
     def _today(self) -> date:
-        return date.fromtimestamp(self._clock())
+        return date.fromtimestamp(self.clock())
 
     @contextmanager
     def _refusals_audited(self, action: str, target: str, params: Mapping[str, Any],
@@ -365,7 +345,7 @@ class Actions:
             raise
 
     def _audit(self, entry: NewEntry) -> None:
-        audit.append(entry, now=self._clock())
+        audit.append(entry, now=self.clock())
 
     def _audit_plan(self, plan: ActionPlan, result: str, **details: Any) -> None:
         self._audit(NewEntry(operator=self.operator, action=plan.action, target=plan.target,
@@ -377,7 +357,7 @@ class Actions:
         previous = pending.latest_attempt(plan.fingerprint)
         if previous is None:
             return plan
-        when = _when(previous.updated_at)
+        when = rules.when(previous.updated_at)
         done = f" ({previous.object_id})" if previous.object_id else ""
         if previous.status == pending.FAILED:
             return replace(plan, attempt=previous.attempt + 1)
@@ -394,187 +374,3 @@ class Actions:
                                 "to do it again, repeat it explicitly", repeatable=True)
         attempt = previous.attempt + (1 if repeat else 0)
         return replace(plan, attempt=attempt, warnings=(*plan.warnings, note))
-
-
-# -- ledger checks (no network) --------------------------------------------------------
-
-def _find_payment(payment_id: str) -> Payment | None:
-    if payment_id.startswith("ch_"):
-        return Payment.get_or_none((Payment.latest_charge == payment_id)
-                                   | (Payment.id == payment_id))
-    return Payment.get_or_none(Payment.id == payment_id)
-
-
-def _refundable_payment(payment_id: str) -> Payment:
-    payment = _find_payment(payment_id)
-    if payment is None:
-        raise ActionRefused(f"no payment {payment_id} in the ledger")
-    if payment.status == "requires_capture":
-        raise ActionRefused(f"{payment.id} was authorized but never captured: cancel it "
-                            "instead of refunding")
-    if payment.status != "succeeded":
-        failure = f", {payment.failure_code}" if payment.failure_code else ""
-        raise ActionRefused(f"{payment.id} did not succeed (status {payment.status}{failure}): "
-                            "nothing was paid, so there is nothing to refund")
-    if not payment.charge_as_of:
-        raise ActionRefused(f"the ledger has not seen {payment.id}'s charge yet; sync first")
-    if not payment.captured or payment.amount_captured <= 0:
-        raise ActionRefused(f"{payment.id} was never captured: there is nothing to refund")
-    if payment.disputed:
-        raise ActionRefused(f"{payment.id} is disputed: Stripe refunds a disputed payment "
-                            "through the dispute (accept it, or let the bank decide), not "
-                            "with a refund")
-    if payment.amount_captured - payment.amount_refunded <= 0:
-        raise ActionRefused(f"{payment.id} is already fully refunded")
-    return payment
-
-
-def _payment_method(payment_method_id: str) -> PaymentMethod:
-    method = PaymentMethod.get_or_none(PaymentMethod.id == payment_method_id)
-    if method is None:
-        raise ActionRefused(f"no payment method {payment_method_id} in the ledger")
-    return method
-
-
-def _attached_method(payment_method_id: str) -> PaymentMethod:
-    method = _payment_method(payment_method_id)
-    if not method.customer:
-        raise ActionRefused(f"{method.id} is not attached to a customer")
-    return method
-
-
-def _methods_of(customer_id: str) -> list[PaymentMethod]:
-    return list(PaymentMethod.select().where(PaymentMethod.customer == customer_id)
-                .order_by(PaymentMethod.created, PaymentMethod.id))
-
-
-def _method_to_charge(customer: Customer, chosen: str | None) -> PaymentMethod:
-    if chosen:
-        method = _payment_method(chosen)
-        if method.customer != customer.id:
-            raise ActionRefused(f"{method.id} is not attached to {customer.id}")
-        return method
-    methods = _methods_of(customer.id)
-    default = [m for m in methods if m.id == customer.default_payment_method]
-    if default:
-        return default[0]
-    if len(methods) == 1:
-        return methods[0]
-    if not methods:
-        raise ActionRefused(f"{customer.id} has no saved payment method")
-    listed = ", ".join(f"{m.id} ({_card_label(m)})" for m in methods)
-    raise ActionRefused(f"{customer.id} has {len(methods)} saved payment methods and no "
-                        f"default: choose one of {listed}")
-
-
-def _open_dispute(dispute_id: str) -> Dispute:
-    dispute = Dispute.get_or_none(Dispute.id == dispute_id)
-    if dispute is None:
-        raise ActionRefused(f"no dispute {dispute_id} in the ledger")
-    if dispute_status.is_closed(dispute.status):
-        raise ActionRefused(f"dispute {dispute.id} is closed ({dispute.status}): it can no "
-                            "longer be changed")
-    return dispute
-
-
-def _card_label(method: PaymentMethod) -> str:
-    return method_label(method.type, method.card_brand, method.card_last4, method.exp_month,
-                        method.exp_year)
-
-
-def _expiry_warnings(method: PaymentMethod, today: date) -> tuple[str, ...]:
-    if method.exp_year and method.exp_month and (
-            (method.exp_year, method.exp_month) < (today.year, today.month)):
-        return (f"the card expired {method.exp_month:02d}/{method.exp_year}: the bank will "
-                "probably decline it",)
-    return ()
-
-
-def _detach_warnings(customer_id: str, was_default: bool, others: tuple[str, ...]
-                     ) -> tuple[str, ...]:
-    if not was_default:
-        return ()
-    if not others:
-        return (f"this is {customer_id}'s default and only saved payment method: the customer "
-                "is left with none",)
-    return (f"this is {customer_id}'s default payment method: the customer is left with no "
-            f"default; remaining: {'; '.join(others)}",)
-
-
-def _evidence_warnings(dispute: Dispute, submit: bool, now: float) -> tuple[str, ...]:
-    warnings = []
-    if dispute.status in dispute_status.UNDER_REVIEW:
-        warnings.append(f"evidence was already submitted ({dispute.submission_count} time(s)) "
-                        "and is under review: Stripe usually refuses changes now")
-    if dispute.due_by and dispute.due_by < now:
-        warnings.append(f"evidence was due {_when(dispute.due_by)}")
-    if submit:
-        due = f" (due {_when(dispute.due_by)})" if dispute.due_by else ""
-        warnings.append("evidence can usually be submitted only once: after this it cannot be "
-                        f"changed, and the bank decides on what was sent{due}")
-    return tuple(warnings)
-
-
-def _check_typed_confirmation(plan: ActionPlan, typed: str | None) -> None:
-    if not plan.confirmed_by(typed):
-        raise ActionRefused(f"LIVE mode: type {plan.confirmation_text} to confirm")
-
-
-def _check_still_current(plan: ActionPlan) -> None:
-    """Refuse a plan overtaken since it was made: done already, or a newer attempt."""
-    latest = pending.latest_attempt(plan.fingerprint)
-    if latest is None or latest.attempt < plan.attempt:
-        return
-    if latest.attempt > plan.attempt:
-        raise ActionRefused(f"this {plan.action} was attempted again since it was planned; "
-                            "plan it again")
-    if latest.status == pending.SUCCEEDED:
-        done = f" ({latest.object_id})" if latest.object_id else ""
-        raise ActionRefused(f"this {plan.action} already succeeded{done}", repeatable=True)
-
-
-# -- Stripe's answers ------------------------------------------------------------------
-
-def _refusal_message(action: str, exc: GatewayError) -> str:
-    if exc.status in (401, 403):
-        return f"this key may not {_VERBS[action]}: {str(exc).removeprefix('Stripe said: ')}"
-    return str(exc)
-
-
-def _related_ids(obj: Mapping[str, Any]) -> list[str]:
-    ids = []
-    for name in _RELATED.get(obj.get("object", ""), ()):
-        value = obj.get(name)
-        value = value.get("id") if isinstance(value, dict) else value
-        if isinstance(value, str):
-            ids.append(value)
-    return ids
-
-
-def _result(plan: ActionPlan, obj: Mapping[str, Any], declined: GatewayError | None
-            ) -> ActionResult:
-    object_id, status = obj.get("id"), obj.get("status")
-    error = obj.get("last_payment_error") or {}
-    base = {"action": plan.action, "target": plan.target, "object_id": object_id,
-            "status": status, "idempotency_key": plan.idempotency_key}
-    if declined is not None:
-        decline_code = error.get("decline_code") or declined.error.get("decline_code")
-        code = error.get("code") or declined.code
-        detail = ", ".join(part for part in (code, decline_code) if part)
-        message = error.get("message") or str(declined).removeprefix("Stripe said: ")
-        return ActionResult(**base, ok=False, message=f"{object_id} declined: {message} "
-                            f"({detail})", request_id=declined.request_id,
-                            failure_code=code, decline_code=decline_code)
-    if status == "requires_action":
-        return ActionResult(**base, ok=False, message=(
-            f"{object_id} requires_action: the customer must authenticate (3-D Secure) "
-            "before the payment completes; nothing was charged yet"))
-    if status in ("failed", "canceled"):
-        reason = obj.get("failure_reason") or obj.get("cancellation_reason")
-        because = f" ({reason})" if reason else ""
-        return ActionResult(**base, ok=False, message=f"{object_id} {status}{because}")
-    return ActionResult(**base, ok=True, message=f"{object_id} {status or 'updated'}")
-
-
-def _when(timestamp: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))

@@ -15,18 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from peewee import SqliteDatabase
 
+from ledger.events import EventRow, insert_events, known_event_ids
 from ledger.records import RecordError, Records, records_for
+from ledger.sql import LedgerDatabase
 from ledger.writes import WriteCounts, write_records
 
 log = logging.getLogger(__name__)
-
-_EVENT_INSERT = (
-    "INSERT OR IGNORE INTO event "
-    "(id, created, type, object_id, api_version, received_via, received_at, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
 
 
 @dataclass
@@ -62,18 +57,8 @@ def order_events(events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]
     return sorted(events, key=lambda e: (e["created"], e["id"]))
 
 
-def known_event_ids(db: SqliteDatabase, ids: list[str]) -> set[str]:
-    known: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        rows = db.execute_sql(f"SELECT id FROM event WHERE id IN ({marks})", chunk)
-        known.update(row[0] for row in rows)
-    return known
-
-
 def apply_events(
-    db: SqliteDatabase,
+    db: LedgerDatabase,
     events: Iterable[Any],
     *,
     via: str,
@@ -82,7 +67,8 @@ def apply_events(
     """Store and apply events (in the caller's transaction).
 
     `fresh_objects` maps an object id to a re-fetched copy and the `as_of` to give it; it
-    replaces the event payloads of that object (see sync.poller for when that happens).
+    replaces the event payloads of that object (SyncService re-fetches an object whose
+    events share a second, their order being unknown).
     """
     result = ApplyResult()
     wellformed = []
@@ -98,7 +84,7 @@ def apply_events(
     known = known_event_ids(db, [e["id"] for e in ordered])
     fresh = fresh_objects or {}
     records = Records()
-    rows = []
+    rows: list[EventRow] = []
     now = int(time.time())
     for event in ordered:
         if event["id"] in known:
@@ -114,12 +100,12 @@ def apply_events(
             records.extend(_records_or_log(obj, event["created"], event["id"]))
     for obj, as_of in fresh.values():
         records.extend(_records_or_log(obj, as_of, obj.get("id")))
-    db.cursor().executemany(_EVENT_INSERT, rows)
+    insert_events(db, rows)
     result.writes = write_records(db, records)
     return result
 
 
-def apply_objects(db: SqliteDatabase, objects: Iterable[dict[str, Any]], as_of: int) -> WriteCounts:
+def apply_objects(db: LedgerDatabase, objects: Iterable[dict[str, Any]], as_of: int) -> WriteCounts:
     """Upsert objects fetched from a list endpoint (backfill, reconcile), with one `as_of`."""
     records = Records()
     for obj in objects:

@@ -29,10 +29,6 @@ class SyncHealth:
             return None
         return max(0, int((now if now is not None else time.time()) - self.last_success))
 
-    @property
-    def healthy(self) -> bool:
-        return self.last_success is not None and self.consecutive_failures == 0
-
 
 def load_health() -> SyncHealth:
     stored = get_state(_KEY) or {}

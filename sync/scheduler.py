@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+# APScheduler 3 ships no type information.
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
 

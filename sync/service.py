@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from ledger.db import database, ledger_problem, retry_locked
+from ledger.events import event_stats, event_times_of
+from ledger.lookups import live_customer_ids
 from ledger.state import get_state, set_state
 from sync.apply import ApplyResult, apply_events, apply_objects, event_object, event_problem
 from sync.gateway import GatewayError, NotFound, StripeGateway
@@ -173,12 +174,8 @@ class SyncService:
         return stored
 
     def _backfill_payment_methods(self, as_of: int) -> int:
-        customers = [
-            row[0]
-            for row in database.execute_sql("SELECT id FROM customer WHERE deleted = 0")
-        ]
         stored = 0
-        for customer in customers:
+        for customer in live_customer_ids():
             params = {"customer": customer, "type": "card"}
             for page in self.gateway.pages(PAYMENT_METHODS_PATH, params):
                 _store_objects(page, as_of)
@@ -252,8 +249,8 @@ class SyncService:
         health.consecutive_failures = 0
         health.next_attempt = None
         health.events_applied_last_run = report.events_new
-        row = database.execute_sql("SELECT count(*), max(created) FROM event").fetchone()
-        health.events_total, health.newest_event = row[0], row[1]
+        stats = event_stats(database)
+        health.events_total, health.newest_event = stats.total, stats.newest_created
         retry_locked(lambda: _save(health))
         self._failures, self._next_due = 0, 0.0
 
@@ -271,7 +268,7 @@ def _store_objects(objects: list[dict[str, Any]], as_of: int) -> None:
     retry_locked(store)
 
 
-def _newest_first(page: list[Mapping[str, Any]]) -> bool:
+def _newest_first(page: Sequence[Mapping[str, Any]]) -> bool:
     return len(page) > 1 and _created(page[0]) > _created(page[-1])
 
 
@@ -306,7 +303,7 @@ def _ambiguous_objects(events: list[Any]) -> dict[str, tuple[str, int]]:
     """Objects that get a new event from `events` and have two events (stored or new) in
     the same second: object id -> (kind, newest second)."""
     batch = _event_times_by_object(events)
-    stored = _stored_event_times(list(batch))
+    stored = event_times_of(database, list(batch))
     found: dict[str, tuple[str, int]] = {}
     for object_id, (kind, times) in batch.items():
         known = stored.get(object_id, {})
@@ -328,17 +325,3 @@ def _event_times_by_object(events: list[Any]) -> dict[str, tuple[str, dict[str, 
             times = result.setdefault(object_id, (obj.get("object", ""), {}))[1]
             times[event["id"]] = event["created"]
     return result
-
-
-def _stored_event_times(object_ids: list[str]) -> dict[str, dict[str, int]]:
-    """For each object, {event id: created} of the events the ledger already holds."""
-    stored: dict[str, dict[str, int]] = defaultdict(dict)
-    for start in range(0, len(object_ids), 500):
-        chunk = object_ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        rows = database.execute_sql(
-            f"SELECT object_id, id, created FROM event WHERE object_id IN ({marks})", chunk
-        )
-        for object_id, event_id, created in rows:
-            stored[object_id][event_id] = created
-    return stored

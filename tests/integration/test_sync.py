@@ -63,7 +63,8 @@ def test_first_sync_backfills_then_polls(stripe_client: stripe.StripeClient,
     assert row.card_last4 == "4242"
     assert PaymentMethod.get_by_id(method).customer == customer
     assert get_state(CURSOR_KEY) is not None
-    assert load_health().healthy
+    health = load_health()
+    assert health.last_success is not None and health.consecutive_failures == 0
 
 
 def test_incremental_sync_brings_new_payments_and_refunds(

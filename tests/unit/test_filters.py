@@ -22,7 +22,7 @@ from ledger.filters import (
     parse_search,
     prefix_upper_bound,
 )
-from ledger.queries import CustomerListing, DisputeListing, PaymentListing
+from ledger.queries import DisputeListing, PaymentListing
 from tests.unit.test_analytics import FIXED_OBJECTS, at, fill
 
 # -- the search syntax ------------------------------------------------------------------------
@@ -228,20 +228,6 @@ def test_disputes_list_open_first_by_deadline(fixed_ledger: SqliteDatabase) -> N
     assert rows[0].due_by == at(26) and rows[0].has_evidence is False
     lost = DisputeListing(parse_search("status:lost currency:usd"))
     assert ([r.id for r in lost.page(0, 10)], lost.count()) == (["dp_u1"], 1)
-
-
-def test_customers_search_by_email_and_id(ledger: SqliteDatabase) -> None:
-    fill(ledger, [
-        {"object": "customer", "id": f"cus_{n}", "created": at(n + 1),
-         "email": email, "name": f"Customer {n}"}
-        for n, email in enumerate(["ada@example.com", "ADAM@example.com", "bob@example.com"])
-    ])
-    assert [r.id for r in CustomerListing(parse_search("ada")).page(0, 10)] == [
-        "cus_1", "cus_0"]
-    assert [r.email for r in CustomerListing(parse_search("email~B@EX")).page(0, 10)] == [
-        "bob@example.com"]
-    assert CustomerListing(parse_search("cus_2")).count() == 1
-    assert CustomerListing().position_of("cus_0") == 2
 
 
 def test_searches_seek_indexes(fixed_ledger: SqliteDatabase) -> None:

@@ -27,7 +27,7 @@ from console.config import ConfigError, Settings, load_settings
 from ledger.db import database, open_ledger
 from ledger.filters import FilterError, parse_search
 from ledger.models import Event, Payment, Refund
-from ledger.money import THREE_DECIMAL, ZERO_DECIMAL, Money, MoneyError, format_major, parse_amount
+from ledger.money import THREE_DECIMAL, ZERO_DECIMAL, MoneyError, format_major, parse_amount
 from sync import actions_checks as checks
 from sync.actions import Actions
 from sync.apply import ApplyResult, apply_events, apply_objects
@@ -60,7 +60,7 @@ def one_line(message: str) -> bool:
 def test_money_round_trips_in_every_exponent(amount: int, currency: str) -> None:
     text = format_major(amount, currency)
     assert parse_amount(text, currency) == amount
-    assert Money.parse(text, currency.upper()).amount == amount
+    assert parse_amount(text, currency.upper()) == amount
     assert ("." in text) == (currency.upper() not in ZERO_DECIMAL)
 
 
