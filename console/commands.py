@@ -42,7 +42,8 @@ DISPUTES = Place("Disputes", "disputes", "#disputes-pane")
 DISPUTES_TABLE = Place("Disputes", "disputes", "#disputes-table")
 CUSTOMERS = Place("Customers", "customers", "#customers-pane")
 ANALYTICS = Place("Analytics", "analytics", "#analytics-pane")
-TABLE = Place("a table", main_screen=False)  # keys of every table; the palette has no row
+TABLE = Place("a table", main_screen=False)
+SEARCH_BAR = Place("a search", main_screen=False)  # keys of every table; the palette has no row
 PAYMENT_DETAIL = Place("payment detail", main_screen=False)
 DISPUTE_DETAIL = Place("dispute detail", main_screen=False)
 CONFIRM = Place("confirmation", main_screen=False)
@@ -163,6 +164,8 @@ COMMANDS: tuple[Command, ...] = (
             "toggle_closed", (DISPUTES,)),
     *_analytics_commands(),
     *_table_commands(),
+    Command("search.clear", "escape", "Clear search", "Clear the search",
+            "Show every row again", "clear", (SEARCH_BAR,)),
     Command("detail.close", "escape", "Close", "Close the detail", "Back to the panes",
             "dismiss", (PAYMENT_DETAIL, DISPUTE_DETAIL)),
     Command("confirm.cancel", "escape", "Cancel", "Cancel", "Send nothing", "dismiss_none",

@@ -16,9 +16,9 @@ from console.app import PayConsoleApp
 from console.context import ConsoleContext, Mode
 from ledger.records import records_for
 from ledger.writes import write_records
+from sync.actions import Actions
 from sync.apply import apply_events
 from sync.health import SyncHealth, save_health
-from sync.actions import Actions
 from sync.scheduler import Job
 from tests.helpers import NOW, OPERATOR
 
