@@ -80,28 +80,22 @@ class LazyTable(ScrollView, can_focus=True):
     """
 
     @dataclass
-    class RowHighlighted(Message):
+    class RowMessage(Message):
+        """About one row: its id and where it is now (the two messages below)."""
+
+        table: LazyTable
+        row_id: str
+        index: int
+
+        @property
+        def control(self) -> LazyTable:
+            return self.table
+
+    class RowHighlighted(RowMessage):
         """The cursor is on another row (not sent when only the row's index changed)."""
 
-        table: LazyTable
-        row_id: str
-        index: int
-
-        @property
-        def control(self) -> LazyTable:
-            return self.table
-
-    @dataclass
-    class RowSelected(Message):
+    class RowSelected(RowMessage):
         """Enter (or the table's select key) was pressed on a row."""
-
-        table: LazyTable
-        row_id: str
-        index: int
-
-        @property
-        def control(self) -> LazyTable:
-            return self.table
 
     def __init__(
         self,
