@@ -6,10 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from pathlib import PurePath
 from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, TabbedContent, TabPane
@@ -41,18 +43,6 @@ from sync.scheduler import Job, JobScheduler
 SYNC_JOB = "sync"  # the job `sync_now` runs (the name the CLI gives it)
 PUSH_RELOAD_SECONDS = 0.3  # webhook events arriving together reload the views once
 
-# pane id -> how to build it (every pane of commands.PANES).
-PANE_BUILDERS: dict[str, Callable[[PayConsoleApp, str], LedgerPane]] = {
-    "payments": lambda app, id: PaymentsPane(app.payment_listing, id=id),
-    "customers": lambda app, id: CustomersPane(actions_refusal=app.actions_refusal, id=id),
-    "audit": lambda app, id: AuditPane(AuditListing(), id=id),
-    "disputes": lambda app, id: DisputesPane(app.clock, actions_refusal=app.actions_refusal,
-                                             id=id),
-    "events": lambda app, id: EventsPane(app.event_listing, id=id),
-    "analytics": lambda app, id: AnalyticsPane(app.clock, id=id),
-}
-
-
 def actions_refusal(context: ConsoleContext) -> str | None:
     """Why operator actions are unavailable in this session, or None."""
     if context.actions is None:
@@ -63,7 +53,7 @@ def actions_refusal(context: ConsoleContext) -> str | None:
 
 class PayConsoleApp(App[None]):
     TITLE = "payconsole"
-    CSS_PATH: ClassVar[list[str]] = ["styles/app.tcss", "styles/payment_detail.tcss",
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/app.tcss", "styles/payment_detail.tcss",
                                       "styles/analytics.tcss", "styles/search.tcss",
                                       "styles/disputes.tcss", "styles/dialogs.tcss",
                                       "styles/customers.tcss"]
@@ -91,8 +81,21 @@ class PayConsoleApp(App[None]):
         with TabbedContent(initial="payments", id="panes"):
             for number, (pane_id, title) in enumerate(PANES, start=1):
                 with TabPane(f"{number} {title}", id=pane_id):
-                    yield PANE_BUILDERS[pane_id](self, f"{pane_id}-pane")
+                    yield self._pane(pane_id, f"{pane_id}-pane")
         yield Footer()
+
+    def _pane(self, pane_id: str, id: str) -> LedgerPane:
+        """The pane of each of commands.PANES."""
+        refusal = self.actions_refusal  # said in the panes that offer actions
+        panes: dict[str, Callable[[], LedgerPane]] = {
+            "payments": lambda: PaymentsPane(self.payment_listing, id=id),
+            "disputes": lambda: DisputesPane(self.clock, actions_refusal=refusal, id=id),
+            "customers": lambda: CustomersPane(actions_refusal=refusal, id=id),
+            "analytics": lambda: AnalyticsPane(self.clock, id=id),
+            "events": lambda: EventsPane(self.event_listing, id=id),
+            "audit": lambda: AuditPane(AuditListing(), id=id),
+        }
+        return panes[pane_id]()
 
     def on_mount(self) -> None:
         self.set_keymap(self.context.keymap)
@@ -180,8 +183,8 @@ class PayConsoleApp(App[None]):
         already holds Stripe's answer)."""
         outcome = message.outcome
         ok = isinstance(outcome, ActionResult) and outcome.ok
-        severity = ("information" if ok else
-                    "warning" if isinstance(outcome, ActionRefused) else "error")
+        severity: SeverityLevel = (
+            "information" if ok else "warning" if isinstance(outcome, ActionRefused) else "error")
         self.notify(outcome_message(outcome), title=f"{message.plan.action} {message.plan.target}",
                     severity=severity, markup=False, timeout=5 if ok else 15)
         if not ok:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App
+from textual.screen import Screen
 
 from console.commands import BY_ID
 from console.panes.customers import CustomersPane
@@ -29,6 +30,7 @@ from console.screens.method_dialogs import MethodEditDialog
 from console.screens.payment_detail import PaymentDetailScreen
 from console.screens.refund_dialog import RefundDialog
 from console.sending import confirm_and_send
+from ledger.customer_views import MethodRow
 from sync.plans import ActionPlan, ActionRefused, DetachPlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
@@ -36,6 +38,7 @@ if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never 
 
 # What an action acts on: an id, or the row its form shows (a MethodRow).
 Target = Any
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class OperatorAction:
 # -- finding the target: the object on show (a detail screen), else the row under the cursor
 
 
-def _main(app: App[Any]) -> Any:
+def _main(app: App[Any]) -> Screen[Any]:
     return app.screen_stack[0]
 
 
@@ -75,12 +78,12 @@ def _customer_or_none(app: App[Any]) -> str:
     return customer.id if customer else ""  # the charge dialog asks for one
 
 
-def _method(app: App[Any]) -> Target:
+def _method(app: App[Any]) -> MethodRow:
     method = _main(app).query_one(CustomersPane).selected_method
     return _chosen(method, "a saved payment method in the Customers pane")
 
 
-def _chosen(found: Target | None, what: str) -> Target:
+def _chosen(found: T | None, what: str) -> T:
     if found is None:
         raise ActionRefused(f"choose {what} first")
     return found

@@ -9,7 +9,7 @@ so the colours live in disputes.tcss; countdowns are rendered from the app's clo
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from textual import on
@@ -25,6 +25,7 @@ from console.widgets.countdown import countdown, utc_time
 from console.widgets.lazy_table import Column, LazyTable, RowSource
 from console.widgets.search_bar import SearchBar, show_source
 from ledger import dispute_status
+from ledger.dispute_status import is_closed, needs_response
 from ledger.dispute_views import (
     DisputeBoard,
     DisputeCounts,
@@ -33,8 +34,6 @@ from ledger.dispute_views import (
     Urgency,
     dispute_counts,
     dispute_detail,
-    is_closed,
-    needs_response,
     urgency,
 )
 from ledger.labels import card_label
@@ -191,7 +190,7 @@ class DisputeAlerts:
     MAX_TOASTS = 3
     TOAST_SECONDS = 30.0  # on-call may be looking elsewhere
 
-    def __init__(self, app: App[object], clock: Callable[[], float]) -> None:
+    def __init__(self, app: App[Any], clock: Callable[[], float]) -> None:
         self.app = app
         self.clock = clock
         self.watch = NewDisputeWatch()

@@ -120,7 +120,8 @@ class LazyTable(ScrollView, can_focus=True):
         self._line_width = sum(c.width for c in self.columns) + len(self.columns) - 1
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual leaves ScrollView.on_mount unannotated.
+        super().on_mount()  # type: ignore[no-untyped-call]
         self.refresh_rows()
 
     # -- data ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from peewee import SqliteDatabase
 from textual.command import CommandList
 from textual.widgets import Static, TabbedContent
 
+from console.cli import main
 from console.commands import key_table
 from console.config import ConfigError
 from console.context import ConsoleContext, Mode
@@ -184,6 +185,20 @@ def test_an_unknown_binding_id_in_the_keymap_is_a_config_error(tmp_path: Path) -
     assert str(raised.value).startswith(
         "config: console.keymap: unknown binding id 'payments.refnd' (known: analytics.")
     assert "payments.refund" in str(raised.value)
+
+
+def test_payconsole_says_so_in_one_line_and_exits_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    config = tmp_path / "config.toml"
+    config.write_text('[console.keymap]\n"payments.refnd" = "R"\n')
+    config.chmod(0o600)
+    code = main(["--config", str(config), "--offline", "--ledger", str(tmp_path / "l.db")])
+    assert code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("payconsole: config: console.keymap: unknown binding id "
+                           "'payments.refnd' (known: ")
 
 
 def test_the_readme_key_table_is_the_registry() -> None:
