@@ -149,12 +149,13 @@ def run_console(args: list[str], home: Path) -> tuple[int, bytes, str]:
 
 
 def quit_when_done(process: subprocess.Popen[bytes], terminal: int) -> int:
-    """The exit code, pressing q again should a loaded machine have lost the first one."""
+    """The exit code, asking again should a loaded machine have lost the first q (ctrl+q:
+    the app's priority quit, which a focused input cannot take as text)."""
     for _ in range(3):
         try:
             return process.wait(timeout=QUIT_SECONDS / 4)
         except subprocess.TimeoutExpired:
-            os.write(terminal, b"q")
+            os.write(terminal, b"\x11")
     return process.wait(timeout=QUIT_SECONDS / 4)
 
 
