@@ -423,3 +423,20 @@ def test_evidence_form_snapshot(make_app: AppFactory, disputes_ledger: SqliteDat
 
     app = with_actions(make_app(), offline_actions())
     assert snap_compare(app, run_before=with_a_bad_date, terminal_size=SIZE)
+
+
+async def test_accept_from_the_detail_acts_on_the_dispute_shown(
+        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+    app = with_actions(make_app(), offline_actions())
+    async with app.run_test(size=SIZE) as pilot:
+        await show_disputes(pilot)
+        await pilot.press("down", "enter")
+        detail = app.screen
+        assert isinstance(detail, DisputeDetailScreen)
+        app.query_one(DisputesTable).move_cursor(0)  # the detail's dispute counts, not this
+        await pilot.press("a")
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert confirm.summary.startswith("Accept dispute dp_soon on pi_jpy")
+        await pilot.press("escape")
+        assert app.screen is detail
