@@ -4,20 +4,23 @@ ledger fresh. Everything shown is read from the ledger (already opened by the CL
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from pathlib import PurePath
+from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from console.commands import PANES, ConsoleCommands, app_bindings
+from console.commands import APP, BY_ID, PANES, bindings
 from console.context import ConsoleContext, Mode
 from console.messages import OpenPayment, SyncFinished
+from console.operator_actions import start_operator_action
+from console.palette import ConsoleCommands
 from console.panes.analytics import AnalyticsPane
 from console.panes.audit import AuditPane
 from console.panes.base import LedgerPane
@@ -25,14 +28,11 @@ from console.panes.customers import CustomersPane
 from console.panes.disputes import DisputeAlerts, DisputesPane
 from console.panes.events import EventsPane
 from console.panes.payments import PaymentsPane
-from console.screens.charge_dialog import ChargeDialog
-from console.screens.confirm import ActionCompleted, outcome_message
-from console.screens.method_dialogs import MethodEditDialog, detach, set_default
+from console.screens.detail_sections import DetailScreen
 from console.screens.payment_detail import PaymentDetailScreen
-from console.screens.refund_dialog import open_refund
+from console.sending import ActionCompleted, outcome_message
 from console.widgets.status_header import LedgerFacts, StatusHeader
 from ledger.audit import AuditListing
-from ledger.customer_views import MethodRow
 from ledger.dispute_views import dispute_counts
 from ledger.queries import PaymentListing, payment_detail
 from ledger.views import EventListing
@@ -40,24 +40,8 @@ from sync.health import load_health
 from sync.plans import ActionRefused, ActionResult
 from sync.scheduler import Job, JobScheduler
 
-if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never offline)
-    from sync.actions import Actions
-
 SYNC_JOB = "sync"  # the job `sync_now` runs (the name the CLI gives it)
 PUSH_RELOAD_SECONDS = 0.3  # webhook events arriving together reload the views once
-
-# pane id -> how to build it (every pane of commands.PANES).
-PANE_BUILDERS: dict[str, Callable[[PayConsoleApp, str], LedgerPane]] = {
-    "payments": lambda app, id: PaymentsPane(app.payment_listing,
-                                             actions_refusal=app.actions_refusal, id=id),
-    "customers": lambda app, id: CustomersPane(actions_refusal=app.actions_refusal, id=id),
-    "audit": lambda app, id: AuditPane(AuditListing(), id=id),
-    "disputes": lambda app, id: DisputesPane(app.clock, app.context.actions,
-                                             actions_refusal=app.actions_refusal, id=id),
-    "events": lambda app, id: EventsPane(app.event_listing, id=id),
-    "analytics": lambda app, id: AnalyticsPane(app.clock, id=id),
-}
-
 
 def actions_refusal(context: ConsoleContext) -> str | None:
     """Why operator actions are unavailable in this session, or None."""
@@ -69,11 +53,11 @@ def actions_refusal(context: ConsoleContext) -> str | None:
 
 class PayConsoleApp(App[None]):
     TITLE = "payconsole"
-    CSS_PATH: ClassVar[list[str]] = ["styles/app.tcss", "styles/payment_detail.tcss",
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/app.tcss", "styles/payment_detail.tcss",
                                       "styles/analytics.tcss", "styles/search.tcss",
                                       "styles/disputes.tcss", "styles/dialogs.tcss",
                                       "styles/customers.tcss"]
-    BINDINGS: ClassVar[list[BindingType]] = app_bindings()
+    BINDINGS: ClassVar[list[BindingType]] = bindings(APP)
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
     def __init__(self, context: ConsoleContext, *,
@@ -97,8 +81,21 @@ class PayConsoleApp(App[None]):
         with TabbedContent(initial="payments", id="panes"):
             for number, (pane_id, title) in enumerate(PANES, start=1):
                 with TabPane(f"{number} {title}", id=pane_id):
-                    yield PANE_BUILDERS[pane_id](self, f"{pane_id}-pane")
+                    yield self._pane(pane_id, f"{pane_id}-pane")
         yield Footer()
+
+    def _pane(self, pane_id: str, id: str) -> LedgerPane:
+        """The pane of each of commands.PANES."""
+        refusal = self.actions_refusal  # said in the panes that offer actions
+        panes: dict[str, Callable[[], LedgerPane]] = {
+            "payments": lambda: PaymentsPane(self.payment_listing, id=id),
+            "disputes": lambda: DisputesPane(self.clock, actions_refusal=refusal, id=id),
+            "customers": lambda: CustomersPane(actions_refusal=refusal, id=id),
+            "analytics": lambda: AnalyticsPane(self.clock, id=id),
+            "events": lambda: EventsPane(self.event_listing, id=id),
+            "audit": lambda: AuditPane(AuditListing(), id=id),
+        }
+        return panes[pane_id]()
 
     def on_mount(self) -> None:
         self.set_keymap(self.context.keymap)
@@ -186,15 +183,15 @@ class PayConsoleApp(App[None]):
         already holds Stripe's answer)."""
         outcome = message.outcome
         ok = isinstance(outcome, ActionResult) and outcome.ok
-        severity = ("information" if ok else
-                    "warning" if isinstance(outcome, ActionRefused) else "error")
+        severity: SeverityLevel = (
+            "information" if ok else "warning" if isinstance(outcome, ActionRefused) else "error")
         self.notify(outcome_message(outcome), title=f"{message.plan.action} {message.plan.target}",
                     severity=severity, markup=False, timeout=5 if ok else 15)
         if not ok:
             self.bell()
         self._reload_views()
         for screen in self.screen_stack:
-            if isinstance(screen, PaymentDetailScreen):
+            if isinstance(screen, DetailScreen):
                 screen.reload()
 
     @property
@@ -208,7 +205,36 @@ class PayConsoleApp(App[None]):
         for pane in main.query(LedgerPane):
             pane.reload()
 
-    # -- actions ------------------------------------------------------------------
+    # -- commands -----------------------------------------------------------------
+
+    @property
+    def keymap(self) -> Mapping[str, str]:
+        """The user's remapping (binding id -> keys), for the palette."""
+        return self.context.keymap
+
+    async def run_command(self, command_id: str) -> None:
+        """Run a command of console.commands from the palette: its pane is shown, and its
+        action runs where its key would. A refused operator action says why."""
+        command = BY_ID[command_id]
+        if command.operator:
+            self.action_operator(command_id)
+            return
+        if command.home.pane is not None:
+            self.action_show_pane(command.home.pane)
+        widget = command.home.widget
+        await self.run_action(command.action,
+                              self.main_screen.query_one(widget) if widget else self)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The one refusal check of operator actions: refused, their keys are inert and
+        # hidden from the footer (the palette runs them through `action_operator`).
+        if action == "operator":
+            return self.actions_refusal is None
+        return True
+
+    def action_operator(self, command_id: str) -> None:
+        start_operator_action(self, command_id, self.context.actions, self.actions_refusal,
+                              self.clock)
 
     async def action_quit(self) -> None:
         for service in self.context.services:
@@ -229,20 +255,6 @@ class PayConsoleApp(App[None]):
         self.query_one(TabbedContent).active = pane_id
         self.query_one(f"#{pane_id}-pane", LedgerPane).focus_content()
 
-    def action_disputes(self, action: str) -> None:
-        """Show the Disputes pane and run one of its actions on the selected dispute."""
-        self.action_show_pane("disputes")
-        self.main_screen.query_one(DisputesPane).run_named(action)
-
-    def action_analytics(self, choice: str) -> None:
-        """Show the analytics pane for a period ("today", "7", ...) or the next currency."""
-        self.action_show_pane("analytics")
-        pane = self.main_screen.query_one(AnalyticsPane)
-        if choice == "currency":
-            pane.action_next_currency()
-        else:
-            pane.choose_period(choice)
-
     def action_search(self) -> None:
         """Focus the search of the pane on show (`#<pane>-search`), if it has one; none
         over a dialog."""
@@ -252,61 +264,3 @@ class PayConsoleApp(App[None]):
             found.first().focus()
         else:
             self.notify("Nothing to search here", severity="warning")
-
-    def action_payments_order(self) -> None:
-        self.action_show_pane("payments")
-        self.main_screen.query_one(PaymentsPane).action_next_order()
-
-    def action_open_selected_payment(self) -> None:
-        selected = self.query_one(PaymentsPane).selected_id
-        if selected is not None:
-            self.post_message(OpenPayment(selected))
-
-    # -- operator actions: keys bound in the panes (hidden when refused); the palette
-    # -- runs these directly, so they say why when actions are refused --------------
-
-    def _operator_actions(self) -> Actions | None:
-        """This session's actions, or None after saying why there are none."""
-        if self.actions_refusal is not None or self.context.actions is None:
-            self.notify(f"Not available: {self.actions_refusal}", title="Operator actions",
-                        severity="warning", markup=False)
-            self.bell()
-            return None
-        return self.context.actions
-
-    def action_refund_payment(self, payment_id: str = "") -> None:
-        """Refund `payment_id`, by default the payment under the Payments pane's cursor."""
-        actions = self._operator_actions()
-        payment_id = payment_id or self.main_screen.query_one(PaymentsPane).selected_id or ""
-        if actions is not None and payment_id:
-            open_refund(self, actions, payment_id)
-
-    def action_charge(self, customer_id: str = "") -> None:
-        actions = self._operator_actions()
-        if actions is not None:
-            self.push_screen(ChargeDialog(actions, customer_id))
-
-    def action_charge_customer(self) -> None:
-        customer = self.main_screen.query_one(CustomersPane).selected_customer
-        self.action_charge(customer.id if customer else "")
-
-    def _on_selected_method(self, act: Callable[[Actions, MethodRow], None]) -> None:
-        actions = self._operator_actions()
-        if actions is None:
-            return
-        method = self.main_screen.query_one(CustomersPane).selected_method
-        if method is None:
-            self.notify("Choose a saved payment method in the Customers pane first",
-                        severity="warning")
-            return
-        act(actions, method)
-
-    def action_edit_method(self) -> None:
-        self._on_selected_method(
-            lambda actions, method: self.push_screen(MethodEditDialog(actions, method)))
-
-    def action_set_default_method(self) -> None:
-        self._on_selected_method(partial(set_default, self))
-
-    def action_detach_method(self) -> None:
-        self._on_selected_method(partial(detach, self))

@@ -1,14 +1,16 @@
-"""Every app action, once: its key binding (with an id users can remap) and its
-command palette entry both come from APP_COMMANDS."""
+"""Every console command, declared once: its binding id (what `[console.keymap]` remaps),
+default key, footer label, palette title and help, the places it is bound in, and whether it
+is an operator action. Widget BINDINGS, the command palette (console.palette) and the key
+table in README.md all come from COMMANDS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import partial
 
-from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.binding import Binding, BindingType
+
+from console.config import ConfigError
 
 # (pane id, tab title), in tab order; key N shows the N-th pane.
 PANES: tuple[tuple[str, str], ...] = (
@@ -22,113 +24,192 @@ PANES: tuple[tuple[str, str], ...] = (
 
 
 @dataclass(frozen=True)
-class ConsoleCommand:
-    title: str
+class Place:
+    """Where a command is bound. On the main screen, `widget` (a selector; None: the app)
+    is where its action runs, and `pane` is shown first when the palette runs it. Places
+    without either are screens over the main one: their commands are not in the palette."""
+
+    where: str  # for the README's key table
+    pane: str | None = None
+    widget: str | None = None
+    main_screen: bool = True
+
+
+APP = Place("anywhere")
+PAYMENTS = Place("Payments", "payments", "#payments-pane")
+PAYMENTS_TABLE = Place("Payments", "payments", "#payments-table")
+DISPUTES = Place("Disputes", "disputes", "#disputes-pane")
+DISPUTES_TABLE = Place("Disputes", "disputes", "#disputes-table")
+CUSTOMERS = Place("Customers", "customers", "#customers-pane")
+ANALYTICS = Place("Analytics", "analytics", "#analytics-pane")
+TABLE = Place("a table", main_screen=False)
+SEARCH_BAR = Place("a search", main_screen=False)  # keys of every table; the palette has no row
+PAYMENT_DETAIL = Place("payment detail", main_screen=False)
+DISPUTE_DETAIL = Place("dispute detail", main_screen=False)
+CONFIRM = Place("confirmation", main_screen=False)
+DIALOG = Place("action dialog", main_screen=False)
+EVIDENCE_FORM = Place("evidence form", main_screen=False)
+
+
+@dataclass(frozen=True)
+class Command:
+    id: str  # the binding id
+    key: str  # default key(s), comma separated
+    label: str  # in the footer
+    title: str  # in the palette
     help: str
-    action: str  # an action of PayConsoleApp, e.g. "show_pane('events')"
-    key: str | None = None  # None: a widget binds the key (see `binding_id`)
-    binding_id: str | None = None
-    show: bool = True
+    action: str  # run in the place's namespace (operator actions: on the app)
+    places: tuple[Place, ...]  # the first is where the palette runs it
+    operator: bool = False  # sent to Stripe: see console.operator_actions
+    show: bool = True  # in the footer
+    priority: bool = False  # before the focused widget (text fields) takes the key
 
     def binding(self) -> Binding:
-        assert self.key is not None
-        return Binding(self.key, self.action, self.title, show=self.show, id=self.binding_id)
+        return Binding(self.key, self.action, self.label, show=self.show, id=self.id,
+                       priority=self.priority)
+
+    @property
+    def home(self) -> Place:
+        return self.places[0]
+
+    @property
+    def in_palette(self) -> bool:
+        return self.home.main_screen
 
 
-def _pane_commands() -> Iterator[ConsoleCommand]:
+def operator_command(id: str, key: str, label: str, title: str, help: str,
+                     *places: Place) -> Command:
+    """A command whose action goes to Stripe, all through one path (`app.operator`)."""
+    return Command(id, key, label, title, help, f"app.operator({id!r})", places, operator=True)
+
+
+def _pane_commands() -> Iterator[Command]:
     for number, (pane_id, title) in enumerate(PANES, start=1):
-        yield ConsoleCommand(
-            title=f"Show {title}", help=f"Switch to the {title} pane",
-            action=f"show_pane('{pane_id}')", key=str(number),
-            binding_id=f"app.pane.{pane_id}", show=False,
-        )
+        yield Command(f"app.pane.{pane_id}", str(number), title, f"Show {title}",
+                      f"Switch to the {title} pane", f"show_pane({pane_id!r})", (APP,),
+                      show=False)
 
 
-# (choice, title) of the Analytics pane's own bindings (ids analytics.<choice>).
-ANALYTICS_CHOICES: tuple[tuple[str, str], ...] = (
-    ("today", "today"), ("7d", "the last 7 days"), ("30d", "the last 30 days"),
-    ("90d", "the last 90 days"), ("custom", "a custom range of days"),
-)
+# (choice, key, label, what): the Analytics pane's periods (ids analytics.<choice>).
+_PERIODS = (("today", "t", "Today", "today"), ("7d", "w", "7 days", "the last 7 days"),
+            ("30d", "m", "30 days", "the last 30 days"), ("90d", "u", "90 days",
+                                                           "the last 90 days"),
+            ("custom", "r", "Range", "a custom range of days"))
 
 
-def _analytics_commands() -> Iterator[ConsoleCommand]:
-    for choice, title in ANALYTICS_CHOICES:
-        yield ConsoleCommand(
-            title=f"Analytics for {title}", help=f"Figures and charts for {title} (UTC days)",
-            action=f"analytics('{choice.removesuffix('d')}')", binding_id=f"analytics.{choice}",
-        )
-    yield ConsoleCommand("Analytics: next currency", "Show the next currency's figures, or "
-                         "all currencies", "analytics('currency')", binding_id="analytics.currency")
+def _analytics_commands() -> Iterator[Command]:
+    for choice, key, label, what in _PERIODS:
+        yield Command(f"analytics.{choice}", key, label, f"Analytics for {what}",
+                      f"Figures and charts for {what} (UTC days)",
+                      f"period({choice.removesuffix('d')!r})", (ANALYTICS,))
+    yield Command("analytics.currency", "c", "Currency", "Analytics: next currency",
+                  "Show the next currency's figures, or all currencies", "next_currency",
+                  (ANALYTICS,))
 
 
-APP_COMMANDS: tuple[ConsoleCommand, ...] = (
-    ConsoleCommand("Quit", "Stop the background sync and leave payconsole",
-                   "quit", "q", "app.quit"),
-    ConsoleCommand("Sync now", "Run the sync job now instead of waiting for its schedule",
-                   "sync_now", "s", "app.sync_now"),
+def _table_commands() -> Iterator[Command]:
+    for name, key, action in (("up", "up", "cursor_up"), ("down", "down", "cursor_down"),
+                              ("page_up", "pageup", "page_up"),
+                              ("page_down", "pagedown", "page_down"),
+                              ("first", "home", "first"), ("last", "end", "last"),
+                              ("select", "enter", "select_cursor")):
+        label = name.replace("_", " ").capitalize()
+        yield Command(f"table.{name}", key, label, f"Table: {label.lower()}",
+                      f"Move the table's cursor: {label.lower()}" if name != "select"
+                      else "Act on the row under the cursor", action, (TABLE,), show=False)
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("app.quit", "q", "Quit", "Quit", "Stop the background sync and leave payconsole",
+            "quit", (APP,)),
+    Command("app.sync_now", "s", "Sync now", "Sync now",
+            "Run the sync job now instead of waiting for its schedule", "sync_now", (APP,)),
+    Command("app.search", "slash", "Search", "Search", "Search and filter the rows of this "
+            "pane: status:… currency:… amount>… email:… last4:… since:… until:… id:… "
+            "failure:…", "search", (APP,)),
     *_pane_commands(),
-    # Bound to enter on the payments table (binding id payments.detail).
-    ConsoleCommand("Open selected payment", "Amounts, card, refunds, disputes and event "
-                   "timeline of the payment under the cursor", "open_selected_payment",
-                   binding_id="payments.detail"),
-    # Bound on the Disputes pane (enter on its table; v, a and c on the pane).
-    ConsoleCommand("Open selected dispute", "The disputed payment, deadline (local and "
-                   "UTC), saved evidence and timeline", "disputes('detail')",
-                   binding_id="disputes.detail"),
-    ConsoleCommand("Dispute evidence", "Write evidence for the selected dispute: save a "
-                   "draft, or submit it to the bank", "disputes('evidence')",
-                   binding_id="disputes.evidence"),
-    ConsoleCommand("Accept dispute", "Concede the selected dispute's amount to the "
-                   "cardholder (cannot be undone)", "disputes('accept')",
-                   binding_id="disputes.accept"),
-    ConsoleCommand("Show or hide closed disputes", "Won, lost and other closed disputes "
-                   "below the open ones, or hidden", "disputes('toggle_closed')",
-                   binding_id="disputes.show_closed"),
-    # Bound to o on the Payments pane.
-    ConsoleCommand("Change payment order", "Newest first, oldest first, or largest amount "
-                   "per currency", "payments_order", binding_id="payments.order"),
-    ConsoleCommand("Search", "Search and filter the rows of this pane: status:… currency:… "
-                   "amount>… email:… last4:… since:… until:… id:… failure:…", "search",
-                   "slash", "app.search"),
+    Command("payments.detail", "enter", "Detail", "Open selected payment", "Amounts, card, "
+            "refunds, disputes and event timeline of the payment under the cursor",
+            "select_cursor", (PAYMENTS_TABLE,)),
+    operator_command("payments.refund", "r", "Refund", "Refund payment", "Refund all or part "
+                     "of the payment under the cursor (confirmed before anything is sent)",
+                     PAYMENTS, PAYMENT_DETAIL),
+    operator_command("payments.charge", "n", "Charge", "Charge a saved payment method",
+                     "Charge a customer's saved card off-session", PAYMENTS),
+    Command("payments.order", "o", "Order", "Change payment order", "Newest first, oldest "
+            "first, or largest amount per currency", "next_order", (PAYMENTS,)),
+    operator_command("customers.edit_method", "e", "Edit method", "Edit payment method",
+                     "Change the selected card's expiry and billing details (never its "
+                     "number)", CUSTOMERS),
+    operator_command("customers.set_default", "d", "Make default",
+                     "Make payment method the default",
+                     "Make the selected card its customer's default", CUSTOMERS),
+    operator_command("customers.detach", "x", "Detach", "Detach payment method",
+                     "Detach the selected card from its customer (says what becomes of the "
+                     "default first)", CUSTOMERS),
+    operator_command("customers.charge", "n", "Charge", "Charge selected customer",
+                     "Charge a saved card of the customer under the cursor, off-session",
+                     CUSTOMERS),
+    Command("disputes.detail", "enter", "Detail", "Open selected dispute", "The disputed "
+            "payment, deadline (local and UTC), saved evidence and timeline",
+            "select_cursor", (DISPUTES_TABLE,)),
+    operator_command("disputes.evidence", "v", "Evidence", "Dispute evidence", "Write "
+                     "evidence for the selected dispute: save a draft, or submit it to the "
+                     "bank", DISPUTES, DISPUTE_DETAIL),
+    operator_command("disputes.accept", "a", "Accept", "Accept dispute", "Concede the "
+                     "selected dispute's amount to the cardholder (cannot be undone)",
+                     DISPUTES, DISPUTE_DETAIL),
+    Command("disputes.show_closed", "c", "Show/hide closed", "Show or hide closed disputes",
+            "Won, lost and other closed disputes below the open ones, or hidden",
+            "toggle_closed", (DISPUTES,)),
     *_analytics_commands(),
-    # Operator actions: bound on the Payments pane (r, n; r also in the payment detail)
-    # and the Customers pane (n, e, d, x), where they act on the row under the cursor.
-    ConsoleCommand("Refund payment", "Refund all or part of the payment under the cursor "
-                   "(confirmed before anything is sent)", "refund_payment",
-                   binding_id="payments.refund"),
-    ConsoleCommand("Charge a saved payment method", "Charge a customer's saved card "
-                   "off-session", "charge", binding_id="payments.charge"),
-    ConsoleCommand("Charge selected customer", "Charge a saved card of the customer under "
-                   "the cursor, off-session", "charge_customer", binding_id="customers.charge"),
-    ConsoleCommand("Edit payment method", "Change the selected card's expiry and billing "
-                   "details (never its number)", "edit_method",
-                   binding_id="customers.edit_method"),
-    ConsoleCommand("Make payment method the default", "Make the selected card its "
-                   "customer's default", "set_default_method", binding_id="customers.set_default"),
-    ConsoleCommand("Detach payment method", "Detach the selected card from its customer "
-                   "(says what becomes of the default first)", "detach_method",
-                   binding_id="customers.detach"),
+    *_table_commands(),
+    Command("search.clear", "escape", "Clear search", "Clear the search",
+            "Show every row again", "clear", (SEARCH_BAR,)),
+    Command("detail.close", "escape", "Close", "Close the detail", "Back to the panes",
+            "dismiss", (PAYMENT_DETAIL, DISPUTE_DETAIL)),
+    Command("confirm.cancel", "escape", "Cancel", "Cancel", "Send nothing", "dismiss_none",
+            (CONFIRM,)),
+    Command("dialog.close", "escape", "Close", "Close the dialog", "Close it; an action "
+            "already sent still says how it ended", "close", (DIALOG,)),
+    Command("evidence.close", "escape", "Close", "Close the evidence form", "Close it; "
+            "evidence already sent still says how it ended", "close", (EVIDENCE_FORM,)),
+    Command("evidence.draft", "ctrl+s", "Save draft", "Save evidence as a draft",
+            "Save the changed fields on Stripe without submitting them", "send(False)",
+            (EVIDENCE_FORM,), priority=True),
+    Command("evidence.submit", "ctrl+t", "Submit", "Submit evidence", "Submit the evidence "
+            "to the bank (confirmed first: usually only once)", "send(True)",
+            (EVIDENCE_FORM,), priority=True),
 )
 
-
-def app_bindings() -> list[Binding]:
-    return [command.binding() for command in APP_COMMANDS if command.key]
+BY_ID: dict[str, Command] = {command.id: command for command in COMMANDS}
 
 
-class ConsoleCommands(Provider):
-    """The command palette's view of APP_COMMANDS."""
+def bindings(place: Place) -> list[BindingType]:
+    """The BINDINGS of the widget or screen at `place`."""
+    return [command.binding() for command in COMMANDS if place in command.places]
 
-    async def discover(self) -> Hits:
-        for command in APP_COMMANDS:
-            yield DiscoveryHit(command.title, self._runner(command), help=command.help)
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for command in APP_COMMANDS:
-            score = matcher.match(command.title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(command.title), self._runner(command),
-                          help=command.help)
+def check_keymap(keymap: Mapping[str, str]) -> None:
+    """A keymap naming an id no command has is a mistake in the config: say which."""
+    unknown = [binding_id for binding_id in keymap if binding_id not in BY_ID]
+    if unknown:
+        ids = ", ".join(repr(binding_id) for binding_id in unknown)
+        noun = "binding id" if len(unknown) == 1 else "binding ids"
+        raise ConfigError(f"config: console.keymap: unknown {noun} {ids} "
+                          f"(known: {', '.join(sorted(BY_ID))})")
 
-    def _runner(self, command: ConsoleCommand) -> partial[object]:
-        return partial(self.app.run_action, command.action)
+
+def current_keys(command: Command, keymap: Mapping[str, str]) -> list[str]:
+    """The keys of a command once the user's keymap is applied."""
+    return [key.strip() for key in keymap.get(command.id, command.key).split(",")]
+
+
+def key_table() -> str:
+    """README.md's key table (a test checks that the README shows this)."""
+    rows = ["| key | binding id | where | what |", "|---|---|---|---|"]
+    for command in COMMANDS:
+        keys = " ".join(f"`{key}`" for key in current_keys(command, {}))
+        where = ", ".join(dict.fromkeys(place.where for place in command.places))
+        rows.append(f"| {keys} | `{command.id}` | {where} | {command.title} |")
+    return "\n".join(rows)

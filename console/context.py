@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.commands import check_keymap
 from sync.scheduler import Job
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never offline)
@@ -39,3 +40,7 @@ class ConsoleContext:
     services: list[WebhookReceiver] = field(default_factory=list)
     # Called once when the app exits (stops what the CLI started, e.g. the demo emulator).
     on_exit: Callable[[], None] | None = None
+
+    def __post_init__(self) -> None:
+        # Before anything starts: an unknown binding id is a ConfigError (exit code 2).
+        check_keymap(self.keymap)

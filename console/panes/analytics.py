@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select
 from textual.worker import Worker, WorkerState
 
+from console.commands import ANALYTICS, bindings
 from console.panes.base import LedgerPane
 from console.widgets.tiles import THRESHOLDS_TEXT, TileBoard, standing_text, worst_standing
 from ledger.analytics import DAY_BOUNDARY, Comparison, Overview, Period, Standing, overview
@@ -62,14 +63,7 @@ def parse_day(text: str, which: str) -> date:
 
 
 class AnalyticsPane(LedgerPane):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "period('today')", "Today", id="analytics.today"),
-        Binding("w", "period('7')", "7 days", id="analytics.7d"),
-        Binding("m", "period('30')", "30 days", id="analytics.30d"),
-        Binding("u", "period('90')", "90 days", id="analytics.90d"),
-        Binding("r", "period('custom')", "Range", id="analytics.custom"),
-        Binding("c", "next_currency", "Currency", id="analytics.currency"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(ANALYTICS)
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -8,11 +8,11 @@ from typing import ClassVar, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Input, Label
 
+from console.commands import CUSTOMERS, bindings
 from console.panes.base import LedgerPane
-from console.screens.confirm import OffersActions
 from console.widgets.formatting import local_time
 from console.widgets.lazy_table import Column, LazyTable
 from ledger.customer_views import (
@@ -48,16 +48,11 @@ METHOD_COLUMNS: tuple[Column, ...] = (
 )
 
 
-class CustomersPane(OffersActions, LedgerPane):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("e", "operator('edit_method')", "Edit method", id="customers.edit_method"),
-        Binding("d", "operator('set_default_method')", "Make default",
-                id="customers.set_default"),
-        Binding("x", "operator('detach_method')", "Detach", id="customers.detach"),
-        Binding("n", "operator('charge_customer')", "Charge", id="customers.charge"),
-    ]
+class CustomersPane(LedgerPane):
+    BINDINGS: ClassVar[list[BindingType]] = bindings(CUSTOMERS)
 
     def __init__(self, *, actions_refusal: str | None, id: str | None = None) -> None:
+        """`actions_refusal`: why operator actions are unavailable (said under the tables)."""
         super().__init__(id=id)
         self.actions_refusal = actions_refusal
 

@@ -1,5 +1,6 @@
 """The Disputes pane, for on-call: what is due first, how long is left, and the actions on
-it (detail, evidence, accept). Also the alert for disputes a sync brings.
+it (detail; evidence and accept: console.operator_actions). Also the alert for disputes a
+sync brings.
 
 Urgency (overdue, under 48 h, under 7 days) colours whole rows through component classes,
 so the colours live in disputes.tcss; countdowns are rendered from the app's clock.
@@ -8,45 +9,36 @@ so the colours live in disputes.tcss; countdowns are rendered from the app's clo
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from textual import on
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.strip import Strip
 from textual.widgets import Label
 
+from console.commands import DISPUTES, DISPUTES_TABLE, bindings
 from console.panes.base import TablePane
-from console.screens.confirm import plan_or_explain, run_action
-from console.screens.dispute_detail import ACCEPT, EVIDENCE, DisputeDetailScreen, evidence_state
-from console.screens.evidence_form import EvidenceForm
+from console.screens.dispute_detail import DisputeDetailScreen, evidence_state
 from console.widgets.countdown import countdown, utc_time
 from console.widgets.lazy_table import Column, LazyTable, RowSource
 from console.widgets.search_bar import SearchBar, show_source
 from ledger import dispute_status
+from ledger.dispute_status import is_closed, needs_response
 from ledger.dispute_views import (
     DisputeBoard,
     DisputeCounts,
-    DisputeDetail,
     DisputeLine,
     NewDisputeWatch,
     Urgency,
     dispute_counts,
     dispute_detail,
-    is_closed,
-    needs_response,
     urgency,
 )
 from ledger.labels import card_label
 from ledger.money import format_amount
 
-if TYPE_CHECKING:
-    from sync.actions import Actions
-
-DETAIL = "detail"
-TOGGLE_CLOSED = "toggle_closed"
 COUNTDOWN_REFRESH_SECONDS = 30.0
 
 
@@ -70,9 +62,7 @@ def dispute_columns(clock: Callable[[], float]) -> tuple[Column, ...]:
 
 
 class DisputesTable(LazyTable):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Detail", id="disputes.detail"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(DISPUTES_TABLE)
     COMPONENT_CLASSES: ClassVar[set[str]] = LazyTable.COMPONENT_CLASSES | {
         f"disputes-table--{level}" for level in Urgency
     }
@@ -103,20 +93,15 @@ class DisputesTable(LazyTable):
 
 class DisputesPane(TablePane):
     NOUN = "disputes"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("v", "evidence", "Evidence", id="disputes.evidence"),
-        Binding("a", "accept", "Accept", id="disputes.accept"),
-        Binding("c", "toggle_closed", "Show/hide closed", id="disputes.show_closed"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(DISPUTES)
 
-    def __init__(self, clock: Callable[[], float], actions: Actions | None, *,
-                 actions_refusal: str | None, id: str | None = None) -> None:
-        """`actions_refusal`: why operator actions are unavailable (hides v and a), or None."""
+    def __init__(self, clock: Callable[[], float], *, actions_refusal: str | None,
+                 id: str | None = None) -> None:
+        """`actions_refusal`: why operator actions are unavailable (said in the summary)."""
         board = DisputeBoard()
         super().__init__(board, id=id)
         self.board = board
         self.clock = clock
-        self.actions = actions if actions_refusal is None else None
         self.refusal = actions_refusal
         self._counts: DisputeCounts | None = None
 
@@ -167,78 +152,20 @@ class DisputesPane(TablePane):
 
     # -- actions ---------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Hidden from the footer when refused; the summary line says why.
-        return self.refusal is None if action in (EVIDENCE, ACCEPT) else True
-
-    def run_named(self, name: str) -> None:
-        """Run an action by name (the command palette's way in); a refused one says why."""
-        if name in (EVIDENCE, ACCEPT) and self.refusal:
-            self.notify(f"Cannot {name}: {self.refusal}", severity="warning", markup=False)
-            return
-        {DETAIL: self.action_detail, EVIDENCE: self.action_evidence,
-         ACCEPT: self.action_accept, TOGGLE_CLOSED: self.action_toggle_closed}[name]()
-
     def action_toggle_closed(self) -> None:
         self.board = DisputeBoard(self.board.filter_by,
                                   include_closed=not self.board.include_closed)
         self.source = self.table.source = self.board
         self.reload()
 
-    def action_detail(self) -> None:
-        if (dispute_id := self.selected_id) is not None:
-            self._open_detail(dispute_id)
-
-    def action_evidence(self) -> None:
-        if (dispute_id := self.selected_id) is not None:
-            self._open_evidence(dispute_id)
-
-    def action_accept(self) -> None:
-        if (dispute_id := self.selected_id) is not None:
-            self._accept(dispute_id)
-
     @on(LazyTable.RowSelected)
     def _row_selected(self, message: LazyTable.RowSelected) -> None:
         message.stop()
-        self._open_detail(message.row_id)
-
-    def _detail(self, dispute_id: str) -> DisputeDetail | None:
-        detail = dispute_detail(dispute_id)
+        detail = dispute_detail(message.row_id)
         if detail is None:
-            self.notify(f"{dispute_id} is no longer in the ledger", severity="warning")
-        return detail
-
-    def _open_detail(self, dispute_id: str) -> None:
-        detail = self._detail(dispute_id)
-        if detail is None:
+            self.notify(f"{message.row_id} is no longer in the ledger", severity="warning")
             return
-        self.app.push_screen(DisputeDetailScreen(detail, self.clock, refusal=self.refusal),
-                             partial(self._follow_up, dispute_id))
-
-    def _follow_up(self, dispute_id: str, action: str | None) -> None:
-        if action == EVIDENCE:
-            self._open_evidence(dispute_id)
-        elif action == ACCEPT:
-            self._accept(dispute_id)
-
-    def _open_evidence(self, dispute_id: str) -> None:
-        detail = self._detail(dispute_id)
-        if self.actions is None or detail is None:
-            return
-        status = detail.dispute.status
-        if is_closed(status):
-            self.notify(f"dispute {dispute_id} is closed ({status}): its evidence can no "
-                        "longer be changed", severity="warning", markup=False)
-            return
-        self.app.push_screen(EvidenceForm(detail, self.actions, self.clock))
-
-    def _accept(self, dispute_id: str) -> None:
-        actions = self.actions
-        if actions is None:
-            return
-        plan = plan_or_explain(self.app, lambda: actions.plan_accept(dispute_id))
-        if plan is not None:
-            run_action(self.app, actions, plan)
+        self.app.push_screen(DisputeDetailScreen(detail, self.clock, refusal=self.refusal))
 
 
 # -- alerts ----------------------------------------------------------------------------
@@ -263,7 +190,7 @@ class DisputeAlerts:
     MAX_TOASTS = 3
     TOAST_SECONDS = 30.0  # on-call may be looking elsewhere
 
-    def __init__(self, app: App[object], clock: Callable[[], float]) -> None:
+    def __init__(self, app: App[Any], clock: Callable[[], float]) -> None:
         self.app = app
         self.clock = clock
         self.watch = NewDisputeWatch()

@@ -7,14 +7,14 @@ from typing import ClassVar, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Label
 
+from console.commands import PAYMENTS, PAYMENTS_TABLE, bindings
 from console.messages import OpenPayment
 from console.panes.base import TablePane
-from console.screens.confirm import OffersActions
 from console.widgets.formatting import local_time, money_or_blank, status_text
-from console.widgets.lazy_table import Column, LazyTable, RowSource
+from console.widgets.lazy_table import Column, LazyTable
 from console.widgets.search_bar import SearchBar, match_summary, show_source
 from ledger.labels import card_label
 from ledger.money import format_amount
@@ -44,24 +44,12 @@ PAYMENT_COLUMNS: tuple[Column, ...] = (
 
 class PaymentsTable(LazyTable):
     # Enter opens the detail under its own id, so users can remap it separately.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Detail", id="payments.detail"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(PAYMENTS_TABLE)
 
 
-class PaymentsPane(OffersActions, TablePane):
+class PaymentsPane(TablePane):
     NOUN = "payments"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "operator('refund_payment')", "Refund", id="payments.refund"),
-        Binding("n", "operator('charge')", "Charge", id="payments.charge"),
-        Binding("o", "next_order", "Order", id="payments.order"),
-    ]
-
-    def __init__(self, source: RowSource, *, actions_refusal: str | None,
-                 id: str | None = None) -> None:
-        """`actions_refusal`: why operator actions are unavailable (hides r and n), or None."""
-        super().__init__(source, id=id)
-        self.actions_refusal = actions_refusal
+    BINDINGS: ClassVar[list[BindingType]] = bindings(PAYMENTS)
 
     def make_table(self) -> LazyTable:
         return PaymentsTable(self.source, PAYMENT_COLUMNS, id="payments-table")

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Select, Static
 
-from console.screens.confirm import ActionDialog, AmountValidator, field
+from console.screens.action_form import ActionDialog, AmountValidator, FormRequest, field
 from ledger.customer_views import CustomerMethods, CustomerSummary, customers_known_as
 from sync.plans import ActionRefused, ChargePlan
 
@@ -34,6 +34,10 @@ class ChargeDialog(ActionDialog):
         super().__init__(actions, "Charge a saved payment method")
         self.customer_id = customer_id
         self.customer: CustomerSummary | None = None  # who the customer field names
+
+    @classmethod
+    def opened(cls, request: FormRequest) -> ChargeDialog:
+        return cls(request.actions, request.target)
 
     def compose_fields(self) -> ComposeResult:
         yield from field("Customer (id or email)", Input(

@@ -1,9 +1,6 @@
 """One dispute in full: the disputed payment, the deadline (local and UTC), the evidence
 already saved on Stripe, and the timeline of the payment, its charge and the dispute.
-
-Its action keys do not act here: the screen closes and names the action, and the
-Disputes pane (which opened it) runs it on this dispute.
-"""
+Its action keys (evidence, accept) act on this dispute (console.operator_actions)."""
 
 from __future__ import annotations
 
@@ -12,21 +9,18 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
-from console.screens.payment_detail import Cells, Fact, facts_table, listing
+from console.commands import DISPUTE_DETAIL, bindings
+from console.screens.detail_sections import DetailScreen, Fact, facts_table, section, timeline
 from console.widgets.countdown import deadline
 from console.widgets.formatting import local_time, money_or_blank, status_text
-from ledger.dispute_views import DisputeDetail
+from ledger.dispute_views import DisputeDetail, dispute_detail
 from ledger.labels import card_label
 from ledger.money import format_amount
 from sync.actions_checks import EVIDENCE_FILE_FIELDS
-
-EVIDENCE = "evidence"
-ACCEPT = "accept"
 
 
 def evidence_state(has_evidence: bool, submission_count: int) -> str:
@@ -73,27 +67,22 @@ def evidence_facts(evidence: dict[str, Any]) -> Iterable[Fact]:
         yield f"{name}{kind}", str(value)
 
 
-def timeline_rows(detail: DisputeDetail) -> Iterable[Cells]:
-    for entry in detail.timeline:
-        yield (local_time(entry.created, seconds=True), entry.type, entry.received_via,
-               entry.event_id)
-
-
-class DisputeDetailScreen(ModalScreen[str | None]):
-    """Dismissed with EVIDENCE or ACCEPT when the operator asks for that action, else None."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss", "Close", id="detail.close"),
-        Binding("v", "follow_up('evidence')", "Evidence", id="disputes.evidence"),
-        Binding("a", "follow_up('accept')", "Accept", id="disputes.accept"),
-    ]
+class DisputeDetailScreen(DetailScreen):
+    BINDINGS: ClassVar[list[BindingType]] = bindings(DISPUTE_DETAIL)
 
     def __init__(self, detail: DisputeDetail, clock: Callable[[], float], *,
                  refusal: str | None) -> None:
         super().__init__()
         self.detail = detail
         self.clock = clock
-        self.refusal = refusal  # why actions are unavailable, or None
+        self.refusal = refusal  # why actions are unavailable (for the keys hint), or None
+
+    def read_again(self) -> bool:
+        detail = dispute_detail(self.detail.dispute.id)
+        if detail is None:
+            return False
+        self.detail = detail
+        return True
 
     def compose(self) -> ComposeResult:
         detail = self.detail
@@ -103,26 +92,14 @@ class DisputeDetailScreen(ModalScreen[str | None]):
             with VerticalScroll(id="dispute-detail-body"):
                 yield Static(facts_table(dispute_facts(detail, self.clock())),
                              id="dispute-facts")
-                yield from self._section("Disputed payment", facts_table(payment_facts(detail)))
-                yield from self._section("Evidence saved on Stripe", facts_table(
+                yield from section("Disputed payment", facts_table(payment_facts(detail)))
+                yield from section("Evidence saved on Stripe", facts_table(
                     evidence_facts(detail.evidence)) if detail.evidence
                     else Text("none yet", style="dim"))
-                yield from self._section("Timeline", listing(
-                    ("Time", "Event", "Arrived via", "Event id"), timeline_rows(detail),
-                    "no events stored for this dispute or its payment"))
+                yield from section("Timeline", timeline(
+                    detail.timeline, "no events stored for this dispute or its payment"))
 
     def _keys_hint(self) -> str:
         if self.refusal:
             return f"esc to close · actions unavailable: {self.refusal}"
         return "v evidence · a accept · esc to close"
-
-    @staticmethod
-    def _section(title: str, body: Any) -> ComposeResult:
-        yield Label(title, classes="detail-heading")
-        yield Static(body, classes="detail-section")
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.refusal is None if action == "follow_up" else True
-
-    def action_follow_up(self, action: str) -> None:
-        self.dismiss(action)

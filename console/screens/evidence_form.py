@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from console.screens.confirm import SendsPlans, field
+from console.commands import EVIDENCE_FORM, bindings
+from console.screens.action_form import ActionForm, FormRequest, field
 from console.widgets.countdown import countdown, utc_time
-from ledger.dispute_views import DisputeDetail
+from ledger.dispute_status import is_closed
+from ledger.dispute_views import DisputeDetail, dispute_detail
 from ledger.money import format_amount
 from sync.actions_checks import (
     EVIDENCE_DATE_FIELDS,
@@ -80,25 +81,31 @@ def field_of(message: str) -> str | None:
     return next((n for n in sorted(FORM_FIELDS, key=len, reverse=True) if n in message), None)
 
 
-class EvidenceForm(SendsPlans, ModalScreen[None]):
+class EvidenceForm(ActionForm):
     """Dismissed once Stripe has taken the evidence (the app notifies the outcome)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="evidence.close"),
-        # Priority: the text fields would otherwise take the keys.
-        Binding("ctrl+s", "send(False)", "Save draft", id="evidence.draft", priority=True),
-        Binding("ctrl+t", "send(True)", "Submit", id="evidence.submit", priority=True),
-    ]
+    # ctrl+s and ctrl+t have priority: the text fields would otherwise take the keys.
+    BINDINGS: ClassVar[list[BindingType]] = bindings(EVIDENCE_FORM)
 
     def __init__(self, detail: DisputeDetail, actions: Actions,
                  clock: Callable[[], float]) -> None:
-        super().__init__()
+        super().__init__(actions)
         self.detail = detail
-        self.actions = actions
         self.clock = clock
         self.saved = {name: str(value) for name, value in detail.evidence.items()}
         self.editors: dict[str, Input | TextArea] = {}
-        self.busy = False  # from a send until its outcome (or a cancelled confirmation)
+
+    @classmethod
+    def opened(cls, request: FormRequest) -> EvidenceForm:
+        """The form for the dispute `request.target`, unless it is closed."""
+        detail = dispute_detail(request.target)
+        if detail is None:
+            raise ActionRefused(f"{request.target} is no longer in the ledger")
+        status = detail.dispute.status
+        if is_closed(status):
+            raise ActionRefused(f"dispute {detail.dispute.id} is closed ({status}): its "
+                                "evidence can no longer be changed")
+        return cls(detail, request.actions, request.clock)
 
     # -- layout -----------------------------------------------------------------------
 
@@ -233,6 +240,5 @@ class EvidenceForm(SendsPlans, ModalScreen[None]):
         line.set_classes(kind)
 
     @on(Button.Pressed, "#evidence-close")
-    def action_close(self) -> None:
-        # Closing while sending is fine: the outcome still arrives as a notification.
-        self.dismiss()
+    def _close_pressed(self) -> None:
+        self.action_close()

@@ -1,18 +1,17 @@
-"""Payment-method actions: edit a card's expiry and billing details (a dialog), make a
-method the default, detach one after a confirmation that says what becomes of the
-default. No card number is ever entered: Stripe keeps the card, brand and last4 stay."""
+"""The dialog editing a saved card's expiry and billing details. No card number is ever
+entered: Stripe keeps the card, brand and last4 stay."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
-from console.screens.confirm import ActionDialog, field, plan_or_explain, run_action
+from console.screens.action_form import ActionDialog, FormRequest, field
 from ledger.customer_views import MethodRow
-from sync.plans import DetachPlan, MethodUpdatePlan
+from sync.plans import MethodUpdatePlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
     from sync.actions import Actions
@@ -32,6 +31,10 @@ class MethodEditDialog(ActionDialog):
     def __init__(self, actions: Actions, method: MethodRow) -> None:
         super().__init__(actions, f"Edit {method.label}")
         self.method = method
+
+    @classmethod
+    def opened(cls, request: FormRequest) -> MethodEditDialog:
+        return cls(request.actions, request.target)
 
     def compose_fields(self) -> ComposeResult:
         m = self.method
@@ -69,19 +72,3 @@ class MethodEditDialog(ActionDialog):
 def _text(value: object) -> str:
     return "" if value is None else str(value)
 
-
-def set_default(app: App[object], actions: Actions, method: MethodRow) -> None:
-    plan = plan_or_explain(app, lambda: actions.plan_set_default(method.id))
-    if plan is not None:
-        run_action(app, actions, plan)
-
-
-def detach(app: App[object], actions: Actions, method: MethodRow) -> None:
-    plan = plan_or_explain(app, lambda: actions.plan_detach(method.id))
-    if plan is not None:
-        run_action(app, actions, plan, details=_what_becomes_of_the_default(plan))
-
-
-def _what_becomes_of_the_default(plan: DetachPlan) -> tuple[str, ...]:
-    # When it was the default, the plan's warning says so (and what remains).
-    return () if plan.was_default else ("The customer's default payment method stays as it is.",)

@@ -3,43 +3,31 @@ the timeline of events that built it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
+from console.commands import PAYMENT_DETAIL, bindings
 from console.panes.audit import result_text
+from console.screens.detail_sections import (
+    Cells,
+    DetailScreen,
+    Fact,
+    facts_table,
+    listing,
+    section,
+    timeline,
+)
 from console.widgets.formatting import local_time, money_or_blank, status_text
 from ledger.audit import AuditRow, entries_touching
 from ledger.labels import card_label
 from ledger.money import format_amount
 from ledger.queries import PaymentDetail, payment_detail
-
-Fact = tuple[str, str | Text]
-Cells = Sequence[str | Text]
-
-
-def facts_table(facts: Iterable[Fact]) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
-    for name, value in facts:
-        if value:
-            grid.add_row(name, value)
-    return grid
-
-
-def listing(headers: Sequence[str], rows: Iterable[Cells], empty: str) -> Table | Text:
-    table = Table(*headers, box=None, padding=(0, 2, 0, 0), header_style="bold")
-    for row in rows:
-        table.add_row(*row)
-    return table if table.row_count else Text(empty, style="dim")
 
 
 def summary_facts(detail: PaymentDetail) -> list[Fact]:
@@ -90,41 +78,23 @@ def audit_rows(entries: Iterable[AuditRow]) -> Iterable[Cells]:
                result_text(e.result), e.object_id or "", Text(e.error or ""))
 
 
-def timeline_rows(detail: PaymentDetail) -> Iterable[Cells]:
-    for entry in detail.timeline:
-        yield (local_time(entry.created, seconds=True), entry.type, entry.received_via,
-               entry.event_id)
-
-
-class PaymentDetailScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss", "Close", id="detail.close"),
-        # Same id as in the Payments pane: remapping refund remaps both.
-        Binding("r", "refund", "Refund", id="payments.refund"),
-    ]
+class PaymentDetailScreen(DetailScreen):
+    BINDINGS: ClassVar[list[BindingType]] = bindings(PAYMENT_DETAIL)
 
     def __init__(self, detail: PaymentDetail, *, actions_refusal: str | None) -> None:
-        """`actions_refusal`: why operator actions are unavailable (hides `r`), or None."""
+        """`actions_refusal`: why operator actions are unavailable (no refund hint), or None."""
         super().__init__()
         self.detail = detail
         self.audit = entries_touching(detail.payment.id)
         self.actions_refusal = actions_refusal
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "refund":
-            return self.actions_refusal is None
-        return True
-
-    async def action_refund(self) -> None:
-        await self.app.run_action(f"refund_payment({self.detail.payment.id!r})")
-
-    def reload(self) -> None:
-        """Read the payment again (after an action on it) and redraw."""
+    def read_again(self) -> bool:
         detail = payment_detail(self.detail.payment.id)
-        if detail is not None:
-            self.detail = detail
-            self.audit = entries_touching(detail.payment.id)
-            self.refresh(recompose=True)
+        if detail is None:
+            return False
+        self.detail = detail
+        self.audit = entries_touching(detail.payment.id)
+        return True
 
     def compose(self) -> ComposeResult:
         detail = self.detail
@@ -135,24 +105,18 @@ class PaymentDetailScreen(ModalScreen[None]):
             with VerticalScroll(id="detail-body"):
                 yield Static(facts_table(summary_facts(detail)), id="detail-summary")
                 if any(value for _, value in failure_facts(detail)):
-                    yield from self._section("Failure", facts_table(failure_facts(detail)))
-                yield from self._section("Metadata", facts_table(
+                    yield from section("Failure", facts_table(failure_facts(detail)))
+                yield from section("Metadata", facts_table(
                     (key, str(value)) for key, value in sorted(detail.metadata.items())
                 ) if detail.metadata else Text("none", style="dim"))
-                yield from self._section("Refunds", listing(
+                yield from section("Refunds", listing(
                     ("Created", "Amount", "Status", "Reason", "Refund"),
                     refund_rows(detail), "none"))
-                yield from self._section("Disputes", listing(
+                yield from section("Disputes", listing(
                     ("Created", "Amount", "Status", "Reason", "Evidence due", "Submitted",
                      "Dispute"), dispute_rows(detail), "none"))
-                yield from self._section("Timeline", listing(
-                    ("Time", "Event", "Arrived via", "Event id"), timeline_rows(detail),
-                    "no events stored for this payment"))
-                yield from self._section("Operator actions", listing(
+                yield from section("Timeline", timeline(
+                    detail.timeline, "no events stored for this payment"))
+                yield from section("Operator actions", listing(
                     ("Time", "Operator", "Action", "Result", "Object", "Error"),
                     audit_rows(self.audit), "none in the audit log"))
-
-    @staticmethod
-    def _section(title: str, body: Table | Text) -> ComposeResult:
-        yield Label(title, classes="detail-heading")
-        yield Static(body, classes="detail-section")

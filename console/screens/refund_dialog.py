@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
-from console.screens.confirm import (
-    ActionDialog,
-    AmountValidator,
-    field,
-    plan_or_explain,
-    warning_line,
-)
+from console.screens.action_form import ActionDialog, AmountValidator, FormRequest, field
+from console.screens.confirm import warning_line
 from ledger.money import format_amount, format_major
 from sync.actions_checks import REFUND_REASONS
 from sync.plans import RefundPlan
@@ -34,6 +29,12 @@ class RefundDialog(ActionDialog):
         """`prefill`: the plan of a full refund of what is left, which opened the dialog."""
         super().__init__(actions, f"Refund {prefill.payment_id}")
         self.prefill = prefill
+
+    @classmethod
+    def opened(cls, request: FormRequest) -> RefundDialog:
+        """Prefilled with a full refund of what is left; refused when nothing can be
+        refunded (failed, disputed, ...)."""
+        return cls(request.actions, request.actions.plan_refund(request.target))
 
     def compose_fields(self) -> ComposeResult:
         plan = self.prefill
@@ -59,9 +60,3 @@ class RefundDialog(ActionDialog):
             note=self.query_one("#refund-note", Input).value or None, repeat=repeat,
         )
 
-
-def open_refund(app: App[object], actions: Actions, payment_id: str) -> None:
-    """The dialog for a payment, or why it cannot be refunded (failed, disputed, ...)."""
-    prefill = plan_or_explain(app, lambda: actions.plan_refund(payment_id))
-    if prefill is not None:
-        app.push_screen(RefundDialog(actions, prefill))

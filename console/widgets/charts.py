@@ -17,23 +17,24 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
 
-from console.widgets.tiles import percent
 from ledger.analytics import Comparison, Day, Overview, Tally
+from ledger.labels import percent
 from ledger.money import format_amount
 
 MAX_DATE_TICKS = 6
 BAR_WIDTH = 10
 
 
-def date_ticks(days: Sequence[Day]) -> tuple[list[int], list[str]]:
+def date_ticks(days: Sequence[Day]) -> tuple[list[float], list[str]]:
     """At most MAX_DATE_TICKS evenly spread days, always the first and the last."""
     if not days:
         return [], []
     step = max(1, math.ceil((len(days) - 1) / (MAX_DATE_TICKS - 1)))
-    positions = sorted({*range(0, len(days), step), len(days) - 1})
+    # Floats to plotext (its xticks takes list[float]); whole days all the same.
+    positions: list[float] = sorted({*range(0, len(days), step), len(days) - 1})
     if len(positions) > 1 and positions[-1] - positions[-2] < step / 2:
         del positions[-2]  # keep the last day's label clear of its neighbour's
-    return positions, [days[i].date.strftime("%m-%d") for i in positions]
+    return positions, [days[int(i)].date.strftime("%m-%d") for i in positions]
 
 
 def nice_ticks(top: int) -> list[int]:
@@ -65,7 +66,8 @@ class DailyVolumeChart(PlotextPlot):
                      color="red")
             plt.xticks(*date_ticks(days))
             ticks = nice_ticks(max(max(day.gross, day.refunded) for day in days))
-            plt.yticks(ticks, [format_amount(tick, currency) for tick in ticks])
+            plt.yticks([float(tick) for tick in ticks],
+                       [format_amount(tick, currency) for tick in ticks])
             plt.ylim(0, ticks[-1] or 1)
         self.refresh()
 

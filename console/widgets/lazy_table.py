@@ -16,11 +16,13 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from console.commands import TABLE, bindings
 
 
 class Row(Protocol):
@@ -61,15 +63,7 @@ _SEPARATOR = Text(" ")
 class LazyTable(ScrollView, can_focus=True):
     """Line 0 is the column header; line y > 0 shows row `scroll_y + y - 1`."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False, id="table.up"),
-        Binding("down", "cursor_down", "Down", show=False, id="table.down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
-        Binding("home", "first", "First", show=False, id="table.first"),
-        Binding("end", "last", "Last", show=False, id="table.last"),
-        Binding("enter", "select_cursor", "Select", show=False, id="table.select"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(TABLE)
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"lazy-table--header", "lazy-table--cursor"}
 
@@ -86,28 +80,22 @@ class LazyTable(ScrollView, can_focus=True):
     """
 
     @dataclass
-    class RowHighlighted(Message):
+    class RowMessage(Message):
+        """About one row: its id and where it is now (the two messages below)."""
+
+        table: LazyTable
+        row_id: str
+        index: int
+
+        @property
+        def control(self) -> LazyTable:
+            return self.table
+
+    class RowHighlighted(RowMessage):
         """The cursor is on another row (not sent when only the row's index changed)."""
 
-        table: LazyTable
-        row_id: str
-        index: int
-
-        @property
-        def control(self) -> LazyTable:
-            return self.table
-
-    @dataclass
-    class RowSelected(Message):
+    class RowSelected(RowMessage):
         """Enter (or the table's select key) was pressed on a row."""
-
-        table: LazyTable
-        row_id: str
-        index: int
-
-        @property
-        def control(self) -> LazyTable:
-            return self.table
 
     def __init__(
         self,
@@ -132,7 +120,8 @@ class LazyTable(ScrollView, can_focus=True):
         self._line_width = sum(c.width for c in self.columns) + len(self.columns) - 1
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual leaves ScrollView.on_mount unannotated.
+        super().on_mount()  # type: ignore[no-untyped-call]
         self.refresh_rows()
 
     # -- data ---------------------------------------------------------------------

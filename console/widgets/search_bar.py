@@ -15,11 +15,12 @@ from typing import ClassVar, Self
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select
 
+from console.commands import SEARCH_BAR, bindings
 from console.widgets.lazy_table import LazyTable, RowSource
 from ledger.filters import FilterError, PaymentFilter, parse_search
 
@@ -32,9 +33,7 @@ HINTS: dict[str, str] = {
 
 
 class SearchBar(Vertical):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear", "Clear search", id="search.clear"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SEARCH_BAR)
 
     @dataclass
     class Applied(Message):

@@ -50,15 +50,12 @@ TILES: tuple[TileSpec, ...] = (
              "Refunds created in the period (failed and canceled ones left out)."),
     TileSpec("net", "Net volume", "money", True,
              "Gross - refunds - the amount of disputes opened in the period and lost."),
-    TileSpec("payments_succeeded", "Payments", "count", True,
-             "Successful payments."),
+    TileSpec("payments_succeeded", "Payments", "count", True, "Successful payments."),
     TileSpec("success_rate", "Success rate", "rate", True,
              "Succeeded ÷ attempted (succeeded + failed); payments still in progress "
              "are not attempts yet."),
-    TileSpec("average_payment", "Average", "money", True,
-             "Gross ÷ successful payments."),
-    TileSpec("refund_rate", "Refund rate", "rate", False,
-             "Refunded ÷ gross, a share of volume."),
+    TileSpec("average_payment", "Average", "money", True, "Gross ÷ successful payments."),
+    TileSpec("refund_rate", "Refund rate", "rate", False, "Refunded ÷ gross, a share of volume."),
     TileSpec("dispute_rate", "Dispute rate", "rate", False,
              "Disputes opened ÷ successful payments.", places=2),
 )

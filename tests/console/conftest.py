@@ -1,4 +1,5 @@
-"""A small fixed ledger, a frozen clock and UTC, and a factory for the app over them."""
+"""A small fixed ledger (with customers and their cards when asked for), a frozen clock and
+UTC, and factories for the app over them."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from console.app import PayConsoleApp
 from console.context import ConsoleContext, Mode
 from ledger.records import records_for
 from ledger.writes import write_records
+from sync.actions import Actions
 from sync.apply import apply_events
 from sync.health import SyncHealth, save_health
 from sync.scheduler import Job
+from tests.helpers import NOW, OPERATOR
 
-NOW = 1_795_000_000  # 2026-11-18 11:06:40 UTC: the frozen "now" of every test
 SIZE = (150, 40)  # terminal (columns, rows) of every test
 
 
@@ -140,9 +142,51 @@ def make_app(filled_ledger: SqliteDatabase, tmp_path: Path) -> AppFactory:
                 on_exit: Callable[[], None] | None = None,
                 clock: Callable[[], float] = lambda: NOW) -> PayConsoleApp:
         context = ConsoleContext(
-            ledger_path=tmp_path / "ledger.db", mode=mode, operator="ops@example.com",
+            ledger_path=tmp_path / "ledger.db", mode=mode, operator=OPERATOR,
             jobs=jobs or [], keymap=keymap or {}, on_exit=on_exit,
         )
         return PayConsoleApp(context, clock=clock)
+
+    return factory
+
+
+def customer_objects() -> list[dict[str, Any]]:
+    """Two customers: Ada with two cards (the second her default), Bo with one."""
+    def card(pm_id: str, customer: str, created: int, brand: str, last4: str,
+             name: str | None = None, postal_code: str | None = None) -> dict[str, Any]:
+        return {"object": "payment_method", "id": pm_id, "type": "card", "created": created,
+                "customer": customer,
+                "card": {"brand": brand, "last4": last4, "exp_month": 4, "exp_year": 2030},
+                "billing_details": {"name": name, "email": None,
+                                    "address": {"postal_code": postal_code}}}
+
+    t = NOW - 30 * 86400
+    return [
+        {"object": "customer", "id": "cus_ada", "created": t, "email": "ada@example.com",
+         "name": "Ada Lovelace", "invoice_settings": {"default_payment_method": "pm_ada_mc"}},
+        {"object": "customer", "id": "cus_bo", "created": t + 60, "email": "bo@example.jp",
+         "name": "Bo Tanaka", "invoice_settings": {"default_payment_method": None}},
+        card("pm_ada_visa", "cus_ada", t, "visa", "4242", "Ada Lovelace", "EC1A 1BB"),
+        card("pm_ada_mc", "cus_ada", t + 10, "mastercard", "4444", "A. Lovelace", "W1A 0AX"),
+        card("pm_bo_amex", "cus_bo", t + 70, "amex", "0005"),
+    ]
+
+
+@pytest.fixture
+def ledger_with_customers(filled_ledger: SqliteDatabase) -> SqliteDatabase:
+    write_objects(filled_ledger, customer_objects(), as_of=NOW - 3600)
+    return filled_ledger
+
+
+ActionsAppFactory = Callable[..., PayConsoleApp]
+
+
+@pytest.fixture
+def actions_app(ledger_with_customers: SqliteDatabase, tmp_path: Path) -> ActionsAppFactory:
+    """The app over the ledger with customers, given `actions` (None: none)."""
+    def factory(actions: Actions | None, mode: Mode = Mode.TEST) -> PayConsoleApp:
+        context = ConsoleContext(ledger_path=tmp_path / "ledger.db", mode=mode,
+                                 operator=OPERATOR, actions=actions)
+        return PayConsoleApp(context, clock=lambda: NOW)
 
     return factory

@@ -6,17 +6,14 @@ tests/integration/test_console_actions.py, against the emulator."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from peewee import SqliteDatabase
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label, Select, Static
 
-from console.app import PayConsoleApp
-from console.context import ConsoleContext, Mode
+from console.commands import COMMANDS
+from console.context import Mode
 from console.panes.customers import CustomersPane
 from console.panes.payments import PaymentsPane
 from console.screens.charge_dialog import ChargeDialog
@@ -27,69 +24,10 @@ from console.screens.refund_dialog import RefundDialog
 from ledger.audit import AuditListing, NewEntry, append
 from ledger.models import PendingAction
 from sync.actions import Actions
-from sync.gateway import StripeGateway
 from sync.plans import ActionPlan, ActionResult
-from tests.console.conftest import NOW, SIZE, write_objects
-
-OPERATOR = "ops@example.com"
-# Nothing listens there: an action that gets as far as sending fails at once.
-NOWHERE = "http://127.0.0.1:9"
-
-
-def customer_objects() -> list[dict[str, Any]]:
-    """Two customers: Ada with two cards (the second her default), Bo with one."""
-    def card(pm_id: str, customer: str, created: int, brand: str, last4: str,
-             name: str | None = None, postal_code: str | None = None) -> dict[str, Any]:
-        return {"object": "payment_method", "id": pm_id, "type": "card", "created": created,
-                "customer": customer,
-                "card": {"brand": brand, "last4": last4, "exp_month": 4, "exp_year": 2030},
-                "billing_details": {"name": name, "email": None,
-                                    "address": {"postal_code": postal_code}}}
-
-    t = NOW - 30 * 86400
-    return [
-        {"object": "customer", "id": "cus_ada", "created": t, "email": "ada@example.com",
-         "name": "Ada Lovelace", "invoice_settings": {"default_payment_method": "pm_ada_mc"}},
-        {"object": "customer", "id": "cus_bo", "created": t + 60, "email": "bo@example.jp",
-         "name": "Bo Tanaka", "invoice_settings": {"default_payment_method": None}},
-        card("pm_ada_visa", "cus_ada", t, "visa", "4242", "Ada Lovelace", "EC1A 1BB"),
-        card("pm_ada_mc", "cus_ada", t + 10, "mastercard", "4444", "A. Lovelace", "W1A 0AX"),
-        card("pm_bo_amex", "cus_bo", t + 70, "amex", "0005"),
-    ]
-
-
-# Named fixtures, so that other modules can import them without shadowing their names.
-@pytest.fixture(name="ledger_with_customers")
-def ledger_with_customers_fixture(filled_ledger: SqliteDatabase) -> SqliteDatabase:
-    write_objects(filled_ledger, customer_objects(), as_of=NOW - 3600)
-    return filled_ledger
-
-
-def offline_actions(**options: Any) -> Actions:
-    gateway = StripeGateway("sk_test_payconsole", NOWHERE, max_network_retries=0,
-                            timeout_seconds=2)
-    return Actions(gateway, OPERATOR, clock=lambda: NOW, **options)
-
-
-ActionsAppFactory = Callable[..., PayConsoleApp]
-
-
-@pytest.fixture(name="actions_app")
-def actions_app_fixture(ledger_with_customers: SqliteDatabase, tmp_path: Path
-                        ) -> ActionsAppFactory:
-    def factory(actions: Actions | None, mode: Mode = Mode.TEST) -> PayConsoleApp:
-        context = ConsoleContext(ledger_path=tmp_path / "ledger.db", mode=mode,
-                                 operator=OPERATOR, actions=actions)
-        return PayConsoleApp(context, clock=lambda: NOW)
-
-    return factory
-
-
-def notes_of(app: PayConsoleApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What the app notifies from now on."""
-    notes: list[str] = []
-    monkeypatch.setattr(app, "notify", lambda message, **_: notes.append(str(message)))
-    return notes
+from tests.conftest import Waiter
+from tests.console.conftest import NOW, SIZE, ActionsAppFactory
+from tests.helpers import OPERATOR, notes_of, offline_actions
 
 
 def results_in_audit() -> list[str]:
@@ -109,21 +47,11 @@ def error_under(screen: Any, field_id: str) -> str:
     return str(screen.query_one(f"#{field_id}-error", Label).content)
 
 
-async def eventually(pilot: Pilot, holds: Callable[[], bool], tries: int = 100) -> bool:
-    """Whether `holds()` comes true within a few seconds of the app's work (a loaded
-    machine can need more than one pause for a validation round trip)."""
-    for _ in range(tries):
-        if holds():
-            return True
-        await pilot.pause(0.02)
-    return holds()
-
-
-async def submit(pilot: Pilot, screen: Any) -> None:
+async def submit(pilot: Pilot, screen: Any, wait_for: Waiter) -> None:
     """Click the dialog's submit button, once it takes a click: a Button ignores clicks
     while it shows its last press (0.2 s), which a test that submits twice can be within."""
     button = screen.query_one("#dialog-submit", Button)
-    assert await eventually(pilot, lambda: not button.has_class("-active"))
+    await wait_for(lambda: not button.has_class("-active"), pilot=pilot)
     assert await pilot.click(button), "the click did not land on the submit button"
     await pilot.pause()
 
@@ -176,9 +104,11 @@ async def test_a_payment_that_cannot_be_refunded_says_why_and_opens_nothing(
     app = actions_app(offline_actions())
     async with app.run_test(size=SIZE) as pilot:
         notes = notes_of(app, monkeypatch)
+        pane = app.query_one(PaymentsPane)
         for payment_id, why in (("pi_disputed", "is disputed"),
                                 ("pi_declined", "did not succeed")):
-            await pilot.app.run_action(f"refund_payment({payment_id!r})")
+            pane.table.move_cursor(pane.source.position_of(payment_id))
+            await pilot.press("r")
             assert not isinstance(app.screen, RefundDialog)
             assert why in notes[-1]
 
@@ -200,7 +130,7 @@ async def test_cancelling_the_confirmation_sends_nothing(actions_app: ActionsApp
 
 
 async def test_live_mode_makes_the_operator_type_the_amount(
-        actions_app: ActionsAppFactory) -> None:
+        actions_app: ActionsAppFactory, wait_for: Waiter) -> None:
     actions = offline_actions(live=True, allow_live_actions=True)
     app = actions_app(actions, mode=Mode.LIVE)
     async with app.run_test(size=SIZE) as pilot:
@@ -216,7 +146,7 @@ async def test_live_mode_makes_the_operator_type_the_amount(
         assert not ok.disabled
         await pilot.press("enter")
         # Sent, to nowhere: the failure shows in the dialog, which stays open.
-        await wait_for(pilot, lambda: "failed" in results_in_audit())
+        await wait_for(lambda: "failed" in results_in_audit(), pilot=pilot)
         await pilot.pause()
         assert app.screen is screen
         message = str(screen.query_one("#dialog-message", Static).content)
@@ -225,7 +155,8 @@ async def test_live_mode_makes_the_operator_type_the_amount(
 
 
 async def test_nothing_is_sent_again_while_an_action_is_on_its_way(
-        actions_app: ActionsAppFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+        actions_app: ActionsAppFactory, monkeypatch: pytest.MonkeyPatch, wait_for: Waiter
+) -> None:
     actions = offline_actions()
     release = threading.Event()
     sent: list[ActionPlan] = []
@@ -244,7 +175,7 @@ async def test_nothing_is_sent_again_while_an_action_is_on_its_way(
         screen = await open_refund(pilot, "pi_usd")
         await submit_amount(pilot, screen, "5.00")
         await pilot.press("enter")  # confirms
-        await wait_for(pilot, lambda: len(sent) == 1)
+        await wait_for(lambda: len(sent) == 1, pilot=pilot)
         assert screen.query_one("#dialog-submit", Button).disabled
         assert "Sending" in str(screen.query_one("#dialog-message", Static).content)
         screen.query_one("#refund-amount", Input).focus()
@@ -259,19 +190,18 @@ async def test_nothing_is_sent_again_while_an_action_is_on_its_way(
         await pilot.pause()
         assert "already on its way to Stripe" in notes[-1]
         release.set()
-        await wait_for(pilot, lambda: "re_slow succeeded" in notes)
+        await wait_for(lambda: "re_slow succeeded" in notes, pilot=pilot)
         assert len(sent) == 1
 
 
 async def test_refund_from_the_payment_detail(actions_app: ActionsAppFactory) -> None:
     app = actions_app(offline_actions())
     async with app.run_test(size=SIZE) as pilot:
-        await app.run_action("open_selected_payment")  # pi_disputed is on top
         pane = app.query_one(PaymentsPane)
         pane.table.move_cursor(pane.source.position_of("pi_kwd"))
-        await pilot.press("escape")
         await pilot.press("enter")
         assert isinstance(app.screen, PaymentDetailScreen)
+        pane.table.move_cursor(0)  # the detail's payment is refunded, not the cursor's
         await pilot.press("r")
         assert isinstance(app.screen, RefundDialog)
         assert app.screen.query_one("#refund-amount", Input).value == "1.250"
@@ -295,9 +225,10 @@ async def test_refused_actions_are_hidden_and_the_palette_says_why(
         await pilot.press("r")
         assert not isinstance(app.screen, RefundDialog)
         notes = notes_of(app, monkeypatch)
-        for action in ("refund_payment", "charge", "edit_method", "detach_method"):
-            await app.run_action(action)  # what the command palette does
-            assert reason in notes[-1]
+        for command in COMMANDS:
+            if command.operator:
+                await app.run_command(command.id)  # what the command palette does
+                assert reason in notes[-1], command.id
         assert not isinstance(app.screen, RefundDialog | ChargeDialog | MethodEditDialog)
         await pilot.press("3")
         assert reason in str(app.query_one("#customers-refusal", Label).content)
@@ -327,7 +258,7 @@ async def show_customer(pilot: Pilot, customer_id: str, method_index: int = 0
 
 
 async def test_editing_a_method_is_checked_on_each_field(
-        actions_app: ActionsAppFactory) -> None:
+        actions_app: ActionsAppFactory, wait_for: Waiter) -> None:
     app = actions_app(offline_actions())
     async with app.run_test(size=SIZE) as pilot:
         await show_customer(pilot, "cus_ada")
@@ -346,10 +277,10 @@ async def test_editing_a_method_is_checked_on_each_field(
             widget = screen.query_one(f"#{field_id}", Input)
             original, widget.value = widget.value, value
             await pilot.pause()
-            await submit(pilot, screen)
+            await submit(pilot, screen, wait_for)
             assert app.screen is screen
-            assert await eventually(
-                pilot, lambda f=field_id, r=refusal: r in error_under(screen, f)), field_id
+            await wait_for(lambda f=field_id, r=refusal: r in error_under(screen, f),
+                           pilot=pilot, what=field_id)
             widget.value = original
         assert "attempted" not in results_in_audit()
 
@@ -373,7 +304,7 @@ async def test_detaching_says_what_becomes_of_the_default(
 
 
 async def test_charging_a_customer_preselects_the_default_method(
-        actions_app: ActionsAppFactory) -> None:
+        actions_app: ActionsAppFactory, wait_for: Waiter) -> None:
     app = actions_app(offline_actions())
     async with app.run_test(size=SIZE) as pilot:
         await show_customer(pilot, "cus_ada")
@@ -384,7 +315,7 @@ async def test_charging_a_customer_preselects_the_default_method(
         assert screen.query_one("#charge-method", Select).value == "pm_ada_mc"
         screen.query_one("#charge-amount", Input).value = "25.00"
         await pilot.pause()
-        await submit(pilot, screen)
+        await submit(pilot, screen, wait_for)
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
         assert confirm.summary.startswith(
@@ -392,7 +323,7 @@ async def test_charging_a_customer_preselects_the_default_method(
 
 
 async def test_a_charge_needs_a_known_customer_and_offers_their_methods(
-        actions_app: ActionsAppFactory) -> None:
+        actions_app: ActionsAppFactory, wait_for: Waiter) -> None:
     app = actions_app(offline_actions())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
@@ -405,22 +336,21 @@ async def test_a_charge_needs_a_known_customer_and_offers_their_methods(
                 ("", "type a customer id or email")):
             screen.query_one("#charge-customer", Input).value = customer
             await pilot.pause()
-            await submit(pilot, screen)
-            assert await eventually(
-                pilot, lambda r=refusal: r in error_under(screen, "charge-customer")), (
-                error_under(screen, "charge-customer"))
+            await submit(pilot, screen, wait_for)
+            await wait_for(lambda r=refusal: r in error_under(screen, "charge-customer"),
+                           pilot=pilot, what=refusal)
         screen.query_one("#charge-customer", Input).value = "BO@example.jp"
         await pilot.pause()
         # Once the dialog has seen the value (its Changed message may take a few hops).
-        assert await eventually(
-            pilot, lambda: "Bo Tanaka" in str(screen.query_one("#charge-who", Static).content))
+        who = screen.query_one("#charge-who", Static)
+        await wait_for(lambda: "Bo Tanaka" in str(who.content), pilot=pilot)
         # Bo has one card and no default: the only card is chosen.
         assert screen.query_one("#charge-method", Select).value == "pm_bo_amex"
         screen.query_one("#charge-currency", Input).value = "jpy"
         screen.query_one("#charge-amount", Input).value = "10.5"
         await pilot.pause()
-        assert await eventually(
-            pilot, lambda: "JPY amounts have no decimals" in error_under(screen, "charge-amount"))
+        await wait_for(lambda: "no decimals" in error_under(screen, "charge-amount"), pilot=pilot)
+        assert "JPY amounts have no decimals" in error_under(screen, "charge-amount")
 
 
 # -- snapshots ---------------------------------------------------------------------------------
@@ -450,11 +380,3 @@ def test_payment_detail_with_its_audit_entries_snapshot(
 
     assert snap_compare(actions_app(offline_actions()), run_before=open_it, terminal_size=SIZE)
 
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool]) -> None:
-    """Let the app run until `condition` holds (an action runs in a thread), or fail."""
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the app never reached the expected state")

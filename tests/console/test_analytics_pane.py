@@ -21,6 +21,7 @@ from ledger import analytics
 from ledger.analytics import DAY, Period
 from ledger.money import format_amount
 from sync.scheduler import Job
+from tests.conftest import Waiter
 from tests.console.conftest import (
     NOW,
     SIZE,
@@ -28,7 +29,6 @@ from tests.console.conftest import (
     payment_objects,
     write_objects,
 )
-from tests.console.test_app import wait_until
 
 DECLINES = ("insufficient_funds", "do_not_honor", "insufficient_funds", "lost_card")
 
@@ -81,20 +81,21 @@ def pane(app: PayConsoleApp) -> AnalyticsPane:
     return app.query_one(AnalyticsPane)
 
 
-async def show_analytics(pilot: Pilot, press: str = "4") -> AnalyticsPane:
+async def show_analytics(pilot: Pilot, wait_for: Waiter, press: str = "4") -> AnalyticsPane:
     """Switch to the pane and wait for its first figures."""
     await pilot.press(press)
     analytics_pane_ = pane(pilot.app)
-    await wait_until(pilot, lambda: analytics_pane_.figures is not None)
+    await wait_for(lambda: analytics_pane_.figures is not None, pilot=pilot)
     await pilot.pause()
     return analytics_pane_
 
 
-async def figures_for(pilot: Pilot, period: Period, currency: str | None = None) -> None:
+async def figures_for(pilot: Pilot, wait_for: Waiter, period: Period,
+                      currency: str | None = None) -> None:
     shown = pane(pilot.app)
-    await wait_until(pilot, lambda: shown.figures is not None
-                     and shown.figures.period == period
-                     and not any(w.is_running for w in shown.app.workers))
+    await wait_for(lambda: shown.figures is not None
+                   and shown.figures.period == period
+                   and not any(w.is_running for w in shown.app.workers), pilot=pilot)
     await pilot.pause()
     assert shown.currency == currency
 
@@ -114,11 +115,10 @@ def expected_texts(period: Period, currency: str | None = None) -> dict[str, dic
 
 
 async def test_tiles_show_the_ledgers_figures_per_currency(
-    make_app: AppFactory, seeded: SqliteDatabase
-) -> None:
+    make_app: AppFactory, seeded: SqliteDatabase, wait_for: Waiter) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        shown = await show_analytics(pilot)
+        shown = await show_analytics(pilot, wait_for)
         period = Period.last_days(30, NOW)
         assert shown.figures is not None and shown.figures.period == period
         texts = tile_texts(app)
@@ -137,44 +137,44 @@ async def test_tiles_show_the_ledgers_figures_per_currency(
 
 
 async def test_changing_period_and_currency_recomputes(
-    make_app: AppFactory, seeded: SqliteDatabase
-) -> None:
+    make_app: AppFactory, seeded: SqliteDatabase, wait_for: Waiter) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        shown = await show_analytics(pilot)
+        shown = await show_analytics(pilot, wait_for)
         board = app.query_one(TileBoard)
         await pilot.press("w")
-        await figures_for(pilot, Period.last_days(7, NOW))
+        await figures_for(pilot, wait_for, Period.last_days(7, NOW))
         assert tile_texts(app) == expected_texts(Period.last_days(7, NOW))
         await pilot.press("t")
-        await figures_for(pilot, Period.today(NOW))
+        await figures_for(pilot, wait_for, Period.today(NOW))
         assert tile_texts(app) == expected_texts(Period.today(NOW))
         assert set(board.rows) == {"eur", "gbp", "jpy", "kwd", "usd"}
         await pilot.press("u")
-        await figures_for(pilot, Period.last_days(90, NOW))
+        await figures_for(pilot, wait_for, Period.last_days(90, NOW))
         await pilot.press("c")  # all -> the first currency
-        await figures_for(pilot, Period.last_days(90, NOW), "eur")
+        await figures_for(pilot, wait_for, Period.last_days(90, NOW), "eur")
         assert set(board.rows) == {"eur"}
         assert tile_texts(app) == expected_texts(Period.last_days(90, NOW), "eur")
         assert app.query_one(DailyVolumeChart).currency == "eur"
         await pilot.press("c", "c", "c", "c")  # gbp, jpy, kwd, usd
-        await figures_for(pilot, Period.last_days(90, NOW), "usd")
+        await figures_for(pilot, wait_for, Period.last_days(90, NOW), "usd")
         await pilot.press("c")
-        await figures_for(pilot, Period.last_days(90, NOW), None)
+        await figures_for(pilot, wait_for, Period.last_days(90, NOW), None)
         assert shown.currencies == ["eur", "gbp", "jpy", "kwd", "usd"]
 
 
-async def test_a_custom_range_and_a_bad_one(make_app: AppFactory, seeded: SqliteDatabase) -> None:
+async def test_a_custom_range_and_a_bad_one(make_app: AppFactory, seeded: SqliteDatabase,
+                                           wait_for: Waiter) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await show_analytics(pilot)
+        await show_analytics(pilot, wait_for)
         await pilot.press("r")
         start = app.query_one("#analytics-from", Input)
         assert start.has_focus and start.value == "2026-10-20"  # the period shown
         start.value, app.query_one("#analytics-to", Input).value = "2026-11-01", "2026-11-10"
         await pilot.press("enter")
         custom = Period.days(date(2026, 11, 1), date(2026, 11, 10))
-        await figures_for(pilot, custom)
+        await figures_for(pilot, wait_for, custom)
         assert tile_texts(app) == expected_texts(custom)
         start.value = "2026-11-31"
         start.focus()
@@ -185,8 +185,8 @@ async def test_a_custom_range_and_a_bad_one(make_app: AppFactory, seeded: Sqlite
 
 
 async def test_figures_come_from_a_worker_thread_and_follow_each_sync(
-    make_app: AppFactory, seeded: SqliteDatabase, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    make_app: AppFactory, seeded: SqliteDatabase, monkeypatch: pytest.MonkeyPatch,
+    wait_for: Waiter) -> None:
     threads: list[threading.Thread] = []
 
     def recording(period: Period, currency: str | None = None) -> analytics.Overview:
@@ -202,20 +202,20 @@ async def test_figures_come_from_a_worker_thread_and_follow_each_sync(
 
     app = make_app(jobs=[Job("sync", sync, every_seconds=3600, run_at_start=False)])
     async with app.run_test(size=SIZE) as pilot:
-        await show_analytics(pilot)
+        await show_analytics(pilot, wait_for)
         assert threads and threading.main_thread() not in threads
         row = app.query_one(TileBoard).rows["usd"]
         before = tile_texts(app)["usd"]["payments_succeeded"]
         await pilot.press("s")
-        await wait_until(pilot, lambda: tile_texts(app)["usd"]["payments_succeeded"] != before)
+        await wait_for(lambda: tile_texts(app)["usd"]["payments_succeeded"] != before, pilot=pilot)
         assert int(tile_texts(app)["usd"]["payments_succeeded"]) == int(before) + 1
         assert app.query_one(TileBoard).rows["usd"] is row  # updated in place, not remounted
         assert len(threads) == 2 and threading.main_thread() not in threads
 
 
 async def test_a_sync_while_hidden_waits_until_the_pane_is_shown(
-    make_app: AppFactory, seeded: SqliteDatabase, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    make_app: AppFactory, seeded: SqliteDatabase, monkeypatch: pytest.MonkeyPatch,
+    wait_for: Waiter) -> None:
     calls: list[Period] = []
 
     def counting(period: Period, currency: str | None = None) -> analytics.Overview:
@@ -229,14 +229,13 @@ async def test_a_sync_while_hidden_waits_until_the_pane_is_shown(
         await pilot.press("s")
         await pilot.pause(0.2)
         assert calls == []  # never shown: nothing computed
-        await show_analytics(pilot)
+        await show_analytics(pilot, wait_for)
         assert len(calls) == 1
 
 
 def test_snapshot_of_the_analytics_pane(
-    make_app: AppFactory, seeded: SqliteDatabase, snap_compare: Any
-) -> None:
+    make_app: AppFactory, seeded: SqliteDatabase, snap_compare: Any, wait_for: Waiter) -> None:
     async def shown(pilot: Pilot) -> None:
-        await show_analytics(pilot)
+        await show_analytics(pilot, wait_for)
 
     assert snap_compare(make_app(), run_before=shown, terminal_size=(160, 60))

@@ -4,7 +4,6 @@ when it verifies, red where it breaks)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 from peewee import SqliteDatabase
@@ -13,6 +12,7 @@ from textual.widgets import Label
 
 from console.panes.audit import AuditPane
 from ledger.audit import NewEntry, append
+from tests.conftest import Waiter
 from tests.console.conftest import NOW, SIZE, AppFactory
 
 
@@ -31,16 +31,8 @@ def chain_status(pilot: Pilot) -> Label:
     return pilot.app.query_one("#audit-chain", Label)
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], bool]) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the app never reached the expected state")
-
-
 async def test_entries_newest_first_and_the_chain_verified(
-        make_app: AppFactory, filled_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, filled_ledger: SqliteDatabase, wait_for: Waiter) -> None:
     log_three_actions()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -52,18 +44,19 @@ async def test_entries_newest_first_and_the_chain_verified(
             (3, "method.detach", "refused"), (2, "refund", "succeeded"),
             (1, "refund", "attempted")]
         assert rows[0].error == "pm_1 is not attached to a customer"
-        await wait_for(pilot, lambda: "verified" in str(chain_status(pilot).content))
+        await wait_for(lambda: "verified" in str(chain_status(pilot).content), pilot=pilot)
         assert str(chain_status(pilot).content) == "chain verified: 3 entries"
         # A new entry: the pane shows it, and checks the longer chain.
         append(NewEntry(operator="ops@example.com", action="charge", target="cus_1",
                         result="attempted"), now=NOW)
         pane.reload()
         assert table.row_at(0).entry.action == "charge"
-        await wait_for(pilot, lambda: "4 entries" in str(chain_status(pilot).content))
+        await wait_for(lambda: "4 entries" in str(chain_status(pilot).content), pilot=pilot)
 
 
 async def test_a_tampered_entry_shows_where_the_chain_breaks(
-        make_app: AppFactory, filled_ledger: SqliteDatabase, tmp_path: Path) -> None:
+        make_app: AppFactory, filled_ledger: SqliteDatabase, tmp_path: Path,
+        wait_for: Waiter) -> None:
     log_three_actions()
     raw = sqlite3.connect(tmp_path / "ledger.db", isolation_level=None)
     raw.execute("DROP TRIGGER audit_entry_no_update")
@@ -72,17 +65,17 @@ async def test_a_tampered_entry_shows_where_the_chain_breaks(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("6")
-        await wait_for(pilot, lambda: "broken" in str(chain_status(pilot).content))
+        await wait_for(lambda: "broken" in str(chain_status(pilot).content), pilot=pilot)
         status = chain_status(pilot).content
         assert str(status).startswith("audit chain broken at entry 2")
         assert "red" in str(getattr(status, "style", ""))
 
 
-async def test_an_empty_log(make_app: AppFactory) -> None:
+async def test_an_empty_log(make_app: AppFactory, wait_for: Waiter) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("6")
-        await wait_for(pilot, lambda: "verified" in str(chain_status(pilot).content))
+        await wait_for(lambda: "verified" in str(chain_status(pilot).content), pilot=pilot)
         assert str(chain_status(pilot).content) == "chain verified: 0 entries"
         summary = str(app.query_one("#entries-summary", Label).content)
         assert summary == "No entries in the ledger yet"

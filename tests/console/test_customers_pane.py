@@ -8,13 +8,8 @@ from textual.widgets import Input, Label
 
 from console.panes.customers import CustomersPane
 from ledger.customer_views import MethodRow, customer_search
-from tests.console.conftest import SIZE
-from tests.console.test_actions_ui import (
-    ActionsAppFactory,
-    actions_app_fixture,  # noqa: F401 (a fixture)
-    ledger_with_customers_fixture,  # noqa: F401 (a fixture)
-    offline_actions,
-)
+from tests.console.conftest import SIZE, ActionsAppFactory
+from tests.helpers import offline_actions
 
 NEWEST_FIRST = ["cus_bo", "cus_ada"]
 

@@ -8,7 +8,6 @@ confirmation (tests/integration/test_console_disputes.py sends them to the emula
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from console.app import PayConsoleApp
 from console.context import Mode
-from console.panes.disputes import DisputesPane, DisputesTable, dispute_columns
+from console.panes.disputes import DisputesTable, dispute_columns
 from console.screens.confirm import ConfirmScreen
 from console.screens.dispute_detail import DisputeDetailScreen, dispute_facts
 from console.screens.evidence_form import EvidenceForm
@@ -27,7 +26,9 @@ from ledger.dispute_views import Urgency, urgency
 from sync.actions import Actions
 from sync.apply import apply_events
 from sync.scheduler import Job
+from tests.conftest import Waiter
 from tests.console.conftest import NOW, SIZE, AppFactory, payment_objects, write_objects
+from tests.helpers import label_text, with_actions
 
 HOUR, DAY = 3600, 86400
 
@@ -80,12 +81,6 @@ def offline_actions() -> Actions:
     return Actions(None, "ops@example.com", clock=lambda: NOW)  # type: ignore[arg-type]
 
 
-def with_actions(app: PayConsoleApp, actions: Actions) -> PayConsoleApp:
-    app.context.actions = actions
-    app.actions_refusal = actions.refusal()
-    return app
-
-
 async def show_disputes(pilot: Pilot) -> DisputesTable:
     await pilot.press("2")
     return pilot.app.query_one(DisputesTable)
@@ -93,10 +88,6 @@ async def show_disputes(pilot: Pilot) -> DisputesTable:
 
 def ids(table: DisputesTable) -> list[str]:
     return [table.row_at(i).id for i in range(table.row_count)]
-
-
-def label_text(pilot: Pilot, selector: str) -> str:
-    return str(pilot.app.query_one(selector, Label).content)
 
 
 def record_toasts(app: PayConsoleApp) -> list[tuple[str, str]]:
@@ -110,14 +101,6 @@ def record_toasts(app: PayConsoleApp) -> list[tuple[str, str]]:
 
     app.notify = recording  # type: ignore[method-assign]
     return toasts
-
-
-async def wait_until(pilot: Pilot, condition: Callable[[], bool]) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the app never reached the expected state")
 
 
 # -- pure formatting and classification --------------------------------------------------
@@ -209,7 +192,7 @@ async def test_closed_disputes_can_be_hidden_keeping_the_cursor(
 
 
 async def test_a_new_dispute_is_announced_once_and_the_cursor_stays(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: SqliteDatabase, wait_for: Waiter) -> None:
     urgent = dispute("dp_new", "pi_disputed", NOW, 8000, "usd", "needs_response",
                      "credit_not_processed", NOW + HOUR)
 
@@ -227,7 +210,7 @@ async def test_a_new_dispute_is_announced_once_and_the_cursor_stays(
         assert table.cursor_id == "dp_soon"
         for _ in range(2):
             await pilot.press("s")
-            await wait_until(pilot, lambda: table.row_count == 8)
+            await wait_for(lambda: table.row_count == 8, pilot=pilot)
             await pilot.pause(0.05)
         assert ids(table)[:3] == ["dp_overdue", "dp_new", "dp_soon"]
         assert (table.cursor, table.cursor_id) == (2, "dp_soon")
@@ -271,10 +254,11 @@ async def test_actions_are_hidden_and_explained_when_unavailable(
         assert not isinstance(app.screen, EvidenceForm | ConfirmScreen)
         assert "actions unavailable: this console is read-only" in label_text(
             pilot, "#disputes-summary")
-        pane = app.query_one(DisputesPane)
-        assert pane.check_action("accept", ()) is False
-        await app.run_action("disputes('accept')")  # the palette's way in
-        assert toasts[-1][1].startswith("Cannot accept: this console is read-only")
+        assert app.check_action("operator", ("disputes.accept",)) is False
+        await app.run_command("disputes.accept")  # the palette's way in
+        title, message = toasts[-1]
+        assert (title, message.startswith("Not available: this console is read-only")) == (
+            "Accept dispute", True)
 
 
 # -- the evidence form -------------------------------------------------------------------
@@ -439,3 +423,20 @@ def test_evidence_form_snapshot(make_app: AppFactory, disputes_ledger: SqliteDat
 
     app = with_actions(make_app(), offline_actions())
     assert snap_compare(app, run_before=with_a_bad_date, terminal_size=SIZE)
+
+
+async def test_accept_from_the_detail_acts_on_the_dispute_shown(
+        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+    app = with_actions(make_app(), offline_actions())
+    async with app.run_test(size=SIZE) as pilot:
+        await show_disputes(pilot)
+        await pilot.press("down", "enter")
+        detail = app.screen
+        assert isinstance(detail, DisputeDetailScreen)
+        app.query_one(DisputesTable).move_cursor(0)  # the detail's dispute counts, not this
+        await pilot.press("a")
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert confirm.summary.startswith("Accept dispute dp_soon on pi_jpy")
+        await pilot.press("escape")
+        assert app.screen is detail

@@ -14,7 +14,8 @@ from console.widgets.search_bar import SearchBar
 from ledger.filters import PaymentFilter
 from ledger.queries import PaymentListing
 from tests.console.conftest import NOW, SIZE, AppFactory, payment_objects, write_objects
-from tests.console.test_app import NEWEST_FIRST, label_text
+from tests.helpers import PAYMENTS_NEWEST_FIRST as NEWEST_FIRST
+from tests.helpers import label_text
 
 
 def shown_ids(app: PayConsoleApp) -> list[str]:

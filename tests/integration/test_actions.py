@@ -18,7 +18,7 @@ from sync.actions import Actions
 from sync.emulator import ControlClient
 from sync.gateway import StripeGateway
 from sync.plans import ActionFailed, ActionRefused
-from sync.service import SyncService
+from tests.helpers import customer_with_cards, paid, sync
 
 API_KEY = "sk_test_payconsole"
 
@@ -33,32 +33,6 @@ def gateway(emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path) -
 @pytest.fixture
 def actions(gateway: StripeGateway) -> Actions:
     return Actions(gateway, "ada")
-
-
-def sync(gateway: StripeGateway) -> None:
-    SyncService(gateway).run_once()
-
-
-def customer_with_cards(client: stripe.StripeClient, *numbers: str) -> tuple[str, list[str]]:
-    customer = client.v1.customers.create({"email": "ada@example.com"})
-    methods = []
-    for number in numbers:
-        method = client.v1.payment_methods.create({"type": "card", "card": {
-            "number": number, "exp_month": 12, "exp_year": 2031, "cvc": "123"}})
-        client.v1.payment_methods.attach(method.id, {"customer": customer.id})
-        methods.append(method.id)
-    return customer.id, methods
-
-
-def paid(client: stripe.StripeClient, gateway: StripeGateway, amount: int,
-         currency: str = "usd", number: str = "4242424242424242") -> str:
-    """A succeeded payment, synced into the ledger."""
-    customer, (method,) = customer_with_cards(client, number)
-    intent = client.v1.payment_intents.create({
-        "amount": amount, "currency": currency, "customer": customer, "payment_method": method,
-        "confirm": True, "off_session": True})
-    sync(gateway)
-    return intent.id
 
 
 def refunds_on_stripe(client: stripe.StripeClient, payment_id: str) -> list[Any]:

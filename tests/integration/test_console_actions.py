@@ -5,7 +5,6 @@ decline code in the dialog."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,8 @@ from console.screens.refund_dialog import RefundDialog
 from ledger.db import open_ledger
 from sync.actions import Actions
 from sync.gateway import StripeGateway
-from tests.integration.test_actions import API_KEY, customer_with_cards, paid, sync
+from tests.conftest import Waiter
+from tests.helpers import customer_with_cards, emulator_gateway, paid, sync
 
 SIZE = (150, 40)
 
@@ -34,19 +34,10 @@ SIZE = (150, 40)
 def console(emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path
             ) -> tuple[StripeGateway, PayConsoleApp]:
     open_ledger(tmp_path / "ledger.db")
-    gateway = StripeGateway(API_KEY, emulator.api_base, max_network_retries=0,
-                            requests_per_second=100)
+    gateway = emulator_gateway(emulator.api_base)
     context = ConsoleContext(ledger_path=tmp_path / "ledger.db", mode=Mode.TEST,
                              operator="ops", actions=Actions(gateway, "ops"))
     return gateway, PayConsoleApp(context)
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool]) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the app never reached the expected state")
 
 
 async def review_and_confirm(pilot: Pilot) -> None:
@@ -57,8 +48,8 @@ async def review_and_confirm(pilot: Pilot) -> None:
 
 
 async def test_a_refund_from_the_key_press_to_the_payments_pane(
-        console: tuple[StripeGateway, PayConsoleApp], stripe_client: stripe.StripeClient
-) -> None:
+        console: tuple[StripeGateway, PayConsoleApp], stripe_client: stripe.StripeClient,
+        wait_for: Waiter) -> None:
     gateway, app = console
     payment_id = paid(stripe_client, gateway, 4200)
     async with app.run_test(size=SIZE) as pilot:
@@ -73,7 +64,7 @@ async def test_a_refund_from_the_key_press_to_the_payments_pane(
         await pilot.pause()
         reviewed = time.monotonic()
         await review_and_confirm(pilot)
-        await wait_for(pilot, lambda: pane.table.row_at(pane.table.cursor).amount_refunded)
+        await wait_for(lambda: pane.table.row_at(pane.table.cursor).amount_refunded, pilot=pilot)
         done = time.monotonic()
         assert app.screen is not dialog  # closed on success
         assert pane.table.row_at(pane.table.cursor).amount_refunded == 1500
@@ -88,8 +79,8 @@ async def test_a_refund_from_the_key_press_to_the_payments_pane(
 
 
 async def test_a_declined_charge_shows_the_decline_code_in_the_dialog(
-        console: tuple[StripeGateway, PayConsoleApp], stripe_client: stripe.StripeClient
-) -> None:
+        console: tuple[StripeGateway, PayConsoleApp], stripe_client: stripe.StripeClient,
+        wait_for: Waiter) -> None:
     gateway, app = console
     customer_id, (method_id,) = customer_with_cards(stripe_client, "4000000000000341")
     sync(gateway)
@@ -104,7 +95,7 @@ async def test_a_declined_charge_shows_the_decline_code_in_the_dialog(
         await pilot.pause()
         await review_and_confirm(pilot)
         message = dialog.query_one("#dialog-message", Static)
-        await wait_for(pilot, lambda: "declined" in str(message.content))
+        await wait_for(lambda: "declined" in str(message.content), pilot=pilot)
         assert app.screen is dialog  # stays open: try another card, or close
         assert "Your card was declined." in str(message.content)
         assert "(card_declined, generic_decline)" in str(message.content)

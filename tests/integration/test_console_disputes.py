@@ -6,7 +6,7 @@ the dispute."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,9 @@ from sync.emulator import EmulatorProcess
 from sync.gateway import StripeGateway
 from sync.scheduler import Job
 from sync.service import SyncService
+from tests.conftest import Waiter
+from tests.helpers import emulator_gateway, pay
 
-API_KEY = "sk_test_payconsole"
 SIZE = (150, 40)
 
 
@@ -36,21 +37,13 @@ SIZE = (150, 40)
 def gateway(emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
             tmp_path: Path) -> Iterator[StripeGateway]:
     db = open_ledger(tmp_path / "ledger.db")
-    yield StripeGateway(API_KEY, emulator.api_base, max_network_retries=0,
-                        requests_per_second=100)
+    yield emulator_gateway(emulator.api_base)
     db.close()
 
 
 def paid_charge(client: stripe.StripeClient, amount: int) -> str:
     """A succeeded card payment on the server; its charge id."""
-    customer = client.v1.customers.create({"email": "ada@example.com"})
-    method = client.v1.payment_methods.create({"type": "card", "card": {
-        "number": "4242424242424242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}})
-    client.v1.payment_methods.attach(method.id, {"customer": customer.id})
-    intent = client.v1.payment_intents.create({
-        "amount": amount, "currency": "usd", "customer": customer.id,
-        "payment_method": method.id, "confirm": True, "off_session": True})
-    return str(intent.latest_charge)
+    return str(pay(client, amount).latest_charge)
 
 
 def console(gateway: StripeGateway, tmp_path: Path) -> PayConsoleApp:
@@ -61,16 +54,6 @@ def console(gateway: StripeGateway, tmp_path: Path) -> PayConsoleApp:
         jobs=[Job("sync", service.run_once, every_seconds=3600, run_at_start=False)],
         actions=Actions(gateway, "ada"))
     return PayConsoleApp(context)
-
-
-async def wait_until(pilot: Pilot, condition: Callable[[], bool]) -> None:
-    """Let the app run until `condition` holds (the sync and actions run in threads)."""
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the app never reached the expected state")
 
 
 def row_cells(table: DisputesTable, index: int = 0) -> list[str]:
@@ -95,7 +78,7 @@ async def fill_and_send(pilot: Pilot, fields: dict[str, str], key: str) -> Evide
 
 async def test_a_new_dispute_reaches_the_pane_then_evidence_is_drafted_and_submitted(
         emulator: EmulatorProcess, stripe_client: stripe.StripeClient, gateway: StripeGateway,
-        tmp_path: Path) -> None:
+        tmp_path: Path, wait_for: Waiter) -> None:
     charge = paid_charge(stripe_client, 7500)
     app = console(gateway, tmp_path)
     titles: list[str] = []
@@ -115,7 +98,7 @@ async def test_a_new_dispute_reaches_the_pane_then_evidence_is_drafted_and_submi
         emulator.control.create_dispute(charge, reason="product_not_received",
                                         due_by=int(time.time()) + 5 * 3600 + 60)
         await pilot.press("s")
-        await wait_until(pilot, lambda: table.row_count == 1)
+        await wait_for(lambda: table.row_count == 1, pilot=pilot)
         dispute_id = table.row_at(0).id
         cells = row_cells(table)
         assert cells[0].startswith("5h") and cells[0].endswith("left")
@@ -126,7 +109,7 @@ async def test_a_new_dispute_reaches_the_pane_then_evidence_is_drafted_and_submi
         assert str(header.content).strip() == "1 dispute needs a response"
 
         await fill_and_send(pilot, {"product_description": "A blue mug, 350 ml"}, "ctrl+s")
-        await wait_until(pilot, lambda: row_cells(table)[6] == "draft")
+        await wait_for(lambda: row_cells(table)[6] == "draft", pilot=pilot)
         assert not isinstance(app.screen, EvidenceForm)  # saved: the form closed
         saved = Dispute.get_by_id(dispute_id)
         assert (saved.status, saved.has_evidence, saved.submission_count) == (
@@ -136,7 +119,7 @@ async def test_a_new_dispute_reaches_the_pane_then_evidence_is_drafted_and_submi
         await fill_and_send(pilot, {"uncategorized_text": "Delivered on 2 May"}, "ctrl+t")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: row_cells(table)[0] == "awaiting decision")
+        await wait_for(lambda: row_cells(table)[0] == "awaiting decision", pilot=pilot)
         assert row_cells(table)[2] == "under_review" and row_cells(table)[6] == "yes (1)"
         assert str(header.content) == ""
         assert "A blue mug" in Dispute.get_by_id(dispute_id).evidence
@@ -145,14 +128,14 @@ async def test_a_new_dispute_reaches_the_pane_then_evidence_is_drafted_and_submi
         form = await fill_and_send(pilot, {"uncategorized_text": "More"}, "ctrl+t")
         await pilot.press("enter")
         message = form.query_one("#evidence-message")
-        await wait_until(pilot, lambda: "already been submitted" in str(message.render()))
+        await wait_for(lambda: "already been submitted" in str(message.render()), pilot=pilot)
         assert app.screen is form and not form.busy
         assert titles.count("New dispute") == 1  # the syncs since brought nothing new
 
 
 async def test_accepting_a_dispute_concedes_it(
         emulator: EmulatorProcess, stripe_client: stripe.StripeClient, gateway: StripeGateway,
-        tmp_path: Path) -> None:
+        tmp_path: Path, wait_for: Waiter) -> None:
     charge = paid_charge(stripe_client, 6000)
     emulator.control.create_dispute(charge, reason="fraudulent", amount=4500)
     app = console(gateway, tmp_path)
@@ -164,6 +147,6 @@ async def test_accepting_a_dispute_concedes_it(
         assert isinstance(confirm, ConfirmScreen)
         assert "concedes 45.00 USD to the cardholder; this cannot be undone" in confirm.summary
         await pilot.press("enter")
-        await wait_until(pilot, lambda: row_cells(table)[2] == "lost")
+        await wait_for(lambda: row_cells(table)[2] == "lost", pilot=pilot)
         assert row_cells(table)[0] == "closed"
         assert Dispute.get_by_id(table.row_at(0).id).status == "lost"

@@ -1,0 +1,129 @@
+"""The one path of every operator action in the console:
+
+    refusal check -> target -> plan -> form (where the action has one) -> confirmation
+    -> execute in a thread worker -> outcome message -> ledger reload
+
+`OPERATOR_ACTIONS` says, for each operator command of console.commands, how to find what
+it acts on and how to plan it with `sync.actions.Actions`, or which form plans it. From
+here console.sending confirms and sends; the app announces the outcome and reloads.
+A new action is a command in console.commands and an entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.app import App
+from textual.screen import Screen
+
+from console.commands import BY_ID
+from console.panes.customers import CustomersPane
+from console.panes.disputes import DisputesPane
+from console.panes.payments import PaymentsPane
+from console.screens.action_form import ActionForm, FormRequest
+from console.screens.charge_dialog import ChargeDialog
+from console.screens.dispute_detail import DisputeDetailScreen
+from console.screens.evidence_form import EvidenceForm
+from console.screens.method_dialogs import MethodEditDialog
+from console.screens.payment_detail import PaymentDetailScreen
+from console.screens.refund_dialog import RefundDialog
+from console.sending import confirm_and_send
+from ledger.customer_views import MethodRow
+from sync.plans import ActionPlan, ActionRefused, DetachPlan
+
+if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
+    from sync.actions import Actions
+
+# What an action acts on: an id, or the row its form shows (a MethodRow).
+Target = Any
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class OperatorAction:
+    command_id: str
+    target: Callable[[App[Any]], Target]  # raises ActionRefused when there is none
+    plan: Callable[[Actions, Target], ActionPlan] | None = None  # sent as it is
+    form: type[ActionForm] | None = None  # plans from what is typed (opened with the target)
+    details: Callable[[ActionPlan], Sequence[str]] = lambda plan: ()  # for the confirmation
+
+    def __post_init__(self) -> None:
+        assert (self.plan is None) != (self.form is None), "a plan or a form, not both"
+        assert BY_ID[self.command_id].operator, f"{self.command_id} is not an operator command"
+
+
+# -- finding the target: the object on show (a detail screen), else the row under the cursor
+
+
+def _main(app: App[Any]) -> Screen[Any]:
+    return app.screen_stack[0]
+
+
+def _payment(app: App[Any]) -> str:
+    if isinstance(app.screen, PaymentDetailScreen):
+        return app.screen.detail.payment.id
+    return _chosen(_main(app).query_one(PaymentsPane).selected_id, "a payment")
+
+
+def _dispute(app: App[Any]) -> str:
+    if isinstance(app.screen, DisputeDetailScreen):
+        return app.screen.detail.dispute.id
+    return _chosen(_main(app).query_one(DisputesPane).selected_id, "a dispute")
+
+
+def _customer_or_none(app: App[Any]) -> str:
+    customer = _main(app).query_one(CustomersPane).selected_customer
+    return customer.id if customer else ""  # the charge dialog asks for one
+
+
+def _method(app: App[Any]) -> MethodRow:
+    method = _main(app).query_one(CustomersPane).selected_method
+    return _chosen(method, "a saved payment method in the Customers pane")
+
+
+def _chosen(found: T | None, what: str) -> T:
+    if found is None:
+        raise ActionRefused(f"choose {what} first")
+    return found
+
+
+def _default_kept(plan: ActionPlan) -> tuple[str, ...]:
+    # When it was the default, the plan's warning says so (and what remains).
+    kept = isinstance(plan, DetachPlan) and not plan.was_default
+    return ("The customer's default payment method stays as it is.",) if kept else ()
+
+
+OPERATOR_ACTIONS: dict[str, OperatorAction] = {entry.command_id: entry for entry in (
+    OperatorAction("payments.refund", _payment, form=RefundDialog),
+    OperatorAction("payments.charge", lambda app: "", form=ChargeDialog),
+    OperatorAction("customers.charge", _customer_or_none, form=ChargeDialog),
+    OperatorAction("customers.edit_method", _method, form=MethodEditDialog),
+    OperatorAction("customers.set_default", _method,
+                   plan=lambda actions, method: actions.plan_set_default(method.id)),
+    OperatorAction("customers.detach", _method,
+                   plan=lambda actions, method: actions.plan_detach(method.id),
+                   details=_default_kept),
+    OperatorAction("disputes.evidence", _dispute, form=EvidenceForm),
+    OperatorAction("disputes.accept", _dispute,
+                   plan=lambda actions, dispute: actions.plan_accept(dispute)),
+)}
+
+
+def start_operator_action(app: App[Any], command_id: str, actions: Actions | None,
+                          refusal: str | None, clock: Callable[[], float]) -> None:
+    """Run an operator command, or say why it cannot run (nothing is sent)."""
+    entry = OPERATOR_ACTIONS[command_id]
+    try:
+        if refusal is not None or actions is None:
+            raise ActionRefused(f"Not available: {refusal}")
+        target = entry.target(app)
+        if entry.form is not None:
+            app.push_screen(entry.form.opened(FormRequest(actions, target, clock)))
+        elif entry.plan is not None:
+            plan = entry.plan(actions, target)
+            confirm_and_send(app, actions, plan, details=entry.details(plan))
+    except ActionRefused as exc:
+        app.notify(str(exc), title=BY_ID[command_id].title, severity="warning", markup=False)
+        app.bell()
