@@ -25,7 +25,7 @@ from console.screens.refund_dialog import RefundDialog
 from ledger.db import open_ledger
 from sync.actions import Actions
 from sync.gateway import StripeGateway
-from tests.integration.test_actions import API_KEY, customer_with_cards, paid, sync
+from tests.helpers import API_KEY, customer_with_cards, paid, sync
 
 SIZE = (150, 40)
 
