@@ -9,6 +9,7 @@ import select
 import sqlite3
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,6 +78,14 @@ def pay(client: stripe.StripeClient, customer: str, method: str, amount: int,
         })
     except stripe.CardError:
         return None
+
+
+def payments_of_a_new_customer(client: stripe.StripeClient, email: str, count: int,
+                               first_amount: int) -> Iterator[Any]:
+    """`count` payments by one new customer's card, of `first_amount`, one more, ..."""
+    customer, method = make_customer_with_card(client, email)
+    for n in range(count):
+        yield pay(client, customer, method, first_amount + n)
 
 
 def paid(client: stripe.StripeClient, gateway: StripeGateway, amount: int,

@@ -38,8 +38,7 @@ from tests.helpers import (
     dump_ledger,
     gateway_for,
     integrity,
-    make_customer_with_card,
-    pay,
+    payments_of_a_new_customer,
     read_until,
 )
 
@@ -116,9 +115,8 @@ def backlog(tmp_path_factory: pytest.TempPathFactory) -> Any:
     with EmulatorProcess(state=None) as emulator:
         client = client_for(emulator.api_base)
         control = ControlClient(emulator.api_base)
-        customer, method = make_customer_with_card(client, "ivy@example.com")
-        for n in range(110):
-            intent = pay(client, customer, method, 500 + n)
+        payments = payments_of_a_new_customer(client, "ivy@example.com", 110, 500)
+        for n, intent in enumerate(payments):
             if n % 3 == 0:
                 client.v1.refunds.create({"payment_intent": intent.id, "amount": 100})
             if n % 20 == 1:
@@ -131,6 +129,7 @@ def backlog(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def _resume_and_compare(path: Path, api_base: str, clean: Any) -> dict[str, int]:
     """Check the killed ledger, finish the sync, compare; returns what the kill left."""
+    assert path.exists(), "the killed run left no ledger"
     assert integrity(path) == "ok"
     left = {table: len(rows) for table, rows in dump_ledger(path).items()}
     open_ledger(path)

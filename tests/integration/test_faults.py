@@ -42,6 +42,7 @@ from tests.helpers import (
     integrity,
     make_customer_with_card,
     pay,
+    payments_of_a_new_customer,
 )
 from tests.integration.fault_proxy import Fault, FaultProxy
 
@@ -62,9 +63,8 @@ def clean_sync(before: Path, work: Path, api_base: str) -> Dump:
 
 def activity(client: stripe.StripeClient, payments: int) -> None:
     """Payments (3 events each) and some refunds: over one page of events."""
-    customer, method = make_customer_with_card(client, "flo@example.com")
-    for n in range(payments):
-        intent = pay(client, customer, method, 1000 + n)
+    intents = payments_of_a_new_customer(client, "flo@example.com", payments, 1000)
+    for n, intent in enumerate(intents):
         if n % 4 == 0:
             client.v1.refunds.create({"payment_intent": intent.id, "amount": 300})
 
