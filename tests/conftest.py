@@ -29,6 +29,8 @@ def ledger(tmp_path: Path) -> Iterator[SqliteDatabase]:
 @pytest.fixture(scope="session")
 def stripe_fixtures() -> dict[str, Any]:
     """Stripe's example objects at the current API version (see tests/fixtures/stripe)."""
+    if not FIXTURES.exists():
+        pytest.fail(f"{FIXTURES} is missing: it belongs to the repository, restore it from git")
     resources: dict[str, Any] = json.loads(FIXTURES.read_text())["resources"]
     return resources
 
