@@ -23,7 +23,7 @@ from ledger.writes import write_records
 from sync.gateway import StripeGateway
 from sync.service import SyncService
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 
 # -- integration ------------------------------------------------------------------------
