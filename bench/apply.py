@@ -3,7 +3,7 @@
     .venv/bin/python bench/apply.py --events 100000
 
 Input is pre-fetched event pages as Stripe sends them (JSON text, 100 events a page, built
-from Stripe's own example objects in ../shared/stripe/fixtures3.json). The real path parses
+from Stripe's own example objects in tests/fixtures/stripe/fixtures3.json). The real path parses
 each page and runs `sync.apply.apply_events` (store the raw event, upsert the objects),
 a transaction per window of pages as `SyncService` polls. The baseline only does `json.loads`
 and a raw `executemany` of the same event rows and payment rows into bare tables.
@@ -25,7 +25,7 @@ from typing import Any
 from ledger.db import open_ledger
 from sync.apply import apply_events
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "stripe" / "fixtures3.json"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests/fixtures/stripe/fixtures3.json"
 PAGE = 100
 PAGES_PER_TRANSACTION = 10
 TARGET_RATE = 20_000

@@ -1,12 +1,13 @@
 """Shared fixtures: a fresh ledger per test, Stripe's own example objects, and the one
-way a test waits for something the app or a thread does."""
+way a test waits for something the app or a thread does. And the rule that a test that
+cannot run is a failure with its reason: no test of this suite is ever skipped."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from peewee import SqliteDatabase
 
 from ledger.db import open_ledger
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "stripe" / "fixtures3.json"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "stripe" / "fixtures3.json"
 
 
 @pytest.fixture
@@ -27,10 +28,11 @@ def ledger(tmp_path: Path) -> Iterator[SqliteDatabase]:
 
 @pytest.fixture(scope="session")
 def stripe_fixtures() -> dict[str, Any]:
-    """Stripe's example objects at the current API version (../shared/stripe)."""
+    """Stripe's example objects at the current API version (see tests/fixtures/stripe)."""
     if not FIXTURES.exists():
-        pytest.skip(f"{FIXTURES} is not beside the repo")
-    return json.loads(FIXTURES.read_text())["resources"]
+        pytest.fail(f"{FIXTURES} is missing: it belongs to the repository, restore it from git")
+    resources: dict[str, Any] = json.loads(FIXTURES.read_text())["resources"]
+    return resources
 
 
 class Waiter:
@@ -61,3 +63,45 @@ class Waiter:
 @pytest.fixture
 def wait_for() -> Waiter:
     return Waiter()
+
+
+# -- no skips -----------------------------------------------------------------------------
+
+NOT_RUN = "a test that cannot run is a failure: it was skipped because "
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A skip (in a fixture or the test) fails the test, with the skip's reason; so does an
+    expected failure that passed (its xfail mark is stale). An expected failure that
+    failed stays "xfailed", and the summary line says so."""
+    report = yield
+    if hasattr(report, "wasxfail"):
+        if report.passed:
+            report.outcome = "failed"
+            report.longrepr = f"passed although marked xfail ({report.wasxfail}): drop the mark"
+    elif report.skipped:
+        report.outcome = "failed"
+        report.longrepr = NOT_RUN + _skip_reason(report.longrepr)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector
+                               ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """A module that skips itself (`pytest.skip(allow_module_level=True)`, `importorskip`)
+    is a collection error, with the reason."""
+    report = yield
+    if report.skipped:
+        report.outcome = "failed"
+        report.longrepr = NOT_RUN + _skip_reason(report.longrepr)
+    return report
+
+
+def _skip_reason(longrepr: object) -> str:
+    # A skip's longrepr is (path, line, "Skipped: reason").
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        path, line, reason = longrepr
+        return f"{str(reason).removeprefix('Skipped: ')} ({path}:{line})"
+    return str(longrepr)

@@ -1,4 +1,5 @@
-"""Integration fixtures: one real emulator per test session (per xdist worker), real SDK."""
+"""Integration fixtures: one real emulator per test session (per xdist worker), real SDK,
+and a fault-injecting proxy in front of it."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import pytest
 import stripe
 
 from sync.emulator import EmulatorProcess
+from tests.helpers import client_for
+from tests.integration.fault_proxy import FaultProxy
 
 HERE = Path(__file__).parent
-API_KEY = "sk_test_payconsole"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -31,5 +33,11 @@ def emulator() -> Iterator[EmulatorProcess]:
 def stripe_client(emulator: EmulatorProcess) -> stripe.StripeClient:
     """A client on an emptied emulator (data, idempotency keys, clock, webhooks)."""
     emulator.reset()
-    return stripe.StripeClient(API_KEY, base_addresses={"api": emulator.api_base},
-                               max_network_retries=0)
+    return client_for(emulator.api_base)
+
+
+@pytest.fixture
+def proxy(emulator: EmulatorProcess) -> Iterator[FaultProxy]:
+    """A proxy in front of the emulator that fails the requests a test tells it to."""
+    with FaultProxy(emulator.api_base) as running:
+        yield running

@@ -89,13 +89,17 @@ class FaultProxy:
         """Forget queued faults and release every hanging request."""
         with self._lock:
             self.faults.clear()
-        self._loop.call_soon_threadsafe(lambda: [h.set() for h in list(self._hangs)])
+        self._loop.call_soon_threadsafe(self._release_hangs)
 
     def outcomes(self, path: str = "") -> list[str]:
         with self._lock:
             return [s.outcome for s in self.seen if s.path.startswith(path)]
 
     # -- on the proxy's loop ----------------------------------------------------------
+
+    def _release_hangs(self) -> None:
+        for hang in list(self._hangs):
+            hang.set()
 
     def _call(self, coroutine: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)

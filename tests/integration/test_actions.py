@@ -17,17 +17,14 @@ from sync import actions as actions_module
 from sync.actions import Actions
 from sync.emulator import ControlClient
 from sync.gateway import StripeGateway
-from sync.plans import ActionFailed, ActionRefused
-from tests.helpers import customer_with_cards, paid, sync
-
-API_KEY = "sk_test_payconsole"
+from sync.plans import ActionFailed, ActionRefused, ActionResult
+from tests.helpers import customer_with_cards, gateway_for, paid, sync
 
 
 @pytest.fixture
 def gateway(emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path) -> StripeGateway:
     open_ledger(tmp_path / "ledger.db")
-    return StripeGateway(API_KEY, emulator.api_base, max_network_retries=0,
-                         requests_per_second=100)
+    return gateway_for(emulator.api_base)
 
 
 @pytest.fixture
@@ -151,13 +148,20 @@ def test_a_charge_that_succeeds(stripe_client: stripe.StripeClient, gateway: Str
     assert entries_touching(result.object_id)[0].object_status == "succeeded"
 
 
+def charge_a_new_card(client: stripe.StripeClient, gateway: StripeGateway, actions: Actions,
+                      number: str, amount: str, currency: str) -> tuple[str, ActionResult]:
+    """Charge a new customer's only card (`number`), once the ledger knows the customer."""
+    customer, _ = customer_with_cards(client, number)
+    sync(gateway)
+    return customer, actions.execute(actions.plan_charge(customer, amount, currency))
+
+
 def test_a_declined_charge_is_stored_as_failed(
         stripe_client: stripe.StripeClient, gateway: StripeGateway, actions: Actions) -> None:
-    customer, _ = customer_with_cards(stripe_client, "4000000000000341")
-    sync(gateway)
-    result = actions.execute(actions.plan_charge(customer, "9.00", "usd"))
-    assert not result.ok and result.status == "requires_payment_method"
-    assert (result.failure_code, result.decline_code) == ("card_declined", "generic_decline")
+    customer, result = charge_a_new_card(stripe_client, gateway, actions, "4000000000000341",
+                                         "9.00", "usd")
+    assert (result.ok, result.status, result.failure_code, result.decline_code) == (
+        False, "requires_payment_method", "card_declined", "generic_decline")
     assert "Your card was declined." in result.message
     row = Payment.get_by_id(result.object_id)
     assert (row.status, row.failure_code, row.decline_code) == (
@@ -171,10 +175,9 @@ def test_a_declined_charge_is_stored_as_failed(
 
 def test_a_charge_needing_3d_secure_is_reported_as_such(
         stripe_client: stripe.StripeClient, gateway: StripeGateway, actions: Actions) -> None:
-    customer, _ = customer_with_cards(stripe_client, "4000002500003155")
-    sync(gateway)
-    result = actions.execute(actions.plan_charge(customer, "30.00", "eur"))
-    assert not result.ok and result.status == "requires_action"
+    _, result = charge_a_new_card(stripe_client, gateway, actions, "4000002500003155",
+                                  "30.00", "eur")
+    assert (result.ok, result.status) == (False, "requires_action")
     assert "3-D Secure" in result.message
     assert Payment.get_by_id(result.object_id).status == "requires_action"
 

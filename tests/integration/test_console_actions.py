@@ -25,7 +25,7 @@ from ledger.db import open_ledger
 from sync.actions import Actions
 from sync.gateway import StripeGateway
 from tests.conftest import Waiter
-from tests.helpers import customer_with_cards, emulator_gateway, paid, sync
+from tests.helpers import customer_with_cards, gateway_for, paid, sync
 
 SIZE = (150, 40)
 
@@ -34,7 +34,7 @@ SIZE = (150, 40)
 def console(emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path
             ) -> tuple[StripeGateway, PayConsoleApp]:
     open_ledger(tmp_path / "ledger.db")
-    gateway = emulator_gateway(emulator.api_base)
+    gateway = gateway_for(emulator.api_base)
     context = ConsoleContext(ledger_path=tmp_path / "ledger.db", mode=Mode.TEST,
                              operator="ops", actions=Actions(gateway, "ops"))
     return gateway, PayConsoleApp(context)

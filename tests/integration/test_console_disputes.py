@@ -28,7 +28,7 @@ from sync.gateway import StripeGateway
 from sync.scheduler import Job
 from sync.service import SyncService
 from tests.conftest import Waiter
-from tests.helpers import emulator_gateway, pay
+from tests.helpers import gateway_for, new_payment
 
 SIZE = (150, 40)
 
@@ -37,13 +37,13 @@ SIZE = (150, 40)
 def gateway(emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
             tmp_path: Path) -> Iterator[StripeGateway]:
     db = open_ledger(tmp_path / "ledger.db")
-    yield emulator_gateway(emulator.api_base)
+    yield gateway_for(emulator.api_base)
     db.close()
 
 
 def paid_charge(client: stripe.StripeClient, amount: int) -> str:
     """A succeeded card payment on the server; its charge id."""
-    return str(pay(client, amount).latest_charge)
+    return str(new_payment(client, amount).latest_charge)
 
 
 def console(gateway: StripeGateway, tmp_path: Path) -> PayConsoleApp:

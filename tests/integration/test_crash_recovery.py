@@ -5,32 +5,43 @@ with no event lost or applied twice.
 Two ways to pick the moment: a worker (this module run as a script) that stops at a named
 point of the sync and waits to be killed, for the points that matter most (between two
 backfill pages, inside the events transaction before its commit, after the commit); and
-`payconsole sync --once` killed at delays spread over its run.
+`payconsole sync --once` killed as soon as the ledger shows it got so far into its backfill
+(by what it committed, not by the clock, so a busy machine kills it at the same moment).
+Each killed run must have left a ledger that opens and holds what it had committed.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import select
+import asyncio
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
-import stripe
 
 from ledger.db import open_ledger
 from sync.emulator import ControlClient, EmulatorProcess
 from sync.service import SyncService
-from tests.integration.test_faults import API_KEY, dump_ledger, gateway
-from tests.integration.test_sync import make_customer_with_card, pay
+from tests.conftest import Waiter
+from tests.helpers import (
+    ROOT,
+    SYNCED_TABLES,
+    cli_env,
+    client_for,
+    dump_ledger,
+    gateway_for,
+    integrity,
+    payments_of_a_new_customer,
+    read_until,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 PAUSED = "PAUSED"
 
 
@@ -91,7 +102,7 @@ def _worker(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     open_ledger(args.ledger)
     _pause_points()[args.point]()
-    SyncService(gateway(args.api_base)).run_once()
+    SyncService(gateway_for(args.api_base)).run_once()
 
 
 # -- the tests ------------------------------------------------------------------------
@@ -102,50 +113,27 @@ def backlog(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """An emulator of its own with over a page of every kind of object and a few hundred
     events, and the ledger a clean sync makes of it."""
     with EmulatorProcess(state=None) as emulator:
-        client = stripe.StripeClient(API_KEY, base_addresses={"api": emulator.api_base},
-                                     max_network_retries=0)
+        client = client_for(emulator.api_base)
         control = ControlClient(emulator.api_base)
-        customer, method = make_customer_with_card(client, "ivy@example.com")
-        for n in range(110):
-            intent = pay(client, customer, method, 500 + n)
+        payments = payments_of_a_new_customer(client, "ivy@example.com", 110, 500)
+        for n, intent in enumerate(payments):
             if n % 3 == 0:
                 client.v1.refunds.create({"payment_intent": intent.id, "amount": 100})
             if n % 20 == 1:
                 control.create_dispute(intent.latest_charge)
         clean = tmp_path_factory.mktemp("clean") / "ledger.db"
         open_ledger(clean)
-        SyncService(gateway(emulator.api_base)).run_once()
+        SyncService(gateway_for(emulator.api_base)).run_once()
         yield emulator, dump_ledger(clean)
-
-
-def read_until(process: subprocess.Popen[bytes], *texts: str, timeout: float = 30.0) -> None:
-    """Read the process's stdout until every one of `texts` has been printed; fail after
-    `timeout` seconds or if it exits first (a hung process must not hang the suite)."""
-    assert process.stdout is not None
-    fd, seen = process.stdout.fileno(), ""
-    deadline = time.monotonic() + timeout
-    while not all(text in seen for text in texts):
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        assert ready, f"{texts} not printed within {timeout}s; got {seen!r}"
-        chunk = os.read(fd, 4096)
-        assert chunk, f"exited before printing {texts}; got {seen!r}"
-        seen += chunk.decode(errors="replace")
-
-
-def _integrity(path: Path) -> str:
-    with sqlite3.connect(path) as db:
-        return str(db.execute("PRAGMA integrity_check").fetchone()[0])
 
 
 def _resume_and_compare(path: Path, api_base: str, clean: Any) -> dict[str, int]:
     """Check the killed ledger, finish the sync, compare; returns what the kill left."""
-    assert _integrity(path) == "ok"
-    try:
-        left = {table: len(rows) for table, rows in dump_ledger(path).items()}
-    except sqlite3.OperationalError:  # killed before the schema was created
-        left = {}
+    assert path.exists(), "the killed run left no ledger"
+    assert integrity(path) == "ok"
+    left = {table: len(rows) for table, rows in dump_ledger(path).items()}
     open_ledger(path)
-    SyncService(gateway(api_base)).run_once()
+    SyncService(gateway_for(api_base)).run_once()
     assert dump_ledger(path) == clean
     return left
 
@@ -169,26 +157,50 @@ def test_killed_at_a_point_of_the_sync_then_restarted(
         assert left["event"] == len(clean["event"])
 
 
-def test_payconsole_sync_killed_at_several_moments(backlog: Any, tmp_path: Path) -> None:
+def committed_rows(path: Path) -> dict[str, int]:
+    """Rows of each synced table that another process has committed to the ledger at
+    `path`; empty while there is no ledger or no schema yet."""
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                    for table in SYNCED_TABLES}
+    except sqlite3.OperationalError:  # not created yet (or being created)
+        return {}
+
+
+# How far into the backfill of `backlog` (customers, payments in pages of 100, charges,
+# refunds, disputes, then payment methods; the events come after all of these).
+MOMENTS: dict[str, Callable[[dict[str, int]], bool]] = {
+    "schema created": bool,
+    "customers stored": lambda rows: rows["customer"] >= 1,
+    "a page of payments stored": lambda rows: rows["payment"] >= 100,
+    "refunds stored": lambda rows: rows["refund"] >= 1,
+}
+
+
+@pytest.mark.parametrize("moment", list(MOMENTS))
+def test_payconsole_sync_killed_during_its_backfill(
+        backlog: Any, tmp_path: Path, wait_for: Waiter, moment: str) -> None:
     emulator, clean = backlog
-    command = [sys.executable, "-m", "console.cli", "sync", "--once", "--api-base",
-               emulator.api_base]
-    env = {"PATH": "/usr/bin:/bin", "STRIPE_API_KEY": API_KEY,
-           "PAYCONSOLE_STRIPE__REQUESTS_PER_SECOND": "100",
-           "XDG_CONFIG_HOME": str(tmp_path / "c"), "XDG_DATA_HOME": str(tmp_path / "d")}
-    started = time.monotonic()
-    subprocess.run([*command, "--ledger", str(tmp_path / "timing.db")], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=60)
-    duration = time.monotonic() - started
-    for share in (0.3, 0.5, 0.7, 0.95):
-        path = tmp_path / f"killed-{share}.db"
-        process = subprocess.Popen([*command, "--ledger", str(path)], cwd=ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(duration * share)
+    path = tmp_path / "ledger.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console.cli", "sync", "--once", "--api-base", emulator.api_base,
+         "--ledger", str(path)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=cli_env(tmp_path, PAYCONSOLE_STRIPE__REQUESTS_PER_SECOND="100"))
+    seen: dict[str, int] = {}
+
+    def reached() -> bool:
+        seen.update(committed_rows(path))
+        return process.poll() is not None or (bool(seen) and MOMENTS[moment](seen))
+
+    try:
+        asyncio.run(wait_for(reached, timeout=120, what=f"the sync to have {moment}"))
+    finally:
         process.send_signal(signal.SIGKILL)
-        process.wait()
-        if path.exists():
-            _resume_and_compare(path, emulator.api_base, clean)
+        _, err = process.communicate()
+    assert process.returncode == -signal.SIGKILL, f"it ended before the kill: {err!r}"
+    left = _resume_and_compare(path, emulator.api_base, clean)  # the ledger opens
+    assert all(left[table] >= rows for table, rows in seen.items()), (left, seen)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -19,17 +20,13 @@ import stripe
 
 from sync.emulator import EmulatorControlError, EmulatorProcess
 from sync.emulator.compat import EmulatorVersionError, check_localstripe_version
+from tests.conftest import Waiter
+from tests.helpers import client_for
 
 VISA = "4242424242424242"
 DECLINED = "4000000000000341"
 DISPUTED = "4000000000000259"
 THREE_DS = "4000002500003155"
-API_KEY = "sk_test_payconsole"
-
-
-def _client(emulator: EmulatorProcess) -> stripe.StripeClient:
-    return stripe.StripeClient(API_KEY, base_addresses={"api": emulator.api_base},
-                               max_network_retries=0)
 
 
 def _card(client: stripe.StripeClient, number: str = VISA, **extra: Any) -> Any:
@@ -107,7 +104,7 @@ def test_state_survives_restart_with_a_multi_megabyte_store(tmp_path: Path) -> N
         return {f"k{i}": f"{n:04d}{i:02d}".ljust(500, "x") for i in range(50)}
 
     with EmulatorProcess(state=state) as emulator:
-        client = _client(emulator)
+        client = client_for(emulator.api_base)
         ids = [client.v1.customers.create(params={"name": f"C{n}", "metadata": metadata(n)}).id
                for n in range(160)]
         refunded, disputed = _pay(client), _pay(client, DISPUTED)  # add-on state too
@@ -115,7 +112,7 @@ def test_state_survives_restart_with_a_multi_megabyte_store(tmp_path: Path) -> N
     size = state.stat().st_size
     assert size > 4_000_000
     with EmulatorProcess(state=state) as emulator:
-        client = _client(emulator)
+        client = client_for(emulator.api_base)
         listed = [c.id for c in client.v1.customers.list(params={"limit": 100})
                   .auto_paging_iter()]
         assert set(ids) <= set(listed) and len(listed) == 162
@@ -127,16 +124,19 @@ def test_state_survives_restart_with_a_multi_megabyte_store(tmp_path: Path) -> N
     assert state.stat().st_size >= size  # the restart did not truncate it
 
 
-def test_state_is_saved_within_seconds_without_a_clean_shutdown(tmp_path: Path) -> None:
+def test_state_is_saved_within_seconds_without_a_clean_shutdown(
+        tmp_path: Path, wait_for: Waiter) -> None:
     state = tmp_path / "emulator.state"
     emulator = EmulatorProcess(state=state).start()
     try:
-        customer = _client(emulator).v1.customers.create(params={"name": "Crash"})
-        time.sleep(1.8)  # the debounced flush runs about once a second
+        customer = client_for(emulator.api_base).v1.customers.create(params={"name": "Crash"})
+        # The debounced flush runs about once a second: the file soon holds the customer.
+        asyncio.run(wait_for(lambda: state.exists() and customer.id.encode() in state.read_bytes(),
+                             what="the state file to hold the new customer"))
     finally:
         emulator.kill()  # no shutdown flush
     with EmulatorProcess(state=state) as emulator:
-        assert _client(emulator).v1.customers.retrieve(customer.id).name == "Crash"
+        assert client_for(emulator.api_base).v1.customers.retrieve(customer.id).name == "Crash"
 
 
 # --- payments, charges, events ---------------------------------------------------------------
@@ -502,16 +502,14 @@ def webhook_receiver() -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
 
 def test_webhooks_get_new_events_signed_at_delivery_time(
         stripe_client: stripe.StripeClient, emulator: EmulatorProcess,
-        webhook_receiver: tuple[str, list[tuple[str, bytes]]]) -> None:
+        webhook_receiver: tuple[str, list[tuple[str, bytes]]], wait_for: Waiter) -> None:
     url, received = webhook_receiver
     emulator.control.register_webhook("test", url, "whsec_test",
                                       events=["charge.succeeded", "refund.created"])
     emulator.control.set_clock(int(time.time()) - 5 * 86400)  # historical event times
     intent = _pay(stripe_client)
     stripe_client.v1.refunds.create(params={"payment_intent": intent.id})
-    deadline = time.monotonic() + 10
-    while len(received) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    asyncio.run(wait_for(lambda: len(received) >= 2, what="two webhook deliveries"))
     events = [stripe.Webhook.construct_event(body.decode(), signature, "whsec_test")
               for signature, body in received]
     assert sorted(event.type for event in events) == ["charge.succeeded", "refund.created"]

@@ -14,7 +14,7 @@ import logging
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +28,14 @@ from sync.emulator import ControlClient, EmulatorProcess
 from sync.gateway import StripeGateway
 from sync.service import SyncError, SyncService
 from sync.webhook import WebhookReceiver, sign
+from tests.helpers import ROOT, cli_env, make_customer_with_card, pay
 from tests.integration.fault_proxy import Fault, FaultProxy
-from tests.integration.test_sync import make_customer_with_card, pay
 
 CANARY = "SECRETCANARY"
 KEY = f"sk_test_{CANARY}123"
 HOOK_SECRET = f"whsec_{CANARY}HOOK"
-ROOT = Path(__file__).resolve().parents[2]
 
 Cli = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def proxy(emulator: EmulatorProcess) -> Iterator[FaultProxy]:
-    with FaultProxy(emulator.api_base) as running:
-        yield running
 
 
 @pytest.fixture
@@ -89,8 +82,7 @@ def test_no_output_or_file_ever_holds_the_key(
             assert result[0] == code, result
 
     # A real process first: its own stdout and stderr, Python's own output included.
-    env = {"PATH": "/usr/bin:/bin", "STRIPE_API_KEY": KEY, "STRIPE_WEBHOOK_SECRET": HOOK_SECRET,
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    env = cli_env(tmp_path, STRIPE_API_KEY=KEY, STRIPE_WEBHOOK_SECRET=HOOK_SECRET)
     process = subprocess.run(
         [sys.executable, "-m", "console.cli", "sync", "--once", "--ledger",
          str(tmp_path / "ledger.db"), "--api-base", proxy.url],

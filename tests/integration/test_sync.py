@@ -15,39 +15,16 @@ from ledger.state import get_state
 from sync.gateway import StripeGateway
 from sync.health import load_health
 from sync.service import CURSOR_KEY, SyncError, SyncService
+from tests.helpers import gateway_for, make_customer_with_card, pay
 
 pytestmark = pytest.mark.integration
-
-
-def make_customer_with_card(client: stripe.StripeClient, email: str,
-                            number: str = "4242424242424242") -> tuple[str, str]:
-    customer = client.v1.customers.create({"email": email, "name": email.split("@")[0]})
-    method = client.v1.payment_methods.create(
-        {"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2031,
-                                  "cvc": "123"}}
-    )
-    client.v1.payment_methods.attach(method.id, {"customer": customer.id})
-    return customer.id, method.id
-
-
-def pay(client: stripe.StripeClient, customer: str, method: str, amount: int,
-        currency: str = "usd") -> Any:
-    try:
-        return client.v1.payment_intents.create({
-            "amount": amount, "currency": currency, "customer": customer,
-            "payment_method": method, "confirm": True, "off_session": True,
-        })
-    except stripe.CardError:
-        return None
 
 
 @pytest.fixture
 def service(emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path
             ) -> SyncService:
     open_ledger(tmp_path / "ledger.db")
-    gateway = StripeGateway("sk_test_payconsole", emulator.api_base, max_network_retries=0,
-                            requests_per_second=100)
-    return SyncService(gateway)
+    return SyncService(gateway_for(emulator.api_base))
 
 
 def test_first_sync_backfills_then_polls(stripe_client: stripe.StripeClient,
@@ -115,8 +92,7 @@ def test_a_restarted_sync_resumes_from_its_cursor(
     pay(stripe_client, customer, method, 700)
     # A new process: new gateway, new service, same ledger file.
     open_ledger(tmp_path / "ledger.db")
-    restarted = SyncService(StripeGateway("sk_test_payconsole", emulator.api_base,
-                                          max_network_retries=0))
+    restarted = SyncService(gateway_for(emulator.api_base))
     report = restarted.run_once()
     assert not report.backfilled
     assert get_state(CURSOR_KEY) >= cursor

@@ -23,14 +23,12 @@ from ledger.db import database, open_ledger
 from ledger.models import Event, Payment
 from sync.apply import ApplyResult, apply_events
 from sync.demo.session import register_with_emulator
-from sync.gateway import StripeGateway
 from sync.service import SyncService
 from sync.webhook import WebhookError, WebhookReceiver, sign
-from tests.integration.test_crash_recovery import read_until
-from tests.integration.test_sync import make_customer_with_card, pay
+from tests.conftest import Waiter
+from tests.helpers import ROOT, cli_env, gateway_for, make_customer_with_card, pay, read_until
 
 SECRET = "whsec_testsecret"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def intent_event(event_id: str, created: int, status: str, intent_id: str = "pi_w1",
@@ -161,8 +159,7 @@ async def test_duplicates_out_of_order_unknown_and_unseen_objects(
 async def test_an_event_that_cannot_be_stored_is_not_acknowledged(
         ledger: SqliteDatabase, caplog: pytest.LogCaptureFixture) -> None:
     # The second same-second event makes the receiver re-fetch the intent; Stripe is down.
-    dead = SyncService(StripeGateway("sk_test_payconsole", "http://127.0.0.1:9",
-                                     max_network_retries=0, timeout_seconds=1))
+    dead = SyncService(gateway_for("http://127.0.0.1:9", timeout_seconds=1))
     receiver = WebhookReceiver(SECRET, dead.apply_pushed)
     first = json.dumps(intent_event("evt_a", 500, "processing")).encode()
     second = json.dumps(intent_event("evt_b", 500, "succeeded")).encode()
@@ -185,8 +182,7 @@ def test_a_same_second_event_stored_meanwhile_by_another_writer_is_resolved(
     now = int(time.time())
     older = intent_event("evt_older", now, "requires_payment_method", intent_id=intent.id)
     newer = intent_event("evt_newer", now, "succeeded", intent_id=intent.id)
-    service = SyncService(StripeGateway("sk_test_payconsole", emulator.api_base,
-                                        max_network_retries=0))
+    service = SyncService(gateway_for(emulator.api_base))
     looked = service._fetch_fresh
 
     def meanwhile(ambiguous: Any) -> Any:
@@ -212,15 +208,6 @@ async def test_a_taken_port_is_a_clear_error(ledger: SqliteDatabase) -> None:
 # -- against the emulator --------------------------------------------------------------
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> float:
-    """Seconds until `condition` held (checked every 20 ms)."""
-    start = time.monotonic()
-    while not condition():
-        assert time.monotonic() - start < timeout, "timed out"
-        await asyncio.sleep(0.02)
-    return time.monotonic() - start
-
-
 def succeeded(intent_id: str) -> Callable[[], bool]:
     def check() -> bool:
         row = Payment.get_or_none(Payment.id == intent_id)
@@ -229,10 +216,10 @@ def succeeded(intent_id: str) -> Callable[[], bool]:
 
 
 async def test_emulator_deliveries_arrive_in_about_a_second_and_poll_adds_nothing(
-        emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path) -> None:
+        emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path,
+        wait_for: Waiter) -> None:
     open_ledger(tmp_path / "ledger.db")
-    service = SyncService(StripeGateway("sk_test_payconsole", emulator.api_base,
-                                        max_network_retries=0, requests_per_second=100))
+    service = SyncService(gateway_for(emulator.api_base))
     customer, method = make_customer_with_card(stripe_client, "wes@example.com")
     await asyncio.to_thread(service.run_once)
     changes: list[int] = []
@@ -242,7 +229,7 @@ async def test_emulator_deliveries_arrive_in_about_a_second_and_poll_adds_nothin
     try:
         created = time.monotonic()
         intent = await asyncio.to_thread(pay, stripe_client, customer, method, 2600)
-        await wait_for(succeeded(intent.id))
+        await wait_for(succeeded(intent.id), what="the webhook's payment")
         latency = time.monotonic() - created
         await asyncio.sleep(1.2)  # let any remaining delivery land
     finally:
@@ -263,13 +250,13 @@ def free_port() -> int:
 
 
 def test_headless_sync_runs_the_receiver_beside_the_poll(
-        emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path) -> None:
+        emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path,
+        wait_for: Waiter) -> None:
     port = free_port()
     ledger_path = tmp_path / "ledger.db"
-    env = {"PATH": "/usr/bin:/bin", "STRIPE_API_KEY": "sk_test_payconsole",
-           "STRIPE_WEBHOOK_SECRET": SECRET, "PAYCONSOLE_WEBHOOK__LISTEN": f"127.0.0.1:{port}",
-           "PAYCONSOLE_SYNC__INTERVAL_SECONDS": "60", "XDG_CONFIG_HOME": str(tmp_path / "c"),
-           "XDG_DATA_HOME": str(tmp_path / "d")}
+    env = cli_env(tmp_path, STRIPE_WEBHOOK_SECRET=SECRET,
+                  PAYCONSOLE_WEBHOOK__LISTEN=f"127.0.0.1:{port}",
+                  PAYCONSOLE_SYNC__INTERVAL_SECONDS="60")
     customer, method = make_customer_with_card(stripe_client, "hal@example.com")
     process = subprocess.Popen(
         [sys.executable, "-m", "console.cli", "sync", "--ledger", str(ledger_path),
@@ -280,8 +267,9 @@ def test_headless_sync_runs_the_receiver_beside_the_poll(
         register_with_emulator(emulator.api_base, f"http://127.0.0.1:{port}/webhook", SECRET)
         intent = pay(stripe_client, customer, method, 3100)
         open_ledger(ledger_path, read_only=True)
-        asyncio.run(wait_for(succeeded(intent.id)))  # long before the next poll (60 s)
+        # Long before the next poll (60 s).
+        asyncio.run(wait_for(succeeded(intent.id), timeout=30, what="the webhook's payment"))
     finally:
         process.terminate()
-        _, err = process.communicate(timeout=10)
+        _, err = process.communicate(timeout=60)
     assert b"Traceback" not in err

@@ -8,7 +8,6 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from peewee import SqliteDatabase
@@ -27,106 +26,9 @@ from ledger.analytics import (
     midnight,
 )
 from ledger.db import database, open_ledger
-from ledger.records import records_for
-from ledger.writes import write_records
+from tests.helpers import at
 
 NOVEMBER = Period.days(date(2026, 11, 1), date(2026, 11, 30))
-
-
-def at(day: int, hour: int = 12, minute: int = 0, second: int = 0, month: int = 11) -> int:
-    return int(datetime(2026, month, day, hour, minute, second, tzinfo=UTC).timestamp())
-
-
-def intent(pid: str, created: int, amount: int, currency: str, status: str, *,
-           brand: str | None = None, captured: int | None = None, failure: str | None = None,
-           decline: str | None = None, email: str | None = None, last4: str = "4242",
-           customer: str | None = None) -> dict[str, Any]:
-    """A PaymentIntent carrying its latest charge, as the emulator sends them."""
-    obj: dict[str, Any] = {
-        "object": "payment_intent", "id": pid, "created": created, "amount": amount,
-        "currency": currency, "status": status, "customer": customer,
-    }
-    succeeded = status == "succeeded"
-    if succeeded:
-        obj["amount_received"] = amount if captured is None else captured
-    if failure:
-        obj["last_payment_error"] = {"code": failure, "decline_code": decline}
-    if succeeded or failure:
-        obj["latest_charge"] = {
-            "object": "charge", "id": f"ch_{pid}", "amount": amount, "currency": currency,
-            "created": created, "payment_intent": pid, "captured": succeeded,
-            "amount_captured": (amount if captured is None else captured) if succeeded else 0,
-            "failure_code": failure, "outcome": {"reason": decline}, "customer": customer,
-            "payment_method_details": {"card": {"brand": brand, "last4": last4}},
-            "billing_details": {"email": email},
-        }
-    return obj
-
-
-def refund(rid: str, pid: str, created: int, amount: int, currency: str,
-           status: str = "succeeded") -> dict[str, Any]:
-    return {"object": "refund", "id": rid, "payment_intent": pid, "charge": f"ch_{pid}",
-            "created": created, "amount": amount, "currency": currency, "status": status}
-
-
-def dispute(did: str, pid: str, created: int, amount: int, currency: str, status: str,
-            reason: str) -> dict[str, Any]:
-    return {"object": "dispute", "id": did, "payment_intent": pid, "charge": f"ch_{pid}",
-            "created": created, "amount": amount, "currency": currency, "status": status,
-            "reason": reason, "evidence_details": {"due_by": created + 7 * DAY}}
-
-
-FIXED_OBJECTS = [
-    # USD in November: 4 succeeded (gross 10000 + 2550 + 1000 + 6000 captured of 8000),
-    # 2 failed (one left canceled), 1 canceled and 1 waiting that are not attempts.
-    intent("pi_u1", at(2), 10000, "usd", "succeeded", brand="visa", email="ada@example.com",
-           customer="cus_ada"),
-    intent("pi_u2", at(3), 2550, "usd", "succeeded", brand="mastercard",
-           email="Grace.Hopper@Example.com", last4="4444"),
-    intent("pi_u3", at(3, 13), 5000, "usd", "requires_payment_method", brand="visa",
-           failure="card_declined", decline="insufficient_funds", email="ada@example.com",
-           customer="cus_ada"),
-    intent("pi_u4", at(4), 7000, "usd", "canceled"),
-    intent("pi_u5", at(5), 3000, "usd", "requires_action"),
-    intent("pi_u9", at(6), 1200, "usd", "canceled", brand="visa", failure="card_declined",
-           decline="generic_decline"),
-    intent("pi_u10", at(7), 8000, "usd", "succeeded", brand="amex", captured=6000),
-    intent("pi_u6", at(30, 23, 59, 59), 1000, "usd", "succeeded", brand="visa"),
-    # Just outside November on either side:
-    intent("pi_u7", at(1, 0, 0, 0, month=12), 99999, "usd", "succeeded", brand="visa"),
-    intent("pi_u8", at(31, 23, 59, 59, month=10), 4000, "usd", "succeeded", brand="visa"),
-    refund("re_u1", "pi_u1", at(10), 2500, "usd"),
-    refund("re_u2", "pi_u8", at(1, 0, 0, 0), 1000, "usd"),  # October's payment, November's refund
-    refund("re_u3", "pi_u2", at(11), 500, "usd", status="failed"),
-    refund("re_u4", "pi_u8", at(15, month=10), 300, "usd"),
-    dispute("dp_u1", "pi_u2", at(12), 2550, "usd", "lost", "product_not_received"),
-    dispute("dp_u2", "pi_u1", at(13), 10000, "usd", "won", "fraudulent"),
-    # JPY (no minor unit):
-    intent("pi_j1", at(2), 1500, "jpy", "succeeded", brand="jcb"),
-    intent("pi_j2", at(2, 15), 3000, "jpy", "succeeded", brand="visa"),
-    intent("pi_j3", at(9), 2000, "jpy", "requires_payment_method", brand="visa",
-           failure="expired_card", decline="expired_card"),
-    refund("re_j1", "pi_j2", at(20), 500, "jpy"),
-    dispute("dp_j1", "pi_j1", at(21), 1500, "jpy", "needs_response", "fraudulent"),
-    # KWD (three decimals): all of it lost to a dispute.
-    intent("pi_k1", at(15), 12345, "kwd", "succeeded", brand="visa"),
-    dispute("dp_k1", "pi_k1", at(16), 12345, "kwd", "lost", "fraudulent"),
-    # EUR: one failed attempt, nothing else.
-    intent("pi_e1", at(8), 900, "eur", "requires_payment_method", brand="visa",
-           failure="card_declined", decline="insufficient_funds"),
-]
-
-
-def fill(db: SqliteDatabase, objects: list[dict[str, Any]]) -> None:
-    with db.atomic():
-        for obj in objects:
-            write_records(db, records_for(obj, as_of=obj["created"]))
-
-
-@pytest.fixture
-def fixed_ledger(ledger: SqliteDatabase) -> SqliteDatabase:
-    fill(ledger, FIXED_OBJECTS)
-    return ledger
 
 
 # -- figures ------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def test_synthetic_ledger_has_what_was_asked(small_ledger: Path) -> None:
     db.close()
 
 
-def test_apply_benchmark_applies_every_event(tmp_path: Path, stripe_fixtures: dict) -> None:
+def test_apply_benchmark_applies_every_event(tmp_path: Path) -> None:
     apply_bench = bench_module("apply")
     apply_bench.run_real(apply_bench.pages(2_000), tmp_path / "real.db")
     db = open_ledger(tmp_path / "real.db")

@@ -16,16 +16,6 @@ from console.cli import main
 from ledger.db import open_ledger
 from ledger.export import export, iter_rows
 from ledger.filters import FilterError, PaymentFilter, filter_from_options
-from tests.unit.test_analytics import FIXED_OBJECTS, fill
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ledger: SqliteDatabase) -> list[str]:
-    monkeypatch.delenv("PAYCONSOLE_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    fill(ledger, FIXED_OBJECTS)
-    return ["--ledger", str(tmp_path / "ledger.db")]
 
 
 def exported(cli: list[str], capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
@@ -88,8 +78,7 @@ def test_bad_filters_exit_2_and_write_nothing(
     assert not out.exists()
 
 
-def test_filter_from_options_and_export_in_process(ledger: SqliteDatabase) -> None:
-    fill(ledger, FIXED_OBJECTS)
+def test_filter_from_options_and_export_in_process(fixed_ledger: SqliteDatabase) -> None:
     chosen = filter_from_options(customer="cus_ada", status="succeeded")
     out = io.StringIO()
     assert export("payments", "jsonl", out, chosen) == 1

@@ -23,7 +23,7 @@ from ledger.filters import (
     prefix_upper_bound,
 )
 from ledger.queries import DisputeListing, PaymentListing
-from tests.unit.test_analytics import FIXED_OBJECTS, at, fill
+from tests.helpers import FIXED_OBJECTS, at, fill
 
 # -- the search syntax ------------------------------------------------------------------------
 
@@ -157,12 +157,6 @@ def test_tables_refuse_criteria_they_do_not_have() -> None:
 
 
 # -- filtered listings on the fixed ledger ----------------------------------------------------
-
-
-@pytest.fixture
-def fixed_ledger(ledger: SqliteDatabase) -> SqliteDatabase:
-    fill(ledger, FIXED_OBJECTS)
-    return ledger
 
 
 def ids(listing: PaymentListing) -> list[str]:

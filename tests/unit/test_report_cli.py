@@ -11,22 +11,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from peewee import SqliteDatabase
 
 from console.cli import main
 from ledger.report import REPORT_FIELDS
-from tests.unit.test_analytics import FIXED_OBJECTS, fill
 
 NOVEMBER = ["--as-of", "2026-11-30", "--days", "30"]
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ledger: SqliteDatabase) -> list[str]:
-    monkeypatch.delenv("PAYCONSOLE_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    fill(ledger, FIXED_OBJECTS)
-    return ["--ledger", str(tmp_path / "ledger.db")]
 
 
 def report(cli: list[str], capsys: pytest.CaptureFixture[str], *args: str) -> str:
