@@ -15,9 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/payconsole demo
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+test: lint
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)
@@ -26,6 +24,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache

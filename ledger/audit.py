@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.db import database
+from ledger.models import database
 from ledger.sql import single_int
 
 GENESIS_HASH = "0" * 64

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from peewee import DatabaseProxy, SqliteDatabase
+from peewee import SqliteDatabase
+
+from ledger.migrations import LATEST_VERSION, migrate, schema_version
+from ledger.models import database
 
 log = logging.getLogger(__name__)
-
-database = DatabaseProxy()
 
 BUSY_TIMEOUT_MS = 10_000
 LOCKED_RETRIES = 3  # after the busy timeout itself, so a writer waits ~40 s at most
@@ -37,8 +38,6 @@ class LedgerError(Exception):
 
 def open_ledger(path: str | Path, *, read_only: bool = False) -> SqliteDatabase:
     """Open (creating and migrating when writable) the ledger at `path` and bind the models."""
-    from ledger.migrations import LATEST_VERSION, migrate, schema_version
-
     target = Path(path).expanduser()
     if read_only:
         if not target.exists():

@@ -11,7 +11,6 @@ from enum import StrEnum
 from typing import Any
 
 from ledger import lookups
-from ledger.db import database
 from ledger.dispute_status import (
     NEEDS_RESPONSE,
     STILL_OPEN,
@@ -20,7 +19,7 @@ from ledger.dispute_status import (
     needs_response,
 )
 from ledger.filters import PaymentFilter
-from ledger.models import Dispute, Payment
+from ledger.models import Dispute, Payment, database
 from ledger.queries import (
     DisputeListing,
     DisputeRow,

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ledger.db import database
 from ledger.filters import PaymentFilter
+from ledger.models import database
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ arrive independently.
 
 from __future__ import annotations
 
-from peewee import SQL, BooleanField, IntegerField, Model, TextField
+from peewee import SQL, BooleanField, DatabaseProxy, IntegerField, Model, TextField
 
-from ledger.db import database
 from ledger.labels import method_label
+
+# The open ledger, once `ledger.db.open_ledger` has bound it: every model and query uses it.
+database = DatabaseProxy()
 
 
 # Defaults live in the schema too, because the sync writes with plain SQL (ledger/writes.py).

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ledger import dispute_status
-from ledger.db import database
 from ledger.filters import PaymentFilter
-from ledger.models import Dispute, Event, Payment, Refund
+from ledger.models import Dispute, Event, Payment, Refund, database
 from ledger.sql import single_int
 
 R = TypeVar("R")

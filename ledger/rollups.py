@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ledger.db import database
+from ledger.models import database
 from ledger.money import normalize_currency
 
 DAY = 86_400

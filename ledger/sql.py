@@ -9,7 +9,7 @@ from typing import Any, TypeAlias, TypeVar
 
 from peewee import DatabaseProxy, SqliteDatabase
 
-# An open ledger, or `ledger.db.database` (the proxy bound to the open one).
+# An open ledger, or `ledger.models.database` (the proxy bound to the open one).
 LedgerDatabase: TypeAlias = SqliteDatabase | DatabaseProxy
 
 CHUNK = 500  # stays below SQLite's bound-variable limit in IN (...) lists

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from ledger import audit, lookups, pending
 from ledger.audit import NewEntry
-from ledger.db import database
+from ledger.models import database
 from ledger.money import MoneyError, format_amount, normalize_currency
 from sync import action_rules as rules
 from sync import actions_checks as checks

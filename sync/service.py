@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from ledger.db import database, ledger_problem, retry_locked
+from ledger.db import ledger_problem, retry_locked
 from ledger.events import event_stats, event_times_of
 from ledger.lookups import live_customer_ids
+from ledger.models import database
 from ledger.state import get_state, set_state
 from sync.apply import ApplyResult, apply_events, apply_objects, event_object, event_problem
 from sync.gateway import GatewayError, NotFound, StripeGateway

@@ -25,7 +25,7 @@ from console.commands import ANALYTICS, bindings
 from console.panes.base import LedgerPane
 from console.widgets.tiles import THRESHOLDS_TEXT, TileBoard, standing_text, worst_standing
 from ledger.analytics import DAY_BOUNDARY, Comparison, Overview, Period, Standing, overview
-from ledger.db import database
+from ledger.models import database
 
 if TYPE_CHECKING:
     from console.widgets.charts import AnalyticsCharts

@@ -26,8 +26,8 @@ import stripe
 from console.cli import main
 from ledger import audit
 from ledger.audit import NewEntry
-from ledger.db import LedgerError, database, open_ledger
-from ledger.models import Event, Payment
+from ledger.db import LedgerError, open_ledger
+from ledger.models import Event, Payment, database
 from ledger.queries import PaymentListing
 from sync.apply import apply_objects
 from sync.emulator import EmulatorProcess

@@ -19,8 +19,8 @@ import stripe
 from aiohttp.test_utils import TestClient, TestServer
 from peewee import SqliteDatabase
 
-from ledger.db import database, open_ledger
-from ledger.models import Event, Payment
+from ledger.db import open_ledger
+from ledger.models import Event, Payment, database
 from sync.apply import ApplyResult, apply_events
 from sync.demo.session import register_with_emulator
 from sync.service import SyncService

@@ -10,7 +10,7 @@ import pytest
 from peewee import SqliteDatabase
 
 from ledger.audit import AuditListing, verify_chain
-from ledger.db import database
+from ledger.models import database
 from sync import actions_checks as checks
 from sync.actions import Actions
 from sync.apply import apply_objects

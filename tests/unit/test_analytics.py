@@ -25,7 +25,8 @@ from ledger.analytics import (
     dispute_standing,
     midnight,
 )
-from ledger.db import database, open_ledger
+from ledger.db import open_ledger
+from ledger.models import database
 from tests.helpers import at
 
 NOVEMBER = Period.days(date(2026, 11, 1), date(2026, 11, 30))

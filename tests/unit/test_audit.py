@@ -139,8 +139,8 @@ def test_export_audit_writes_the_chain_oldest_first(chain: SqliteDatabase) -> No
 
 
 def test_the_migration_upgrades_a_version_1_ledger(tmp_path: Path) -> None:
-    from ledger.db import database
     from ledger.migrations import MIGRATIONS
+    from ledger.models import database
 
     path = tmp_path / "old.db"
     old = SqliteDatabase(str(path))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from peewee import SqliteDatabase
 
 from ledger.analytics import midnight
-from ledger.db import database, open_ledger
+from ledger.db import open_ledger
 from ledger.filters import (
     MAX_TEXT,
     FilterError,
@@ -22,6 +22,7 @@ from ledger.filters import (
     parse_search,
     prefix_upper_bound,
 )
+from ledger.models import database
 from ledger.queries import DisputeListing, PaymentListing
 from tests.helpers import FIXED_OBJECTS, at, fill
 

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from peewee import SqliteDatabase
 
 from console.config import ConfigError, Settings, load_settings
-from ledger.db import database, open_ledger
+from ledger.db import open_ledger
 from ledger.filters import FilterError, parse_search
-from ledger.models import Event, Payment, Refund
+from ledger.models import Event, Payment, Refund, database
 from ledger.money import THREE_DECIMAL, ZERO_DECIMAL, MoneyError, format_major, parse_amount
 from sync import actions_checks as checks
 from sync.actions import Actions
