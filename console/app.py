@@ -43,6 +43,7 @@ from sync.scheduler import Job, JobScheduler
 SYNC_JOB = "sync"  # the job `sync_now` runs (the name the CLI gives it)
 PUSH_RELOAD_SECONDS = 0.3  # webhook events arriving together reload the views once
 
+
 def actions_refusal(context: ConsoleContext) -> str | None:
     """Why operator actions are unavailable in this session, or None."""
     if context.actions is None:
@@ -53,10 +54,9 @@ def actions_refusal(context: ConsoleContext) -> str | None:
 
 class PayConsoleApp(App[None]):
     TITLE = "payconsole"
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/app.tcss", "styles/payment_detail.tcss",
-                                      "styles/analytics.tcss", "styles/search.tcss",
-                                      "styles/disputes.tcss", "styles/dialogs.tcss",
-                                      "styles/customers.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        f"styles/{name}.tcss" for name in ("app", "payment_detail", "analytics", "search",
+                                           "disputes", "dialogs", "customers")]
     BINDINGS: ClassVar[list[BindingType]] = bindings(APP)
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
