@@ -34,7 +34,8 @@ from console.cli_common import (
 )
 from console.cli_demo import DEMO_COMMANDS
 from console.cli_report import REPORT_COMMANDS
-from console.config import ConfigError, Settings, data_dir
+from console.config import Settings, data_dir
+from console.errors import ConfigError
 from ledger.db import LedgerError, open_ledger
 from sync.secrets import redact
 

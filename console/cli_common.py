@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from console.config import ConfigError, Settings, load_settings
+from console.config import Settings, load_settings
+from console.errors import ConfigError
 from ledger.db import LedgerError, open_ledger
 
 if TYPE_CHECKING:

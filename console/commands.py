@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
-from console.config import ConfigError
+from console.errors import ConfigError
 
 # (pane id, tab title), in tab order; key N shows the N-th pane.
 PANES: tuple[tuple[str, str], ...] = (

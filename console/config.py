@@ -20,11 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources import InitSettingsSource
 
+from console.errors import ConfigError
+
 APP_NAME = "payconsole"
-
-
-class ConfigError(Exception):
-    """A configuration problem, stated in one line."""
 
 
 def data_dir() -> Path:

@@ -12,8 +12,8 @@ from textual.widgets import Static, TabbedContent
 
 from console.cli import main
 from console.commands import key_table
-from console.config import ConfigError
 from console.context import ConsoleContext, Mode
+from console.errors import ConfigError
 from console.panes.payments import PaymentsTable
 from console.screens.payment_detail import PaymentDetailScreen
 from sync.health import SyncHealth, save_health

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from console.config import ConfigError, Settings, load_settings
+from console.config import Settings, load_settings
+from console.errors import ConfigError
 
 
 @pytest.fixture(autouse=True)

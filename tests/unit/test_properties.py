@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from peewee import SqliteDatabase
 
-from console.config import ConfigError, Settings, load_settings
+from console.config import Settings, load_settings
+from console.errors import ConfigError
 from ledger.db import open_ledger
 from ledger.filters import FilterError, parse_search
 from ledger.models import Event, Payment, Refund, database

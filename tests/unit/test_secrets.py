@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from peewee import SqliteDatabase
 
-from console.config import ConfigError, load_settings
+from console.config import load_settings
+from console.errors import ConfigError
 from sync.gateway import GatewayError
 from sync.health import load_health
 from sync.secrets import RedactingFilter, key_mode, redact
