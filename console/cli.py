@@ -33,6 +33,7 @@ from console.cli_common import (
     settings_from,
 )
 from console.cli_demo import DEMO_COMMANDS
+from console.cli_reconcile import RECONCILE_COMMANDS
 from console.cli_report import REPORT_COMMANDS
 from console.config import Settings, data_dir
 from console.errors import ConfigError
@@ -40,6 +41,7 @@ from ledger.db import LedgerError, open_ledger
 from sync.secrets import redact
 
 if TYPE_CHECKING:
+    from sync.scheduler import Job, Outcome
     from sync.service import SyncService
     from sync.webhook import WebhookReceiver
 
@@ -92,6 +94,7 @@ def run_console(args: argparse.Namespace) -> int:
         # run_due: after failures the sync backs off instead of calling every interval.
         context.jobs.append(Job("sync", service.run_due, settings.sync.interval_seconds,
                                 wake=service.retry_now))
+        context.jobs += _reconcile_jobs(settings, service)
         context.services.extend(_webhook_receivers(settings, service))
         context.actions = make_actions(settings, gateway)
     open_ledger(settings.ledger.path, read_only=read_only)
@@ -111,6 +114,21 @@ def _webhook_receivers(settings: Settings, service: SyncService) -> list[Webhook
                             max_body_bytes=settings.webhook.max_body_bytes)]
 
 
+def _reconcile_jobs(settings: Settings, service: SyncService,
+                    on_done: Outcome | None = None) -> list[Job]:
+    """The scheduled reconcile (repairing, recording its summary) unless it is off; the
+    first run waits a period, so it never races the first sync's backfill."""
+    if not settings.sync.reconcile_every:
+        return []
+    from functools import partial
+
+    from sync.reconcile import scheduled_reconcile
+    from sync.scheduler import Job
+
+    work = partial(scheduled_reconcile, service.gateway, days=settings.sync.reconcile_days)
+    return [Job("reconcile", work, settings.sync.reconcile_every, on_done, run_at_start=False)]
+
+
 def run_sync(args: argparse.Namespace) -> int:
     from sync.service import SyncError
 
@@ -124,28 +142,34 @@ def run_sync(args: argparse.Namespace) -> int:
             print(f"payconsole: sync failed: {exc}", file=sys.stderr)
             return EXIT_FAILED
         return EXIT_OK
-    return _sync_forever(service, settings.sync.interval_seconds,
-                         _webhook_receivers(settings, service))
+    return _sync_forever(service, settings, _webhook_receivers(settings, service))
 
 
-def _sync_forever(service: SyncService, interval: float,
+def _sync_forever(service: SyncService, settings: Settings,
                   receivers: list[WebhookReceiver]) -> int:
     import asyncio
 
     from sync.scheduler import Job, JobScheduler
     from sync.webhook import WebhookError
 
-    def report(result: object, error: BaseException | None) -> None:
-        if error is not None:
-            print(f"sync failed: {error}", flush=True)
-        elif result is not None:  # None: a run skipped while backing off
-            print(result, flush=True)
+    def reporter(job: str) -> Outcome:
+        def report(result: object, error: BaseException | None) -> None:
+            if error is not None:
+                print(f"{job} failed: {error}", flush=True)
+            elif result is not None:  # None: a run skipped while backing off
+                print(result, flush=True)
+
+        return report
+
+    interval = settings.sync.interval_seconds
+    jobs = [Job("sync", service.run_due, interval, reporter("sync")),
+            *_reconcile_jobs(settings, service, reporter("reconcile"))]
 
     async def forever() -> None:
         for receiver in receivers:
             await receiver.start()
             print(f"receiving webhooks at {receiver.url}", flush=True)
-        scheduler = JobScheduler([Job("sync", service.run_due, interval, report)])
+        scheduler = JobScheduler(jobs)
         scheduler.start()
         try:
             await asyncio.Event().wait()
@@ -214,6 +238,7 @@ COMMANDS: dict[str, Command] = {
     **DEMO_COMMANDS,
     **ACTION_COMMANDS,
     **REPORT_COMMANDS,
+    **RECONCILE_COMMANDS,
 }
 
 

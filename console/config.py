@@ -53,6 +53,10 @@ class SyncSettingsModel(_Section):
     interval_seconds: float = Field(default=10.0, ge=1, le=86400)
     backfill_days: int = Field(default=30, ge=1, le=3650)
     overlap_seconds: int = Field(default=120, ge=0, le=86400)
+    # The scheduled reconcile against Stripe (repairing): every this many seconds, 0 = off,
+    # over objects created in the last `reconcile_days` days.
+    reconcile_every: float = Field(default=3600.0, ge=0, le=7 * 86400)
+    reconcile_days: int = Field(default=3, ge=1, le=3650)
 
 
 class ConsoleSettings(_Section):

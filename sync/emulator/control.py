@@ -56,6 +56,16 @@ class ControlClient:
         path = f"/_config/disputes/{urllib.parse.quote(dispute)}/resolve"
         return self._call("POST", path, {"status": status})
 
+    def drift(self, object_id: str, **fields: Any) -> dict[str, Any]:
+        """Change `object_id`'s stored fields (a dict field is merged) with no event."""
+        result: dict[str, Any] = self._call(
+            "POST", f"/_config/drift/{urllib.parse.quote(object_id)}", fields)
+        return result
+
+    def delete_event(self, event_id: str) -> None:
+        """Remove an event, as if Stripe had never listed it."""
+        self._call("DELETE", f"/_config/events/{urllib.parse.quote(event_id)}")
+
     def register_webhook(self, webhook_id: str, url: str, secret: str,
                          events: list[str] | None = None) -> None:
         params: dict[str, Any] = {"url": url, "secret": secret}
