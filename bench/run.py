@@ -12,6 +12,7 @@ LEDGER = Path("/tmp/payconsole-bench.db")
 SCRIPTS = (
     ["apply.py", "--events", "100000"],
     ["catchup.py", "--events", "1000000"],
+    ["reconcile.py", "--payments", "100000"],
     ["console.py", "--ledger", str(LEDGER)],
 )
 
