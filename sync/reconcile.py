@@ -29,8 +29,7 @@ from ledger.records import RecordError
 from sync.apply import apply_objects
 from sync.gateway import StripeGateway
 from sync.reconcile_kinds import KINDS, Kind, expected_row
-from sync.resources import PAYMENT_METHODS_PATH
-from sync.service import _created, _newest_first  # the backfill's reading of a listing
+from sync.resources import PAYMENT_METHODS_PATH, created_of, newest_first
 from sync.trust import ReconcileSummary, save_last_reconcile
 
 log = logging.getLogger(__name__)
@@ -197,14 +196,14 @@ class _Reconcile:
             objects = [obj for obj in page if isinstance(obj.get("id"), str)]
             listed.update(obj["id"] for obj in objects)
             yield objects
-            if not whole and _newest_first(objects) and _created(objects[-1]) < self.report.since:
+            if not whole and newest_first(objects) and created_of(objects[-1]) < self.report.since:
                 return
 
     def _compare_page(self, kind: Kind, page: Iterable[dict[str, Any]]) -> None:
         window = self.report.since, self.report.until
         expected: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         for obj in page:
-            if not window[0] <= _created(obj) <= window[1]:
+            if not window[0] <= created_of(obj) <= window[1]:
                 continue
             try:
                 row = expected_row(kind, obj, self.report.until)

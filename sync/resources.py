@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,14 @@ OBJECT_PATHS: dict[str, str] = {
     "dispute": "/v1/disputes/{}",
     "payment_method": "/v1/payment_methods/{}",
 }
+
+
+def created_of(obj: Mapping[str, Any]) -> int:
+    """An object's `created`, 0 when missing or not a number (a malformed listing)."""
+    created = obj.get("created")
+    return created if isinstance(created, int) and not isinstance(created, bool) else 0
+
+
+def newest_first(page: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a listing page runs newest first (real Stripe) or oldest first (the emulator)."""
+    return len(page) > 1 and created_of(page[0]) > created_of(page[-1])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -21,7 +21,14 @@ from ledger.state import get_state, set_state
 from sync.apply import ApplyResult, apply_events, apply_objects, event_object, event_problem
 from sync.gateway import GatewayError, NotFound, StripeGateway
 from sync.health import SyncHealth, load_health, save_health
-from sync.resources import BACKFILL_RESOURCES, OBJECT_PATHS, PAYMENT_METHODS_PATH, Resource
+from sync.resources import (
+    BACKFILL_RESOURCES,
+    OBJECT_PATHS,
+    PAYMENT_METHODS_PATH,
+    Resource,
+    created_of,
+    newest_first,
+)
 from sync.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -167,10 +174,10 @@ class SyncService:
     def _backfill_resource(self, resource: Resource, since: int, as_of: int) -> int:
         stored = 0
         for page in self.gateway.pages(resource.list_path):
-            keep = [o for o in page if not resource.windowed or _created(o) >= since]
+            keep = [o for o in page if not resource.windowed or created_of(o) >= since]
             _store_objects(keep, as_of)
             stored += len(keep)
-            if _newest_first(page) and len(keep) < len(page):
+            if newest_first(page) and len(keep) < len(page):
                 break  # the rest of a newest-first list is older than the window
         return stored
 
@@ -267,16 +274,6 @@ def _store_objects(objects: list[dict[str, Any]], as_of: int) -> None:
             apply_objects(database, objects, as_of)
 
     retry_locked(store)
-
-
-def _newest_first(page: Sequence[Mapping[str, Any]]) -> bool:
-    return len(page) > 1 and _created(page[0]) > _created(page[-1])
-
-
-def _created(obj: Mapping[str, Any]) -> int:
-    """An object's `created`, 0 when missing or not a number (a malformed listing)."""
-    created = obj.get("created")
-    return created if isinstance(created, int) and not isinstance(created, bool) else 0
 
 
 class _Overtaken(Exception):

@@ -9,6 +9,7 @@ import select
 import sqlite3
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
@@ -51,6 +52,18 @@ def gateway_for(api_base: str, **options: Any) -> StripeGateway:
     unless `options` say otherwise."""
     settings = {"max_network_retries": 0, "requests_per_second": 100, **options}
     return StripeGateway(API_KEY, api_base, **settings)
+
+
+class CountingGateway(StripeGateway):
+    """The real gateway, counting GETs by path."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gets: Counter[str] = Counter()
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.gets[path] += 1
+        return super().get(path, params)
 
 
 def sync(gateway: StripeGateway) -> None:

@@ -4,7 +4,6 @@ a per-object fetch (payment methods are listed per customer: Stripe only lists t
 from __future__ import annotations
 
 import math
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +11,8 @@ import stripe
 
 from ledger.db import open_ledger
 from ledger.models import Payment
-from sync.gateway import StripeGateway
 from sync.service import SyncService
-
-
-class CountingGateway(StripeGateway):
-    """The real gateway, counting GETs by path."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.gets: Counter[str] = Counter()
-
-    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        self.gets[path] += 1
-        return super().get(path, params)
+from tests.helpers import CountingGateway
 
 
 def test_backfill_lists_in_pages_of_100(emulator: Any, stripe_client: stripe.StripeClient,

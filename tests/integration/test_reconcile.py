@@ -26,6 +26,7 @@ from sync.reconcile import ReconcileReport, reconcile
 from tests.helpers import (
     ROOT,
     VISA,
+    CountingGateway,
     cli_env,
     customer_with_cards,
     dump_ledger,
@@ -34,7 +35,6 @@ from tests.helpers import (
     read_until,
     sync,
 )
-from tests.integration.test_backfill_requests import CountingGateway
 
 
 def found(report: ReconcileReport) -> dict[str, set[tuple[str, str]]]:
