@@ -54,13 +54,13 @@ def receiver_text(stats: WebhookStats, now: float) -> str:
 
 
 def reconcile_report(summary: ReconcileSummary | None) -> str:
-    """The Events pane's two lines on the last reconcile: when, over which window, what it
-    found and repaired; then how many objects of each type it compared."""
+    """The Events pane's two lines on the last reconcile: when and over which window; what
+    it found and repaired, and how many objects of each type it compared."""
     if summary is None:
         return "No reconcile yet: the ledger has not been compared with Stripe"
-    window = f"{local_time(summary.since)} to {local_time(summary.until)}"
-    found = (f"{summary.missing:,} missing · {summary.different:,} different · "
-             f"{summary.extra:,} extra · {summary.repaired:,} repaired")
-    checked = " · ".join(f"{kind} {count:,}" for kind, count in summary.checked.items())
-    return (f"Last reconcile {local_time(summary.at, seconds=True)}, window {window}: "
-            f"{found}\nchecked: {checked or 'nothing'}")
+    checked = ", ".join(f"{kind} {count:,}" for kind, count in summary.checked.items())
+    return (f"Last reconcile {local_time(summary.at, seconds=True)}, window "
+            f"{local_time(summary.since)} to {local_time(summary.until)}\n"
+            f"{summary.missing:,} missing, {summary.different:,} different, "
+            f"{summary.extra:,} extra, {summary.repaired:,} repaired · "
+            f"checked {checked or 'nothing'}")
