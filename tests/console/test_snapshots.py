@@ -58,5 +58,6 @@ def test_events_pane_with_the_last_reconcile(make_app: AppFactory, snap_compare:
     at = NOW - 12 * 60
     save_last_reconcile(ReconcileSummary(
         at=at, since=at - 3 * 86400, until=at, missing=2, different=1, repaired=3,
-        checked={"payments": 7, "refunds": 1, "disputes": 1, "customers": 0}))
+        checked={"payments": 7, "refunds": 1, "disputes": 1, "customers": 2,
+                 "payment-methods": 3, "early-fraud-warnings": 0}))
     assert snap_compare(make_app(jobs=[idle_sync()]), press=["5"], terminal_size=(120, 16))
