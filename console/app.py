@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import PurePath
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
@@ -39,6 +39,10 @@ from ledger.views import EventListing
 from sync.health import load_health
 from sync.plans import ActionRefused, ActionResult
 from sync.scheduler import Job, JobScheduler
+from sync.trust import load_account, load_last_reconcile
+
+if TYPE_CHECKING:  # aiohttp is loaded only when a receiver runs
+    from sync.webhook import WebhookStats
 
 SYNC_JOB = "sync"  # the job `sync_now` runs (the name the CLI gives it)
 PUSH_RELOAD_SECONDS = 0.3  # webhook events arriving together reload the views once
@@ -77,7 +81,8 @@ class PayConsoleApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.context.mode, self.context.operator, self.clock,
-                           syncing=bool(self.jobs), id="status-header")
+                           syncing=bool(self.jobs), receivers=self._receiver_stats,
+                           id="status-header")
         with TabbedContent(initial="payments", id="panes"):
             for number, (pane_id, title) in enumerate(PANES, start=1):
                 with TabPane(f"{number} {title}", id=pane_id):
@@ -131,7 +136,12 @@ class PayConsoleApp(App[None]):
 
     def read_facts(self) -> LedgerFacts:
         return LedgerFacts(load_health(), self.payment_listing.count(),
-                           dispute_counts().needing_response)
+                           dispute_counts().needing_response, load_account(),
+                           load_last_reconcile())
+
+    def _receiver_stats(self) -> list[WebhookStats]:
+        """What the webhook receivers have done so far, read on each header refresh."""
+        return [service.stats for service in self.context.services]
 
     def _reporting(self, job: Job) -> Job:
         """The job, also telling this app (on the loop thread) each time it has run."""

@@ -108,11 +108,14 @@ def parse_event(payload: bytes) -> tuple[dict[str, Any] | None, str | None]:
 
 @dataclass
 class WebhookStats:
-    """What the receiver has done since it started; logged when it stops."""
+    """What the receiver has done since it started: logged when it stops, shown live in
+    the console's header."""
 
+    address: str | None = None  # "127.0.0.1:8787" while listening, else None
+    last_event_at: float | None = None  # when the last delivery was accepted (unix seconds)
     accepted: int = 0  # answered 2xx: new or already known
     applied: int = 0  # of which new to the ledger
-    rejected: int = 0  # answered 4xx: not from Stripe, or not an event
+    rejected: int = 0  # answered 4xx: bad signature, malformed, oversize
     failed: int = 0  # could not be stored (answered 5xx: Stripe retries, the poll catches up)
 
     def __str__(self) -> str:
@@ -173,6 +176,7 @@ class WebhookReceiver:
                                f"{exc.strerror or exc}") from None
         self._runner = runner
         self.port = runner.addresses[0][1]  # the real one when asked for port 0
+        self.stats.address = f"{self.host}:{self.port}"
         log.info("webhook receiver listening on %s", self.url)
         if self._on_listening is not None:
             self._on_listening(self.url)
@@ -181,6 +185,7 @@ class WebhookReceiver:
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+            self.stats.address = None
             log.info("webhook receiver on %s stopped: %s", self.url, self.stats)
 
     # -- one delivery ---------------------------------------------------------------
@@ -219,6 +224,7 @@ class WebhookReceiver:
                                    f"{problem or type(exc).__name__}")
         self.stats.accepted += 1
         self.stats.applied += result.new
+        self.stats.last_event_at = self._clock()
         log.info("webhook %s %s: %s", event["type"], event["id"],
                  "applied" if result.new else "already in the ledger")
         if result.new and self._on_change is not None:

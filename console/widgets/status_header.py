@@ -1,13 +1,16 @@
-"""The header: mode, operator, payment count and the sync's health.
+"""The header: mode, account, operator, payment count, the sync's health, the last
+reconcile's drift and the webhook receiver.
 
 Ages are computed from `clock` (injectable, so tests can freeze "now") and re-shown
-every second; the facts themselves are re-read by the app after each job.
+every second; the ledger's facts are re-read by the app after each job, the receiver's
+stats (kept in memory) by `receivers` on each showing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -15,9 +18,14 @@ from textual.widgets import Label, Sparkline
 
 from console.context import Mode
 from console.widgets.formatting import age, local_time
+from console.widgets.trust_text import account_text, drift_text, receiver_text, unrepaired
 from ledger.filters import PaymentFilter
 from ledger.queries import PaymentListing
 from sync.health import SyncHealth
+from sync.trust import ReconcileSummary, StripeAccount
+
+if TYPE_CHECKING:  # aiohttp is loaded only when a receiver runs
+    from sync.webhook import WebhookStats
 
 OFFLINE_ACTIONS = "offline: actions unavailable (no network)"
 HOUR = 3_600
@@ -28,6 +36,8 @@ class LedgerFacts:
     health: SyncHealth
     payment_count: int
     disputes_needing_response: int = 0  # needs_response and warning_needs_response
+    account: StripeAccount | None = None  # None until the first sync records it
+    last_reconcile: ReconcileSummary | None = None
 
 
 def sync_summary(health: SyncHealth, now: float, syncing: bool) -> str:
@@ -63,12 +73,14 @@ def payments_per_hour(now: float) -> list[int]:
 
 class StatusHeader(Vertical):
     def __init__(self, mode: Mode, operator: str, clock: Callable[[], float], *,
-                 syncing: bool, id: str | None = None) -> None:
+                 syncing: bool, receivers: Callable[[], Sequence[WebhookStats]] = tuple,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.mode = mode
         self.operator = operator
         self.clock = clock
         self.syncing = syncing
+        self.receivers = receivers
         self.facts: LedgerFacts | None = None
 
     def compose(self) -> ComposeResult:
@@ -76,21 +88,31 @@ class StatusHeader(Vertical):
             yield Label("payconsole", id="header-title")
             yield Label(f" {self.mode.value} ", id="header-mode",
                         classes=f"-{self.mode.value.lower()}")
+            yield Label("", id="header-account")
             yield Label(f"operator {self.operator}", id="header-operator")
             yield Label("", id="header-count")
             yield Label("", id="header-disputes")
-            yield Label("payments/h today (UTC)", id="header-today")
-            yield Sparkline([], id="header-sparkline")
         with Horizontal(classes="header-row"):
             yield Label("", id="header-sync")
+            yield Label("", id="header-drift")
             yield Label("", id="header-error")
+        with Horizontal(classes="header-row"):
+            yield Label("", id="header-webhook")
+            yield Label("payments/h today (UTC)", id="header-today")
+            yield Sparkline([], id="header-sparkline")
             yield Label(OFFLINE_ACTIONS if self.mode is Mode.OFFLINE else "", id="header-actions")
 
     def on_mount(self) -> None:
+        self.query_one("#header-webhook").display = bool(self.receivers())
         self.set_interval(1.0, self._show_ages)
 
     def show_facts(self, facts: LedgerFacts) -> None:
         self.facts = facts
+        account = self.query_one("#header-account", Label)
+        account.update(account_text(facts.account))
+        account.display = facts.account is not None
+        self.query_one("#header-drift", Label).set_class(unrepaired(facts.last_reconcile),
+                                                         "-unrepaired")
         self.query_one("#header-count", Label).update(f"{facts.payment_count:,} payments")
         self._show_disputes(facts.disputes_needing_response)
         self.query_one("#header-error", Label).update(error_summary(facts.health))
@@ -104,6 +126,11 @@ class StatusHeader(Vertical):
         badge.set_class(bool(due), "-due")
 
     def _show_ages(self) -> None:
+        now = self.clock()
         if self.facts is not None:
-            summary = sync_summary(self.facts.health, self.clock(), self.syncing)
+            summary = sync_summary(self.facts.health, now, self.syncing)
             self.query_one("#header-sync", Label).update(summary)
+            self.query_one("#header-drift", Label).update(
+                drift_text(self.facts.last_reconcile, now))
+        receivers = "  ".join(receiver_text(stats, now) for stats in self.receivers())
+        self.query_one("#header-webhook", Label).update(receivers)

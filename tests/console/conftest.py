@@ -20,6 +20,7 @@ from sync.actions import Actions
 from sync.apply import apply_events
 from sync.health import SyncHealth, save_health
 from sync.scheduler import Job
+from sync.webhook import WebhookReceiver
 from tests.helpers import NOW, OPERATOR
 
 SIZE = (150, 40)  # terminal (columns, rows) of every test
@@ -140,10 +141,11 @@ def make_app(filled_ledger: SqliteDatabase, tmp_path: Path) -> AppFactory:
     def factory(*, mode: Mode = Mode.TEST, jobs: list[Job] | None = None,
                 keymap: dict[str, str] | None = None,
                 on_exit: Callable[[], None] | None = None,
-                clock: Callable[[], float] = lambda: NOW) -> PayConsoleApp:
+                clock: Callable[[], float] = lambda: NOW,
+                services: list[WebhookReceiver] | None = None) -> PayConsoleApp:
         context = ConsoleContext(
             ledger_path=tmp_path / "ledger.db", mode=mode, operator=OPERATOR,
-            jobs=jobs or [], keymap=keymap or {}, on_exit=on_exit,
+            jobs=jobs or [], keymap=keymap or {}, on_exit=on_exit, services=services or [],
         )
         return PayConsoleApp(context, clock=clock)
 

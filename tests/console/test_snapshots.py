@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from console.context import Mode
+from sync.apply import ApplyResult
 from sync.health import SyncHealth, save_health
 from sync.scheduler import Job
+from sync.trust import ReconcileSummary, StripeAccount, save_account, save_last_reconcile
+from sync.webhook import WebhookReceiver, WebhookStats
 from tests.console.conftest import NOW, SIZE, AppFactory
 
 
@@ -36,3 +39,25 @@ def test_payment_detail_of_a_refunded_payment(make_app: AppFactory, snap_compare
 def test_payment_detail_of_a_declined_payment(make_app: AppFactory, snap_compare: Any) -> None:
     assert snap_compare(make_app(), press=["down", "down", "down", "enter"],
                         terminal_size=SIZE)
+
+
+def test_header_with_account_drift_and_webhook_at_120_columns(
+        make_app: AppFactory, snap_compare: Any) -> None:
+    save_account(StripeAccount(id="acct_1Acme", livemode=False, name="Acme"))
+    at = NOW - 12 * 60
+    save_last_reconcile(ReconcileSummary(at=at, since=at - 3 * 86400, until=at, missing=3,
+                                         extra=2, repaired=2))
+    # Not started (no jobs, so no services either): its stats as a running one has them.
+    receiver = WebhookReceiver("whsec_snapshot", lambda event: ApplyResult())
+    receiver.stats = WebhookStats(address="127.0.0.1:8787", last_event_at=NOW - 5,
+                                  accepted=40, rejected=2)
+    assert snap_compare(make_app(services=[receiver]), terminal_size=(120, 8))
+
+
+def test_events_pane_with_the_last_reconcile(make_app: AppFactory, snap_compare: Any) -> None:
+    at = NOW - 12 * 60
+    save_last_reconcile(ReconcileSummary(
+        at=at, since=at - 3 * 86400, until=at, missing=2, different=1, repaired=3,
+        checked={"payments": 7, "refunds": 1, "disputes": 1, "customers": 2,
+                 "payment-methods": 3, "early-fraud-warnings": 0}))
+    assert snap_compare(make_app(jobs=[idle_sync()]), press=["5"], terminal_size=(120, 16))

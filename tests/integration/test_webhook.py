@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import stripe
 from aiohttp.test_utils import TestClient, TestServer
@@ -194,6 +195,34 @@ def test_a_same_second_event_stored_meanwhile_by_another_writer_is_resolved(
     result = service.apply_pushed(older)
     assert result.new == 1
     assert Payment.get_by_id(intent.id).status == "succeeded"  # not the older payload
+
+
+async def test_a_listening_receiver_keeps_live_stats_for_the_header(
+        ledger: SqliteDatabase) -> None:
+    """Over a real socket: where it listens, when it last accepted an event, and each
+    delivery it rejected (bad signature, malformed, oversize) since it started."""
+    at = 1_800_000_000  # the receiver's "now", and when each delivery is signed
+    receiver = WebhookReceiver(SECRET, store_event, port=0, max_body_bytes=4096,
+                               clock=lambda: at)
+    assert receiver.stats.address is None
+    await receiver.start()
+    try:
+        assert receiver.stats.address == f"127.0.0.1:{receiver.port}" and receiver.port
+        event = json.dumps(intent_event("evt_s1", 100, "succeeded")).encode()
+        malformed = b'{"id": "evt_s2"}'
+        deliveries = [(event, stripe_headers(event, at=at), 200),
+                      (event, stripe_headers(event, at=at, secret="whsec_other"), 400),
+                      (malformed, stripe_headers(malformed, at=at), 400),
+                      (b"x" * 5000, stripe_headers(b"x" * 5000, at=at), 413)]
+        async with aiohttp.ClientSession() as session:
+            for body, headers, status in deliveries:
+                async with session.post(receiver.url, data=body, headers=headers) as answer:
+                    assert answer.status == status
+        stats = receiver.stats
+        assert (stats.accepted, stats.rejected, stats.last_event_at) == (1, 3, at)
+    finally:
+        await receiver.stop()
+    assert receiver.stats.address is None  # stopped: no longer shown as listening
 
 
 async def test_a_taken_port_is_a_clear_error(ledger: SqliteDatabase) -> None:
