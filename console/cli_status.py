@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from console.cli_common import EXIT_FAILED, EXIT_OK, Command, settings_from
-from console.config import Settings, chosen_profile, load_settings, profile_names
+from console.config import (
+    NO_PROFILE,
+    Settings,
+    chosen_profile,
+    load_settings,
+    profile_names,
+)
 from console.errors import ConfigError
 from console.widgets.formatting import age, local_time
 from ledger.db import LedgerError, open_ledger
@@ -155,7 +161,8 @@ def _profile_row(config: str | None, name: str | None, active: str | None) -> di
     row: dict[str, Any] = {"name": name, "active": name == active, "ledger": None,
                            "account": None, "problem": None}
     try:
-        path = Path(load_settings(config, None, name).ledger.path).expanduser()
+        settings = load_settings(config, None, NO_PROFILE if name is None else name)
+        path = Path(settings.ledger.path).expanduser()
     except ConfigError as exc:
         row["problem"] = str(exc)
         return row

@@ -249,9 +249,14 @@ def config_path(cli_path: str | None) -> tuple[Path, bool]:
     return (Path(chosen).expanduser(), True) if chosen else (default_config_path(), False)
 
 
+NO_PROFILE = ""  # asked for explicitly: the file's own settings, whatever PAYCONSOLE_PROFILE says
+
+
 def chosen_profile(cli_profile: str | None) -> str | None:
     """--profile, else PAYCONSOLE_PROFILE, else none."""
-    return cli_profile or os.environ.get(PROFILE_ENV) or None
+    if cli_profile is not None:
+        return cli_profile or None
+    return os.environ.get(PROFILE_ENV) or None
 
 
 def profile_names(cli_config: str | None = None) -> list[str]:
