@@ -240,10 +240,10 @@ class Actions:
         was lost). A declined charge is a result (`ok=False`), stored as a failed payment.
         """
         key = plan.idempotency_key
-        self._check_account()
         with self._refusals_audited(plan.action, plan.target, plan.audit_params(), key):
             rules.check_typed_confirmation(plan, typed_confirmation)
             rules.check_still_current(plan)
+        self._check_account()  # before the attempt is recorded: nothing written if refused
         pending.record_start(plan.fingerprint, operator=self.operator, action=plan.action,
                              target=plan.target, attempt=plan.attempt, now=self._now())
         self._audit_plan(plan, "attempted")

@@ -87,6 +87,7 @@ class SyncService:
         self._clock = clock
         self._failures = 0  # failed runs in a row, as this process counts them
         self._next_due = 0.0  # scheduled runs before this time are skipped (backoff)
+        self._refused: AccountRefused | None = None  # the key is not of the ledger's account
 
     def run_due(self) -> SyncReport | None:
         """For a scheduler: `run_once`, unless backing off after failures, in which case
@@ -114,8 +115,8 @@ class SyncService:
             report.requests = self.gateway.requests_made - requests_before
             report.seconds = self._clock() - started
             self._record_success(report)
-        except AccountRefused:
-            self._next_due = math.inf
+        except AccountRefused as exc:
+            self._refused, self._next_due = exc, math.inf
             raise
         except GatewayError as exc:
             self._record_failure(str(exc))
@@ -131,11 +132,11 @@ class SyncService:
         """An event a webhook delivered (well formed: see event_problem), applied in its own
         transaction like a polled one. The cursor does not move: the poll still reads
         everything up to it, so an event missed by the webhook is not skipped, and one seen
-        by both is applied once."""
-        try:
-            check_account(self.gateway)
-        except AccountRefused as exc:
-            raise SyncError(str(exc)) from None  # the receiver answers 503, storing nothing
+        by both is applied once. Once the sync has refused the key for this ledger, so is
+        every delivery (the receiver answers 503, storing nothing); the check itself is the
+        sync's, so that a delivery never waits on Stripe for it."""
+        if self._refused is not None:
+            raise SyncError(str(self._refused))
         return self._apply_batch([event], via="webhook", advance_cursor=False)[0]
 
     def _apply_batch(self, events: list[Any], *, via: str, advance_cursor: bool
