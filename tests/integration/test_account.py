@@ -21,7 +21,7 @@ from sync.gateway import StripeGateway
 from sync.plans import ActionRefused
 from sync.service import SyncError, SyncService
 from sync.trust import StripeAccount, load_account
-from tests.helpers import gateway_for, new_payment
+from tests.helpers import API_KEY, gateway_for, new_payment
 from tests.integration.fault_proxy import Fault, FaultProxy
 
 DEMO = StripeAccount("acct_payconsole_demo", livemode=False, name="payconsole demo",
@@ -45,8 +45,13 @@ def whole_ledger(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 @pytest.fixture
 def synced_ledger(stripe_client: stripe.StripeClient, emulator: EmulatorProcess,
-                  tmp_path: Path) -> tuple[Path, str]:
-    """A ledger synced once with the session emulator's account; a payment in it."""
+                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """A ledger synced once with the session emulator's account; a payment in it. The
+    CLI gets the test key and folders of its own."""
+    monkeypatch.setenv("STRIPE_API_KEY", API_KEY)
+    monkeypatch.delenv("PAYCONSOLE_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     path = tmp_path / "ledger.db"
     payment = new_payment(stripe_client, 1500).id
     open_ledger(path)
@@ -68,15 +73,18 @@ def test_the_account_is_asked_once_per_gateway(
     assert len(proxy.outcomes("/v1/account")) == 1
 
 
+def run_cli(path: Path, api_base: str, *command: str) -> int:
+    """`payconsole COMMAND` on the ledger at `path`, with the test key, on `api_base`."""
+    return main([*command, "--ledger", str(path), "--api-base", api_base])
+
+
 def test_sync_with_another_accounts_key_writes_nothing(
         synced_ledger: tuple[Path, str], other_emulator: EmulatorProcess,
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        capsys: pytest.CaptureFixture[str]) -> None:
     path, _ = synced_ledger
     before = whole_ledger(path)
-    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_payconsole")
-    code = main(["sync", "--once", "--ledger", str(path), "--api-base", other_emulator.api_base])
+    assert run_cli(path, other_emulator.api_base, "sync", "--once") == 2
     err = capsys.readouterr().err.strip()
-    assert code == 2
     assert err == ("payconsole: this ledger belongs to payconsole demo (acct_payconsole_demo, "
                    "test), but the key is of Other Ltd (acct_other, test): refused, nothing "
                    "written (use that account's key, or another ledger: --ledger or a profile)")
@@ -96,13 +104,10 @@ def test_a_live_key_on_a_test_ledger_is_refused(
 
 def test_operator_actions_with_another_accounts_key_are_refused(
         synced_ledger: tuple[Path, str], other_emulator: EmulatorProcess,
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        capsys: pytest.CaptureFixture[str]) -> None:
     path, payment = synced_ledger
     before = whole_ledger(path)
-    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_payconsole")
-    code = main(["refund", payment, "--yes", "--ledger", str(path),
-                 "--api-base", other_emulator.api_base])
-    assert code == 2
+    assert run_cli(path, other_emulator.api_base, "refund", payment, "--yes") == 2
     assert "belongs to payconsole demo" in capsys.readouterr().err
     # The console's path: a plan made from the ledger, refused at execute.
     actions = Actions(gateway_for(other_emulator.api_base), "alice")

@@ -4,7 +4,6 @@ PAYCONSOLE_PROFILE, under the usual precedence; `payconsole profiles` lists them
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from console.config import load_settings
 from console.errors import ConfigError
 from ledger.db import open_ledger
 from sync.trust import StripeAccount, save_account
+from tests.unit.test_config import clean_environment  # noqa: F401  # autouse: no PAYCONSOLE_ or STRIPE_ variables
 
 FILE = """
 [stripe]
@@ -36,15 +36,6 @@ listen = "127.0.0.1:9001"
 ledger = {{ path = "{tmp}/shop.db" }}
 stripe = {{ api_key = "sk_test_shopsecret", api_base = "http://shop.invalid" }}
 """
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("PAYCONSOLE_", "STRIPE_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
 
 
 @pytest.fixture
