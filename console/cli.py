@@ -35,6 +35,7 @@ from console.cli_common import (
 from console.cli_demo import DEMO_COMMANDS
 from console.cli_reconcile import RECONCILE_COMMANDS
 from console.cli_report import REPORT_COMMANDS
+from console.cli_status import STATUS_COMMANDS
 from console.config import Settings, data_dir
 from console.errors import ConfigError
 from ledger.db import LedgerError, open_ledger
@@ -239,6 +240,7 @@ COMMANDS: dict[str, Command] = {
     **ACTION_COMMANDS,
     **REPORT_COMMANDS,
     **RECONCILE_COMMANDS,
+    **STATUS_COMMANDS,
 }
 
 

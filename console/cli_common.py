@@ -51,6 +51,9 @@ class Command:
 def common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
                         help="config file (default: $PAYCONSOLE_CONFIG, then the XDG path)")
+    parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
+                        help="the [profiles.NAME] settings of the config file (default: "
+                             "$PAYCONSOLE_PROFILE, else none)")
     parser.add_argument("--ledger", metavar="FILE", default=argparse.SUPPRESS,
                         help="ledger database file (overrides [ledger] path)")
     parser.add_argument("--api-base", metavar="URL", default=argparse.SUPPRESS,
@@ -88,7 +91,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         overrides["ledger"] = {"path": args.ledger}
     if getattr(args, "api_base", None):
         overrides["stripe"] = {"api_base": args.api_base}
-    return load_settings(getattr(args, "config", None), overrides)
+    return load_settings(getattr(args, "config", None), overrides,
+                         getattr(args, "profile", None))
 
 
 def require_api_key(settings: Settings) -> str:

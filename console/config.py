@@ -2,6 +2,10 @@
 (STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET, PAYCONSOLE_<SECTION>__<KEY>), the TOML file
 (--config, else PAYCONSOLE_CONFIG, else the XDG default path) and defaults.
 
+A profile (`--profile NAME` or PAYCONSOLE_PROFILE) is a `[profiles.NAME]` table of the file
+with its own [stripe], [ledger] and [webhook] settings, laid over the file's own: one file,
+several accounts, each with its ledger and key.
+
 Every problem becomes a `ConfigError` whose message names the key and what is wrong.
 """
 
@@ -23,6 +27,8 @@ from pydantic_settings.sources import InitSettingsSource
 from console.errors import ConfigError
 
 APP_NAME = "payconsole"
+PROFILE_ENV = "PAYCONSOLE_PROFILE"
+PROFILE_SECTIONS = ("stripe", "ledger", "webhook")  # what a profile may set
 
 
 def data_dir() -> Path:
@@ -120,9 +126,11 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
 
-    # The TOML file these settings read, lowest of the sources but the defaults: None for
-    # Settings itself (defaults and environment only); load_settings binds one per call.
+    # The TOML file these settings read, lowest of the sources but the defaults, and the
+    # profile of it: None for Settings itself (defaults and environment only); load_settings
+    # binds them per call.
     config_file: ClassVar[Path | None] = None
+    profile: ClassVar[str | None] = None
 
     @classmethod
     def settings_customise_sources(
@@ -136,7 +144,7 @@ class Settings(BaseSettings):
         sources = (init_settings, _StripeEnvSource(settings_cls), env_settings)
         if cls.config_file is None:
             return sources
-        return (*sources, TomlFileSource(settings_cls, cls.config_file))
+        return (*sources, TomlFileSource(settings_cls, cls.config_file, cls.profile))
 
     def api_key(self) -> str | None:
         return self.stripe.api_key.get_secret_value() if self.stripe.api_key else None
@@ -146,13 +154,41 @@ class Settings(BaseSettings):
 
 
 class TomlFileSource(InitSettingsSource):
-    """The TOML config file at `path`, read (and its permissions checked) when the settings
-    are built; every problem is a ConfigError naming the file."""
+    """The TOML config file at `path` (with `profile`'s settings over its own), read and its
+    permissions checked when the settings are built; every problem is a ConfigError naming
+    the file."""
 
-    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+    def __init__(self, settings_cls: type[BaseSettings], path: Path,
+                 profile: str | None = None) -> None:
         contents = _read_toml(path)
         _refuse_readable_secret(path, contents)
+        profiles = _profiles(path, contents.pop("profiles", {}))
+        if profile is not None:
+            for name, values in _profile(path, profiles, profile).items():
+                contents[name] = {**_section(contents, name), **values}
         super().__init__(settings_cls, init_kwargs=contents)
+
+
+def _profiles(path: Path, table: object) -> dict[str, dict[str, Any]]:
+    """The file's `[profiles.NAME]` tables, each holding only PROFILE_SECTIONS."""
+    if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
+        raise ConfigError(f"config: profiles: must be [profiles.NAME] tables (in {path})")
+    for name, sections in table.items():
+        for key, value in sections.items():
+            if key not in PROFILE_SECTIONS or not isinstance(value, dict):
+                raise ConfigError(
+                    f"config: profiles.{name}.{key}: a profile holds only the "
+                    f"{', '.join(f'[{s}]' for s in PROFILE_SECTIONS)} sections (in {path})")
+    return table
+
+
+def _profile(path: Path | None, profiles: dict[str, dict[str, Any]], name: str
+             ) -> dict[str, Any]:
+    if name not in profiles:
+        known = f"known: {', '.join(sorted(profiles))}" if profiles else "it has none"
+        where = f"in {path}" if path else "no config file"
+        raise ConfigError(f"config: unknown profile {name!r} ({where}; {known})")
+    return profiles[name]
 
 
 class _StripeEnvSource(InitSettingsSource):
@@ -182,8 +218,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _refuse_readable_secret(path: Path, contents: dict[str, Any]) -> None:
     """Like ssh with a private key: a file holding a secret must be private to its owner."""
-    held = [f"{section}.{key}" for section, key in (("stripe", "api_key"), ("webhook", "secret"))
-            if _section(contents, section).get(key)]
+    tables = {"": contents} | {
+        f"profiles.{name}.": sections
+        for name, sections in _section(contents, "profiles").items() if isinstance(sections, dict)}
+    held = [f"{prefix}{section}.{key}" for prefix, table in tables.items()
+            for section, key in (("stripe", "api_key"), ("webhook", "secret"))
+            if _section(table, section).get(key)]
     mode = stat.S_IMODE(path.stat().st_mode)
     if held and mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
@@ -213,14 +253,42 @@ def config_path(cli_path: str | None) -> tuple[Path, bool]:
     return (Path(chosen).expanduser(), True) if chosen else (default_config_path(), False)
 
 
-def load_settings(cli_config: str | None = None, overrides: dict[str, Any] | None = None
-                  ) -> Settings:
-    """Settings from every source; `overrides` are CLI flags as nested sections."""
+NO_PROFILE = ""  # asked for explicitly: the file's own settings, whatever PAYCONSOLE_PROFILE says
+
+
+def chosen_profile(cli_profile: str | None) -> str | None:
+    """--profile, else PAYCONSOLE_PROFILE, else none."""
+    if cli_profile is not None:
+        return cli_profile or None
+    return os.environ.get(PROFILE_ENV) or None
+
+
+def profile_names(cli_config: str | None = None) -> list[str]:
+    """The profiles of the config file, sorted; none without a file."""
+    file = _config_file(cli_config)
+    if file is None:
+        return []
+    contents = _read_toml(file)
+    return sorted(_profiles(file, contents.get("profiles", {})))
+
+
+def _config_file(cli_config: str | None) -> Path | None:
     path, required = config_path(cli_config)
-    file = path if required or path.exists() else None
+    return path if required or path.exists() else None
+
+
+def load_settings(cli_config: str | None = None, overrides: dict[str, Any] | None = None,
+                  profile: str | None = None) -> Settings:
+    """Settings from every source; `overrides` are CLI flags as nested sections, `profile`
+    the one asked for on the command line (else PAYCONSOLE_PROFILE's)."""
+    file = _config_file(cli_config)
+    chosen = chosen_profile(profile)
+    if chosen is not None and file is None:
+        _profile(None, {}, chosen)  # raises: a profile needs a file to live in
 
     class SettingsFromFile(Settings):
         config_file = file
+        profile = chosen
 
     try:
         return SettingsFromFile(**(overrides or {}))

@@ -28,6 +28,7 @@ from ledger.models import database
 from ledger.money import MoneyError, format_amount, normalize_currency
 from sync import action_rules as rules
 from sync import actions_checks as checks
+from sync.account import AccountRefused, check_account
 from sync.action_answers import kind_of, refusal_message, related_ids, result_of
 from sync.apply import apply_objects
 from sync.gateway import GatewayError, NotFound, StripeGateway
@@ -78,6 +79,19 @@ class Actions:
         reason = self.refusal()
         if reason:
             raise ActionRefused(reason)
+
+    def _check_account(self) -> None:
+        """Before an action sends or stores anything (its audit entry included): the key
+        must be of the ledger's account. Unneeded when the action is refused anyway."""
+        if self.refusal() is not None:
+            return
+        try:
+            check_account(self.gateway)
+        except AccountRefused as exc:
+            raise ActionRefused(str(exc)) from None
+        except GatewayError as exc:
+            raise ActionFailed(f"cannot check the Stripe account of this key: {exc}",
+                               code=exc.code, request_id=exc.request_id) from None
 
     # -- refunds -----------------------------------------------------------------------
 
@@ -229,6 +243,7 @@ class Actions:
         with self._refusals_audited(plan.action, plan.target, plan.audit_params(), key):
             rules.check_typed_confirmation(plan, typed_confirmation)
             rules.check_still_current(plan)
+        self._check_account()  # before the attempt is recorded: nothing written if refused
         pending.record_start(plan.fingerprint, operator=self.operator, action=plan.action,
                              target=plan.target, attempt=plan.attempt, now=self._now())
         self._audit_plan(plan, "attempted")
@@ -282,6 +297,7 @@ class Actions:
     def refresh(self, object_id: str) -> bool:
         """Re-read one object, and those hanging off it, from Stripe into the ledger (the
         CLI does before planning). False when Stripe does not know it."""
+        self._check_account()
         try:
             objects = self._fetch([object_id], follow=True)
             if not objects:

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 import stripe
 
 from sync.ratelimit import RateLimiter
-from sync.secrets import redact
+from sync.secrets import key_mode, redact
+from sync.trust import StripeAccount
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class StripeGateway:
         )
         self._limiter = RateLimiter(requests_per_second)
         self.requests_made = 0
+        self.livemode = key_mode(api_key) == "live"
+        self._account: StripeAccount | None = None
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None,
                 *, idempotency_key: str | None = None) -> dict[str, Any]:
@@ -148,6 +151,13 @@ class StripeGateway:
         log.info("rate limited by Stripe; retrying in %.1fs", delay)
         time.sleep(delay)
 
+    def account(self) -> StripeAccount:
+        """The account this key belongs to (`GET /v1/account`), asked once per gateway: a
+        gateway is one key, so the answer cannot change while it lives."""
+        if self._account is None:
+            self._account = _account_of(self.get("/v1/account"), livemode=self.livemode)
+        return self._account
+
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.request("get", path, params)
 
@@ -179,3 +189,26 @@ class StripeGateway:
                 return
             seen_last = last
             query["starting_after"] = last
+
+
+def _account_of(answer: dict[str, Any], *, livemode: bool) -> StripeAccount:
+    """The fields of an Account object the ledger records; the mode is the key's."""
+    account_id = answer.get("id")
+    if not isinstance(account_id, str) or not account_id:
+        raise GatewayError("Stripe sent an unreadable answer to GET /v1/account (no id)")
+    profile = _object(answer.get("business_profile"))
+    dashboard = _object(_object(answer.get("settings")).get("dashboard"))
+    return StripeAccount(
+        id=account_id, livemode=livemode,
+        name=_text(profile.get("name")) or _text(dashboard.get("display_name")),
+        country=_text(answer.get("country")),
+        default_currency=_text(answer.get("default_currency")),
+    )
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

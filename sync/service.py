@@ -18,6 +18,7 @@ from ledger.events import event_stats, event_times_of
 from ledger.lookups import live_customer_ids
 from ledger.models import database
 from ledger.state import get_state, set_state
+from sync.account import AccountRefused, check_account
 from sync.apply import ApplyResult, apply_events, apply_objects, event_object, event_problem
 from sync.gateway import GatewayError, NotFound, StripeGateway
 from sync.health import SyncHealth, load_health, save_health
@@ -93,6 +94,7 @@ class SyncService:
         self._clock = clock
         self._failures = 0  # failed runs in a row, as this process counts them
         self._next_due = 0.0  # scheduled runs before this time are skipped (backoff)
+        self._refused: AccountRefused | None = None  # the key is not of the ledger's account
 
     def run_due(self) -> SyncReport | None:
         """For a scheduler: `run_once`, unless backing off after failures, in which case
@@ -106,17 +108,23 @@ class SyncService:
         self._next_due = 0.0
 
     def run_once(self) -> SyncReport:
-        """Bring the ledger up to date; record health either way."""
+        """Bring the ledger up to date; record health either way, except when the key is
+        refused for this ledger (AccountRefused): then nothing at all is written, and the
+        scheduled runs stop until the operator asks again (`retry_now`)."""
         started = self._clock()
         requests_before = self.gateway.requests_made
         report = SyncReport()
         try:
+            check_account(self.gateway)
             if self._needs_backfill():
                 report.backfilled = self.backfill()
             self.poll(report)
             report.requests = self.gateway.requests_made - requests_before
             report.seconds = self._clock() - started
             self._record_success(report)
+        except AccountRefused as exc:
+            self._refused, self._next_due = exc, math.inf
+            raise
         except GatewayError as exc:
             self._record_failure(str(exc))
             raise SyncError(str(exc)) from None
@@ -131,7 +139,11 @@ class SyncService:
         """An event a webhook delivered (well formed: see event_problem), applied in its own
         transaction like a polled one. The cursor does not move: the poll still reads
         everything up to it, so an event missed by the webhook is not skipped, and one seen
-        by both is applied once."""
+        by both is applied once. Once the sync has refused the key for this ledger, so is
+        every delivery (the receiver answers 503, storing nothing); the check itself is the
+        sync's, so that a delivery never waits on Stripe for it."""
+        if self._refused is not None:
+            raise SyncError(str(self._refused))
         return self._apply_batch([event], via="webhook", advance_cursor=False)[0]
 
     def _apply_batch(self, events: list[Any], *, via: str, advance_cursor: bool

@@ -16,6 +16,7 @@ from aiohttp import web
 from localstripe import resources
 
 from sync.emulator import (
+    account,
     charges,
     clock,
     compat,
@@ -52,8 +53,10 @@ def install(state: persistence.StateFile) -> None:
     _installed = True
 
 
-def build_app(state: persistence.StateFile) -> web.Application:
-    """localstripe's aiohttp app with the add-on, its control routes and the state file."""
+def build_app(state: persistence.StateFile,
+              emulated_account: account.EmulatedAccount | None = None) -> web.Application:
+    """localstripe's aiohttp app with the add-on, its control routes, the state file and the
+    account its keys belong to."""
     install(state)
     from localstripe import server  # only now: it binds handlers at import
 
@@ -64,6 +67,7 @@ def build_app(state: persistence.StateFile) -> web.Application:
     # After error and auth handling, before localstripe's save-after-write middleware.
     app.middlewares.insert(2, idempotency_cache.middleware)
     control_api.add_routes(app)
+    account.add_route(app, emulated_account or account.EmulatedAccount())
     app.cleanup_ctx.append(_flusher(state))
     return app
 

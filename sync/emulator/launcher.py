@@ -40,6 +40,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
                        help="keep the data in FILE between runs")
     where.add_argument("--no-persist", action="store_true",
                        help="keep the data in memory only (the default without --state)")
+    parser.add_argument("--account-id", metavar="ACCT",
+                        help="the account GET /v1/account answers with, for every key "
+                             "(default acct_payconsole_demo)")
+    parser.add_argument("--account-name", metavar="NAME",
+                        help="that account's business name (default: payconsole demo)")
     parser.add_argument("--log-requests", action="store_true",
                         help="log every request to stderr")
     parser.add_argument("--exit-on-stdin-eof", action="store_true",
@@ -73,10 +78,12 @@ async def _serve(args: argparse.Namespace) -> None:
     from aiohttp import web
 
     from sync.emulator import addon, persistence
+    from sync.emulator.account import EmulatedAccount
 
     sock = _bind(args.port)  # first: a taken port fails before any state is loaded
     state = persistence.StateFile(args.state)
-    app = addon.build_app(state)
+    chosen = {"id": args.account_id, "name": args.account_name}
+    app = addon.build_app(state, EmulatedAccount(**{k: v for k, v in chosen.items() if v}))
     access_log = logging.getLogger("aiohttp.access") if args.log_requests else None
     runner = web.AppRunner(app, access_log=access_log)
     try:
@@ -123,11 +130,17 @@ class EmulatorProcess:
     """One emulator subprocess on a free loopback port, as a context manager.
 
     `state=None` keeps data in memory only; a path keeps it in that file across restarts.
+    `account_id` / `account_name`: the account its keys belong to (default: the demo's).
     """
 
     def __init__(self, *, state: str | os.PathLike[str] | None = None, port: int = 0,
-                 startup_timeout: float = 20.0, log_requests: bool = False) -> None:
+                 startup_timeout: float = 20.0, log_requests: bool = False,
+                 account_id: str | None = None, account_name: str | None = None) -> None:
         self.state = Path(state) if state is not None else None
+        self._account_options = [
+            *(["--account-id", account_id] if account_id else []),
+            *(["--account-name", account_name] if account_name else []),
+        ]
         self._requested_port = port
         self._startup_timeout = startup_timeout
         self._log_requests = log_requests
@@ -141,6 +154,7 @@ class EmulatorProcess:
         cmd = [sys.executable, "-m", "sync.emulator", "--port", str(self._requested_port),
                "--exit-on-stdin-eof"]
         cmd += ["--state", str(self.state)] if self.state is not None else ["--no-persist"]
+        cmd += self._account_options
         return cmd + (["--log-requests"] if self._log_requests else [])
 
     def start(self) -> EmulatorProcess:

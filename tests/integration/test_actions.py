@@ -272,6 +272,7 @@ def test_a_key_without_the_right_is_told_so(
         stripe_client: stripe.StripeClient, gateway: StripeGateway, emulator: Any) -> None:
     payment_id = paid(stripe_client, gateway, 5000)
     restricted = StripeGateway("rk_test_readonly", emulator.api_base, max_network_retries=0)
+    restricted.account = gateway.account  # type: ignore[method-assign]  # it may read that
     actions = Actions(restricted, "ada")
     with pytest.raises(ActionFailed) as caught:
         actions.execute(actions.plan_refund(payment_id, "1.00"))

@@ -16,9 +16,13 @@ from sync.actions import Actions
 from sync.apply import apply_objects
 from sync.gateway import GatewayError
 from sync.plans import ActionFailed, ActionRefused
+from sync.trust import StripeAccount
 
 NOW = datetime(2025, 6, 15, 12, tzinfo=UTC).timestamp()
 TODAY = date(2025, 6, 15)
+
+
+ACCOUNT = StripeAccount("acct_1", livemode=False)
 
 
 class NoNetwork:
@@ -32,6 +36,9 @@ class NoNetwork:
 
 class RestrictedKey:
     """Stripe's answer to a restricted key without the rights to these endpoints."""
+
+    def account(self) -> StripeAccount:  # it may read its account
+        return ACCOUNT
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         raise GatewayError("Stripe said: The provided key does not have the required "
@@ -187,6 +194,9 @@ def test_a_restricted_key_is_told_what_it_may_not_do(actions: Actions) -> None:
 
 class Unreachable:
     """Stripe's answer lost: the request may or may not have been carried out."""
+
+    def account(self) -> StripeAccount:  # known before the connection went
+        return ACCOUNT
 
     def post(self, *args: Any, **kwargs: Any) -> Any:
         raise GatewayError("cannot reach Stripe: Read timed out", retryable=True)
