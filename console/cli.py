@@ -150,12 +150,19 @@ def _sync_forever(service: SyncService, settings: Settings,
                   receivers: list[WebhookReceiver]) -> int:
     import asyncio
 
+    from sync.account import AccountRefused
     from sync.scheduler import Job, JobScheduler
     from sync.webhook import WebhookError
 
+    stop = asyncio.Event()  # set by a refusal no later run could overcome (another account)
+    refused: list[AccountRefused] = []
+
     def reporter(job: str) -> Outcome:
         def report(result: object, error: BaseException | None) -> None:
-            if error is not None:
+            if isinstance(error, AccountRefused):
+                refused.append(error)
+                stop.set()
+            elif error is not None:
                 print(f"{job} failed: {error}", flush=True)
             elif result is not None:  # None: a run skipped while backing off
                 print(result, flush=True)
@@ -173,7 +180,7 @@ def _sync_forever(service: SyncService, settings: Settings,
         scheduler = JobScheduler(jobs)
         scheduler.start()
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
             scheduler.shutdown()
             for receiver in receivers:
@@ -185,6 +192,9 @@ def _sync_forever(service: SyncService, settings: Settings,
     except WebhookError as exc:
         print(f"payconsole: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    if refused:
+        print(f"payconsole: {refused[0]}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 

@@ -26,6 +26,7 @@ from ledger.db import retry_locked
 from ledger.models import database
 from ledger.reconcile_views import MARKABLE, ids_in_window, ledger_rows, mark_gone
 from ledger.records import RecordError
+from sync.account import check_account
 from sync.apply import apply_objects
 from sync.gateway import StripeGateway
 from sync.reconcile_kinds import KINDS, Kind, expected_row
@@ -127,7 +128,8 @@ def reconcile(gateway: StripeGateway, *, days: int, types: Sequence[str] | None 
               repair: bool, now: float) -> ReconcileReport:
     """Compare the last `days` days of `types` (all kinds by default) with Stripe; with
     `repair`, write Stripe's version of what differs. Raises GatewayError (having written
-    nothing) when Stripe fails, ValueError for a bad `days` or type."""
+    nothing) when Stripe fails, AccountRefused for a key of another account, ValueError
+    for a bad `days` or type."""
     if days < 1:
         raise ValueError(f"days must be 1 or more, not {days}")
     unknown = sorted(set(types or ()) - set(KINDS))
@@ -135,6 +137,7 @@ def reconcile(gateway: StripeGateway, *, days: int, types: Sequence[str] | None 
         raise ValueError(f"unknown type {unknown[0]!r} (known: {', '.join(KINDS)})")
     started = time.perf_counter()
     requests_before = gateway.requests_made
+    check_account(gateway)  # another account's objects are no drift: refuse, compare nothing
     until = int(now)
     run = _Reconcile(gateway, since=until - days * DAY, until=until)
     run.compare([KINDS[name] for name in KIND_NAMES if types is None or name in types])

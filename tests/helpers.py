@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,13 +25,16 @@ from textual.widgets import Label
 
 from console.app import PayConsoleApp
 from console.context import Mode
+from ledger.models import database
 from ledger.records import records_for
 from ledger.writes import write_records
 from sync.actions import Actions
+from sync.apply import ApplyResult, apply_events
 from sync.gateway import StripeGateway
 from sync.scheduler import Job
 from sync.service import SyncService
 from sync.trust import StripeAccount
+from sync.webhook import sign
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
 
@@ -148,6 +151,32 @@ def read_until(process: subprocess.Popen[bytes], *texts: str, timeout: float = 6
         chunk = os.read(fd, 4096)
         assert chunk, f"exited before printing {texts}; got {seen!r}"
         seen += chunk.decode(errors="replace")
+
+
+SECRET = "whsec_testsecret"
+
+
+def intent_event(event_id: str, created: int, status: str, intent_id: str = "pi_w1",
+                 event_type: str | None = None) -> dict[str, Any]:
+    return {"id": event_id, "object": "event", "created": created,
+            "type": event_type or f"payment_intent.{status}", "api_version": "2017-08-15",
+            "data": {"object": {"id": intent_id, "object": "payment_intent", "amount": 1500,
+                                "currency": "usd", "status": status, "created": 100}}}
+
+
+def store_event(event: Mapping[str, Any]) -> ApplyResult:
+    """The apply step without a gateway (no same-second re-fetch): for receiver tests."""
+    with database.atomic():
+        return apply_events(database, [event], via="webhook")
+
+
+def stripe_headers(body: bytes, *, secret: str = SECRET, at: float | None = None,
+                   extra: str = "") -> dict[str, str]:
+    """What `stripe listen --forward-to` sends with an event."""
+    signature = sign(body, secret, int(time.time() if at is None else at))
+    return {"Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            "Stripe-Signature": signature + extra}
 
 
 SYNCED_TABLES = ("customer", "payment_method", "payment", "refund", "dispute", "event")

@@ -20,8 +20,7 @@ from sync.trust import ReconcileSummary, StripeAccount, save_account, save_last_
 from sync.webhook import WebhookReceiver, WebhookStats
 from tests.conftest import Waiter
 from tests.console.conftest import NOW, SIZE, AppFactory
-from tests.helpers import idle_job, label_text
-from tests.integration.test_webhook import SECRET, intent_event, store_event, stripe_headers
+from tests.helpers import SECRET, idle_job, intent_event, label_text, store_event, stripe_headers
 
 ACME = StripeAccount(id="acct_1Acme", livemode=False, name="Acme", country="GB",
                      default_currency="gbp")

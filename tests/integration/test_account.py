@@ -4,6 +4,8 @@ account (a second emulator instance) or of another mode is refused with nothing 
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -21,7 +23,7 @@ from sync.gateway import StripeGateway
 from sync.plans import ActionRefused
 from sync.service import SyncError, SyncService
 from sync.trust import StripeAccount, load_account
-from tests.helpers import API_KEY, gateway_for, new_payment
+from tests.helpers import API_KEY, ROOT, cli_env, gateway_for, new_payment
 from tests.integration.fault_proxy import Fault, FaultProxy
 
 DEMO = StripeAccount("acct_payconsole_demo", livemode=False, name="payconsole demo",
@@ -156,3 +158,27 @@ def test_a_key_that_may_not_read_the_account_is_refused(
 def test_check_account_compares_with_the_recorded_one(
         synced_ledger: tuple[Path, str], emulator: EmulatorProcess) -> None:
     assert check_account(gateway_for(emulator.api_base)) == DEMO
+
+
+def test_reconcile_with_another_accounts_key_writes_nothing(
+        synced_ledger: tuple[Path, str], other_emulator: EmulatorProcess,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = synced_ledger
+    before = whole_ledger(path)
+    assert run_cli(path, other_emulator.api_base, "reconcile", "--repair") == 2
+    assert "the key is of Other Ltd (acct_other, test)" in capsys.readouterr().err
+    assert whole_ledger(path) == before
+
+
+def test_the_sync_loop_stops_on_another_accounts_key(
+        synced_ledger: tuple[Path, str], other_emulator: EmulatorProcess, tmp_path: Path) -> None:
+    """Headless `payconsole sync` (the loop, not --once) exits 2 instead of idling."""
+    path, _ = synced_ledger
+    before = whole_ledger(path)
+    done = subprocess.run(
+        [sys.executable, "-m", "console.cli", "sync", "--ledger", str(path),
+         "--api-base", other_emulator.api_base],
+        env=cli_env(tmp_path), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "the key is of Other Ltd (acct_other, test)" in done.stderr
+    assert whole_ledger(path) == before

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,38 +21,23 @@ from aiohttp.test_utils import TestClient, TestServer
 from peewee import SqliteDatabase
 
 from ledger.db import open_ledger
-from ledger.models import Event, Payment, database
-from sync.apply import ApplyResult, apply_events
+from ledger.models import Event, Payment
 from sync.demo.session import register_with_emulator
 from sync.service import SyncService
-from sync.webhook import WebhookError, WebhookReceiver, sign
+from sync.webhook import WebhookError, WebhookReceiver
 from tests.conftest import Waiter
-from tests.helpers import ROOT, cli_env, gateway_for, make_customer_with_card, pay, read_until
-
-SECRET = "whsec_testsecret"
-
-
-def intent_event(event_id: str, created: int, status: str, intent_id: str = "pi_w1",
-                 event_type: str | None = None) -> dict[str, Any]:
-    return {"id": event_id, "object": "event", "created": created,
-            "type": event_type or f"payment_intent.{status}", "api_version": "2017-08-15",
-            "data": {"object": {"id": intent_id, "object": "payment_intent", "amount": 1500,
-                                "currency": "usd", "status": status, "created": 100}}}
-
-
-def store_event(event: Mapping[str, Any]) -> ApplyResult:
-    """The apply step without a gateway (no same-second re-fetch): for receiver tests."""
-    with database.atomic():
-        return apply_events(database, [event], via="webhook")
-
-
-def stripe_headers(body: bytes, *, secret: str = SECRET, at: float | None = None,
-                   extra: str = "") -> dict[str, str]:
-    """What `stripe listen --forward-to` sends with an event."""
-    signature = sign(body, secret, int(time.time() if at is None else at))
-    return {"Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-            "Stripe-Signature": signature + extra}
+from tests.helpers import (
+    ROOT,
+    SECRET,
+    cli_env,
+    gateway_for,
+    intent_event,
+    make_customer_with_card,
+    pay,
+    read_until,
+    store_event,
+    stripe_headers,
+)
 
 
 def ledger_counts() -> tuple[int, int]:

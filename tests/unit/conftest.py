@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,13 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fixed_ledger: SqliteDat
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return ["--ledger", str(tmp_path / "ledger.db")]
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No PAYCONSOLE_ or STRIPE_ variables of the developer's, and XDG folders of the test's."""
+    for name in list(os.environ):
+        if name.startswith(("PAYCONSOLE_", "STRIPE_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))

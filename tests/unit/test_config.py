@@ -1,6 +1,5 @@
 """Config precedence (CLI > environment > file > defaults) and one-line errors."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -9,14 +8,7 @@ from console.cli import main
 from console.config import Settings, load_settings
 from console.errors import ConfigError
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("PAYCONSOLE_", "STRIPE_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def write_config(path: Path, text: str, mode: int = 0o600) -> Path:

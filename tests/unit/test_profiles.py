@@ -14,7 +14,8 @@ from console.config import load_settings
 from console.errors import ConfigError
 from ledger.db import open_ledger
 from sync.trust import StripeAccount, save_account
-from tests.unit.test_config import clean_environment  # noqa: F401  # autouse: no PAYCONSOLE_ or STRIPE_ variables
+
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 FILE = """
 [stripe]
