@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.cli_actions import ACTION_COMMANDS
@@ -23,6 +22,7 @@ from console.cli_common import (
     Handler,
     add_commands,
     common_options,
+    log_to_file,
     make_actions,
     make_gateway,
     make_sync_service,
@@ -99,7 +99,6 @@ def run_console(args: argparse.Namespace) -> int:
         context.services.extend(_webhook_receivers(settings, service))
         context.actions = make_actions(settings, gateway)
     open_ledger(settings.ledger.path, read_only=read_only)
-    _log_to_file(data_dir() / "payconsole.log")
     return run_app(context)
 
 
@@ -254,17 +253,6 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def _log_to_file(path: Path) -> None:
-    """The console owns the terminal, so its log goes to a file, secrets redacted."""
-    from sync.secrets import RedactingFilter
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-
-
 def _log_to_stderr() -> None:
     from sync.secrets import RedactingFilter
 
@@ -293,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         # A bug: one redacted line for the operator, the redacted traceback in the log file.
         log_path = data_dir() / "payconsole.log"
-        _log_to_file(log_path)
+        log_to_file(log_path)
         log.exception("unexpected error")
         print(f"payconsole: unexpected error: {redact(f'{type(exc).__name__}: {exc}')} "
               f"(traceback in {log_path})", file=sys.stderr)

@@ -9,6 +9,7 @@ talk to Stripe (`--offline`, `export`, `report`, `--help`) never load it.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from console.config import Settings, load_settings
+from console.config import Settings, data_dir, load_settings
 from console.errors import ConfigError
 from ledger.db import LedgerError, open_ledger
 
@@ -125,8 +126,21 @@ def output(path: str | None) -> AbstractContextManager[TextIO]:
 def run_app(context: ConsoleContext) -> int:
     from console.app import PayConsoleApp
 
+    log_to_file(data_dir() / "payconsole.log")
     PayConsoleApp(context).run()
     return EXIT_OK
+
+
+def log_to_file(path: Path) -> None:
+    """Log to a file, secrets redacted (the console owns the terminal: a line on stderr
+    would be drawn over the screen)."""
+    from sync.secrets import RedactingFilter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
 # -- the objects that talk to Stripe (their modules import the SDK) --------------------

@@ -176,7 +176,8 @@ def test_requests_are_one_list_a_page_per_kind(emulator: EmulatorProcess,
     assert report.drift == 0 and report.checked["payments"] == payments
     assert gateway.gets == {"/v1/payment_intents": math.ceil(payments / 100),
                             "/v1/refunds": 1, "/v1/disputes": 1, "/v1/customers": 1,
-                            "/v1/payment_methods": len(customers)}
+                            "/v1/payment_methods": len(customers),
+                            "/v1/account": 1}  # which account the key is of: once a gateway
     assert report.requests == sum(gateway.gets.values())
 
 

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import stripe
 
-from console.cli import _log_to_file, main
+from console.cli import main
+from console.cli_common import log_to_file
 from ledger.db import open_ledger
 from ledger.export import EXPORTS
 from sync.emulator import ControlClient, EmulatorProcess
@@ -122,7 +123,7 @@ def log_secret_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The console's log file, at DEBUG for every library, through an exploding sync, an
     unreachable Stripe, and webhooks with bad signatures."""
     log_file = tmp_path / "data" / "payconsole.log"
-    _log_to_file(log_file)
+    log_to_file(log_file)
     logging.getLogger().setLevel(logging.DEBUG)
     open_ledger(tmp_path / "ledger.db")
     dead = SyncService(StripeGateway(KEY, "http://127.0.0.1:9", max_network_retries=1))
