@@ -69,6 +69,28 @@ _V3_STATEMENTS = (
 )
 
 
+def _columns(table: str, **columns: str) -> Migration:
+    """Add the columns a ledger made before them lacks (v1 makes the tables from today's
+    models, so a ledger created since already has them: SQLite has no ADD COLUMN IF NOT
+    EXISTS)."""
+
+    def run(db: LedgerDatabase) -> None:
+        present = {row[1] for row in execute(db, f"PRAGMA table_info({table})")}
+        for name, definition in columns.items():
+            if name not in present:
+                execute(db, f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+
+    return run
+
+
+def _steps(*steps: Migration) -> Migration:
+    def run(db: LedgerDatabase) -> None:
+        for step in steps:
+            step(db)
+
+    return run
+
+
 # v4: the Payments pane's "largest amount" order, and amount ranges within a currency.
 _V4_STATEMENTS = (
     "CREATE INDEX IF NOT EXISTS payment_currency_amount_id ON payment (currency, amount, id)",
@@ -79,6 +101,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     _migration(*_V2_STATEMENTS, tables=ACTION_MODELS),  # operator actions
     _migration(*_V3_STATEMENTS),  # analytics and search indexes
     _migration(*_V4_STATEMENTS),
+    # v5: authorizations (capture / cancel) and what on-call needs of a dispute.
+    _steps(_columns("payment", capture_method="TEXT", amount_capturable="INTEGER NOT NULL "
+                    "DEFAULT 0", capture_before="INTEGER", cancellation_reason="TEXT"),
+           _columns("dispute", is_charge_refundable="INTEGER NOT NULL DEFAULT 0",
+                    submission_method="TEXT",
+                    balance_transactions="TEXT NOT NULL DEFAULT '[]'")),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -99,6 +99,11 @@ class Payment(_StripeObject):
     decline_code = TextField(null=True)
     card_brand = TextField(null=True)
     card_last4 = TextField(null=True)
+    # Authorizations (v5): what may still be captured, and by when (the card's capture_before).
+    capture_method = TextField(null=True)
+    amount_capturable = _zero()
+    capture_before = IntegerField(null=True)
+    cancellation_reason = TextField(null=True)
     intent_as_of = _zero()
     charge_as_of = _zero()
 
@@ -128,6 +133,11 @@ class Dispute(_OnACharge):
     submission_count = _zero()
     evidence = _json_object()
     metadata = _json_object()
+    # v5: whether a refund may still end it (an inquiry), how evidence went in, and the
+    # balance transactions that withdrew or reinstated funds ([{id, amount, fee, net, ...}]).
+    is_charge_refundable = _flag()
+    submission_method = TextField(null=True)
+    balance_transactions = TextField(default="[]", constraints=[SQL("DEFAULT '[]'")])
     as_of = _zero()
 
 
