@@ -1,4 +1,5 @@
-"""Headless operator actions (refund, charge, payment methods, disputes) and the audit log.
+"""Headless operator actions (refund, capture, cancel, charge, payment methods, disputes)
+and the audit log.
 
 Every action command takes one path (`_run`): re-read its target from Stripe, plan,
 show the plan, confirm, execute, print the outcome. Exit codes: 0 done, 1 Stripe refused
@@ -132,6 +133,17 @@ def _refund_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--note", help="a note kept in the refund's metadata")
 
 
+def _capture_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--amount", help="in the payment's currency, e.g. 12.50 (default: all "
+                        "that is capturable; Stripe releases the rest)")
+
+
+def _cancel_arguments(parser: argparse.ArgumentParser) -> None:
+    from sync.plans_payments import CANCEL_REASONS
+
+    parser.add_argument("--reason", help=f"one of {', '.join(CANCEL_REASONS)}")
+
+
 def _charge_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--amount", required=True, help="e.g. 25.00 (JPY: 2500, KWD: 2.500)")
     parser.add_argument("--currency", required=True, help="three-letter code, e.g. usd")
@@ -220,6 +232,18 @@ ACTION_COMMANDS: dict[str, Command] = {
         "PAYMENT_ID", lambda actions, args: actions.plan_refund(
             args.target, args.amount, reason=args.reason, note=args.note, repeat=args.again),
         _refund_arguments, target_help="pi_... or ch_..."),
+    "capture": _action(
+        "capture an authorized payment, fully or partly (the rest is released)",
+        "payconsole capture pi_123 --amount 12.50 --yes",
+        "PI_ID", lambda actions, args: actions.plan_capture(
+            args.target, args.amount, repeat=args.again),
+        _capture_arguments, target_help="pi_... awaiting capture (requires_capture)"),
+    "cancel": _action(
+        "cancel an authorized payment, releasing its hold",
+        "payconsole cancel pi_123 --reason requested_by_customer --yes",
+        "PI_ID", lambda actions, args: actions.plan_cancel(
+            args.target, reason=args.reason, repeat=args.again),
+        _cancel_arguments, target_help="pi_... awaiting capture (requires_capture)"),
     "charge": _action(
         "charge a customer's saved payment method (off-session)",
         "payconsole charge cus_123 --amount 25.00 --currency usd --yes",

@@ -134,6 +134,12 @@ COMMANDS: tuple[Command, ...] = (
     operator_command("payments.refund", "r", "Refund", "Refund payment", "Refund all or part "
                      "of the payment under the cursor (confirmed before anything is sent)",
                      PAYMENTS, PAYMENT_DETAIL),
+    operator_command("payments.capture", "c", "Capture", "Capture payment", "Capture all or "
+                     "part of the authorized payment under the cursor; Stripe releases the "
+                     "rest (confirmed before anything is sent)", PAYMENTS, PAYMENT_DETAIL),
+    operator_command("payments.cancel", "x", "Cancel hold", "Cancel authorized payment",
+                     "Cancel the authorized payment under the cursor, releasing its hold",
+                     PAYMENTS, PAYMENT_DETAIL),
     operator_command("payments.charge", "n", "Charge", "Charge a saved payment method",
                      "Charge a customer's saved card off-session", PAYMENTS),
     Command("payments.order", "o", "Order", "Change payment order", "Newest first, oldest "

@@ -23,6 +23,7 @@ from console.panes.customers import CustomersPane
 from console.panes.disputes import DisputesPane
 from console.panes.payments import PaymentsPane
 from console.screens.action_form import ActionForm, FormRequest
+from console.screens.capture_dialog import CancelDialog, CaptureDialog
 from console.screens.charge_dialog import ChargeDialog
 from console.screens.dispute_detail import DisputeDetailScreen
 from console.screens.evidence_form import EvidenceForm
@@ -97,6 +98,8 @@ def _default_kept(plan: ActionPlan) -> tuple[str, ...]:
 
 OPERATOR_ACTIONS: dict[str, OperatorAction] = {entry.command_id: entry for entry in (
     OperatorAction("payments.refund", _payment, form=RefundDialog),
+    OperatorAction("payments.capture", _payment, form=CaptureDialog),
+    OperatorAction("payments.cancel", _payment, form=CancelDialog),
     OperatorAction("payments.charge", lambda app: "", form=ChargeDialog),
     OperatorAction("customers.charge", _customer_or_none, form=ChargeDialog),
     OperatorAction("customers.edit_method", _method, form=MethodEditDialog),

@@ -126,6 +126,9 @@ def payment_intent_records(obj: StripeObject, as_of: int) -> Records:
         "failure_code": error.get("code"),
         "failure_message": error.get("message"),
         "decline_code": error.get("decline_code"),
+        "capture_method": obj.get("capture_method"),
+        "amount_capturable": obj.get("amount_capturable") or 0,
+        "cancellation_reason": obj.get("cancellation_reason"),
         "intent_as_of": as_of,
     }
     records = Records(payment_intents=[row])
@@ -135,17 +138,18 @@ def payment_intent_records(obj: StripeObject, as_of: int) -> Records:
     return records
 
 
-def _card_facts(charge: StripeObject) -> tuple[str | None, str | None]:
+def _card_facts(charge: StripeObject) -> tuple[str | None, str | None, int | None]:
+    """Brand, last4, and capture_before (an uncaptured authorization's deadline)."""
     card = (charge.get("payment_method_details") or {}).get("card") or {}
     if not card:  # old shapes: `source` or `card` carried the card
         card = charge.get("source") or charge.get("card") or {}
-    return card.get("brand"), card.get("last4")
+    return card.get("brand"), card.get("last4"), card.get("capture_before")
 
 
 def charge_records(obj: StripeObject, as_of: int) -> Records:
     """The charge half of a payment row, plus any refunds the charge embeds."""
     _require(obj, "id", "amount", "currency")
-    brand, last4 = _card_facts(obj)
+    brand, last4, capture_before = _card_facts(obj)
     outcome = obj.get("outcome") or {}
     captured = bool(obj.get("captured"))
     billing = obj.get("billing_details") or {}
@@ -170,6 +174,7 @@ def charge_records(obj: StripeObject, as_of: int) -> Records:
         "decline_code": outcome.get("reason") if obj.get("failure_code") else None,
         "card_brand": brand,
         "card_last4": last4,
+        "capture_before": capture_before,
         "charge_as_of": as_of,
     }
     records = Records(payment_charges=[row])

@@ -74,7 +74,8 @@ DISPUTES = _replace_all(
 _INTENT_COLUMNS = (
     "id", "created", "amount", "currency", "status", "customer", "description",
     "payment_method", "amount_received", "metadata", "livemode", "latest_charge",
-    "failure_code", "failure_message", "decline_code", "intent_as_of",
+    "failure_code", "failure_message", "decline_code", "capture_method", "amount_capturable",
+    "cancellation_reason", "intent_as_of",
 )
 PAYMENT_INTENTS = Upsert(
     table="payment",
@@ -93,7 +94,7 @@ PAYMENT_CHARGES = Upsert(
         "id", "latest_charge", "created", "amount", "currency", "status", "customer",
         "customer_email", "captured", "amount_captured", "amount_refunded", "refunded",
         "disputed", "failure_code", "failure_message", "decline_code", "card_brand",
-        "card_last4", "charge_as_of",
+        "card_last4", "capture_before", "charge_as_of",
     ),
     updates={
         "latest_charge": "excluded.latest_charge",
@@ -108,6 +109,7 @@ PAYMENT_CHARGES = Upsert(
         "decline_code": "COALESCE(payment.decline_code, excluded.decline_code)",
         "card_brand": "excluded.card_brand",
         "card_last4": "excluded.card_last4",
+        "capture_before": "COALESCE(excluded.capture_before, payment.capture_before)",
         "customer_email": "COALESCE(excluded.customer_email, payment.customer_email)",
         "status": f"CASE WHEN {_BARE_CHARGE} THEN excluded.status ELSE payment.status END",
         "charge_as_of": "excluded.charge_as_of",

@@ -18,6 +18,8 @@ _VERBS = {
     "method.detach": "detach payment methods",
     "dispute.evidence": "update disputes",
     "dispute.accept": "close disputes",
+    "capture": "capture payments",
+    "cancel": "cancel payments",
 }
 _KINDS = {"pi_": "payment_intent", "ch_": "charge", "cus_": "customer", "pm_": "payment_method",
           "dp_": "dispute", "re_": "refund"}
@@ -70,6 +72,8 @@ def result_of(plan: ActionPlan, obj: Mapping[str, Any], declined: GatewayError |
     if status == "requires_action":
         return outcome(False, f"{object_id} requires_action: the customer must authenticate "
                        "(3-D Secure) before the payment completes; nothing was charged yet")
+    if status == "canceled" and plan.action == "cancel":
+        return outcome(True, f"{object_id} canceled: the authorization is released")
     if status in ("failed", "canceled"):
         reason = obj.get("failure_reason") or obj.get("cancellation_reason")
         because = f" ({reason})" if reason else ""

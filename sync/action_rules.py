@@ -12,6 +12,7 @@ from datetime import date
 from ledger import dispute_status, lookups, pending
 from ledger.models import Customer, Dispute, Payment, PaymentMethod
 from sync.plans import ActionPlan, ActionRefused
+from sync.plans_payments import capture_by
 
 
 def refundable_payment(payment_id: str) -> Payment:
@@ -20,7 +21,7 @@ def refundable_payment(payment_id: str) -> Payment:
         raise ActionRefused(f"no payment {payment_id} in the ledger")
     if payment.status == "requires_capture":
         raise ActionRefused(f"{payment.id} was authorized but never captured: cancel it "
-                            "instead of refunding")
+                            f"instead of refunding (key x, or payconsole cancel {payment.id})")
     if payment.status != "succeeded":
         failure = f", {payment.failure_code}" if payment.failure_code else ""
         raise ActionRefused(f"{payment.id} did not succeed (status {payment.status}{failure}): "
@@ -35,6 +36,23 @@ def refundable_payment(payment_id: str) -> Payment:
                             "with a refund")
     if payment.amount_captured - payment.amount_refunded <= 0:
         raise ActionRefused(f"{payment.id} is already fully refunded")
+    return payment
+
+
+def held_payment(payment_id: str, now: float) -> Payment:
+    """A payment whose authorization can still be captured or cancelled."""
+    payment = lookups.payment(payment_id)
+    if payment is None:
+        raise ActionRefused(f"no payment {payment_id} in the ledger")
+    if payment.status != "requires_capture":
+        raise ActionRefused(f"{payment.id} is not awaiting capture (status {payment.status}): "
+                            "only an authorized, uncaptured payment can be captured or "
+                            "cancelled")
+    deadline = capture_by(payment.created, payment.capture_before)
+    if deadline < now:
+        raise ActionRefused(f"{payment.id}'s hold lapsed at {when(deadline)} (its capture-by "
+                            "time): Stripe releases it on its own, and it can no longer be "
+                            "captured")
     return payment
 
 

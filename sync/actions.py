@@ -14,7 +14,6 @@ key and Stripe answers with the first result instead of doing it twice.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,12 +25,13 @@ from ledger import audit, lookups, pending
 from ledger.audit import NewEntry
 from ledger.models import database
 from ledger.money import MoneyError, format_amount, normalize_currency
+from sync import action_reads as reads
 from sync import action_rules as rules
 from sync import actions_checks as checks
 from sync.account import AccountRefused, check_account
-from sync.action_answers import kind_of, refusal_message, related_ids, result_of
+from sync.action_answers import refusal_message, related_ids, result_of
 from sync.apply import apply_objects
-from sync.gateway import GatewayError, NotFound, StripeGateway
+from sync.gateway import GatewayError, StripeGateway
 from sync.plans import (
     AcceptPlan,
     ActionFailed,
@@ -45,9 +45,7 @@ from sync.plans import (
     RefundPlan,
     SetDefaultPlan,
 )
-from sync.resources import OBJECT_PATHS, PAYMENT_METHODS_PATH
-
-log = logging.getLogger(__name__)
+from sync.plans_payments import CANCEL_REASONS, CancelPlan, CapturePlan, capture_by
 
 P = TypeVar("P", bound=ActionPlan)
 
@@ -116,6 +114,37 @@ class Actions:
                 reason=checks.choice(reason, checks.REFUND_REASONS, "refund reason"),
                 note=checks.free_text(note, "note", checks.METADATA_VALUE_MAX) or None,
             )
+            return self._settle(plan, repeat)
+
+    # -- authorizations: capture or cancel the hold -----------------------------------
+
+    def plan_capture(self, payment_id: str, amount: str | None = None, *,
+                     repeat: bool = False) -> CapturePlan:
+        """Capture an authorized payment; `amount` as typed, default: all that is capturable.
+        Stripe releases the rest of the authorization."""
+        with self._refusals_audited("capture", payment_id, {"amount": amount}):
+            payment = rules.held_payment(payment_id, self.clock())
+            capturable = payment.amount_capturable or payment.amount
+            value = capturable if amount is None else checks.positive_amount(
+                amount, payment.currency, "capture amount")
+            if value > capturable:
+                raise ActionRefused(
+                    f"capture of {format_amount(value, payment.currency)} is more than the "
+                    f"{format_amount(capturable, payment.currency)} capturable on {payment.id}")
+            plan = CapturePlan(operator=self.operator, target=payment.id, live=self.live,
+                               amount=value, currency=payment.currency, capturable=capturable,
+                               capture_by=capture_by(payment.created, payment.capture_before))
+            return self._settle(plan, repeat)
+
+    def plan_cancel(self, payment_id: str, *, reason: str | None = None,
+                    repeat: bool = False) -> CancelPlan:
+        """Cancel an authorized payment: its whole hold is released."""
+        with self._refusals_audited("cancel", payment_id, {"reason": reason}):
+            payment = rules.held_payment(payment_id, self.clock())
+            plan = CancelPlan(operator=self.operator, target=payment.id, live=self.live,
+                              amount=payment.amount_capturable or payment.amount,
+                              currency=payment.currency,
+                              reason=checks.choice(reason, CANCEL_REASONS, "cancel reason"))
             return self._settle(plan, repeat)
 
     # -- charging a saved payment method -----------------------------------------------
@@ -251,7 +280,7 @@ class Actions:
             obj, declined = self._send(plan)
         except GatewayError as exc:
             raise self._failure(plan, exc) from None
-        self._store([obj, *self._reread([*related_ids(obj), *plan.also_refresh()])])
+        self._store([obj, *reads.reread(self.gateway, [*related_ids(obj), *plan.also_refresh()])])
         result = result_of(plan, obj, declined)
         pending.record_end(plan.fingerprint, attempt=plan.attempt, object_id=result.object_id,
                            status=pending.FAILED if declined else pending.SUCCEEDED,
@@ -287,7 +316,7 @@ class Actions:
             pending.record_end(plan.fingerprint, attempt=plan.attempt, status=pending.FAILED,
                                object_id=None, now=self._now())
             # A refusal often means the ledger was stale (say, refunded elsewhere): re-read.
-            self._store(self._reread([plan.target], follow=True))
+            self._store(reads.reread(self.gateway, [plan.target], follow=True))
         self._audit_plan(plan, "failed", request_id=exc.request_id, error=message)
         return ActionFailed(message, code=exc.code, request_id=exc.request_id,
                             outcome_unknown=unknown)
@@ -299,41 +328,12 @@ class Actions:
         CLI does before planning). False when Stripe does not know it."""
         self._check_account()
         try:
-            objects = self._fetch([object_id], follow=True)
-            if not objects:
-                return False
-            for customer in [o["id"] for o in objects if o.get("object") == "customer"]:
-                params = {"customer": customer, "type": "card"}
-                objects += [m for page in self.gateway.pages(PAYMENT_METHODS_PATH, params)
-                            for m in page]
+            objects = reads.fetch_with_methods(self.gateway, object_id)
         except GatewayError as exc:
             raise ActionFailed(f"cannot read {object_id}: {exc}", code=exc.code,
                                request_id=exc.request_id) from None
         self._store(objects)
-        return True
-
-    def _fetch(self, ids: list[str], *, follow: bool = False) -> list[dict[str, Any]]:
-        """GET each object Stripe knows; `follow`: and the objects they name (one level)."""
-        objects = []
-        for object_id in dict.fromkeys(ids):
-            kind = kind_of(object_id)
-            if kind is None:
-                continue
-            try:
-                objects.append(self.gateway.get(OBJECT_PATHS[kind].format(object_id)))
-            except NotFound:
-                continue
-        if follow:
-            objects += self._fetch([i for obj in objects for i in related_ids(obj)])
-        return objects
-
-    def _reread(self, ids: list[str], *, follow: bool = False) -> list[dict[str, Any]]:
-        """After a write: best effort, since the sync will bring anything missed."""
-        try:
-            return self._fetch(ids, follow=follow)
-        except GatewayError as exc:
-            log.warning("could not re-read %s after an action: %s", ", ".join(ids), exc)
-            return []
+        return bool(objects)
 
     def _store(self, objects: list[dict[str, Any]]) -> None:
         with database.atomic():

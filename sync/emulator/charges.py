@@ -12,7 +12,7 @@ from sync.emulator.apis import set_extra_api
 from sync.emulator.clock import clock
 from sync.emulator.errors import stripe_error
 from sync.emulator.events import emit
-from sync.emulator.params import choice
+from sync.emulator.params import as_int, choice
 from sync.emulator.payment_methods import merge_billing_details
 
 _APPROVED = {
@@ -34,6 +34,7 @@ _PMD_CARD_FIELDS = ("brand", "last4", "exp_month", "exp_year", "country", "fundi
 _CANCELLABLE = ("requires_payment_method", "requires_capture", "requires_confirmation",
                 "requires_action", "processing")
 _CANCELLATION_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+CAPTURE_WINDOW = 7 * 86400  # Stripe: an online card authorization lasts 7 days
 
 
 # --- Charge -------------------------------------------------------------------------------
@@ -53,6 +54,8 @@ def _charge_init(original: Any) -> Any:
         original(self, **kwargs)
         pm = PaymentMethod._api_retrieve(self.payment_method)
         self.payment_method_details = _payment_method_details(pm)
+        if not self.captured and "card" in self.payment_method_details:
+            self.payment_method_details["card"]["capture_before"] = self.created + CAPTURE_WINDOW
         self.billing_details = merge_billing_details(getattr(pm, "billing_details", None), {})
         self._refund_ids: list[str] = []  # localstripe scans the whole store for these
         self._dispute_id: str | None = None
@@ -107,17 +110,30 @@ def _set_auth_failure(original: Any) -> Any:
     return fail
 
 
-def _capture(original: Any) -> Any:
-    def capture(self: Any, amount: Any, on_success: Any = None) -> None:
-        def captured() -> None:
-            self._captured_amount = self.amount if amount is None else int(amount)
-            emit("charge.captured", self)
-            if on_success:
-                on_success()
+def _capture(self: Any, amount: Any, on_success: Any = None) -> None:
+    """localstripe's, without its Refund of the rest: since API 2025-03-31 Stripe releases
+    the uncaptured amount (amount_refunded stays 0); and refused past capture_before."""
+    value = self.amount if amount is None else as_int(amount, "amount_to_capture", minimum=1)
+    if self.captured or self.status != "succeeded":
+        raise stripe_error(400, f"This charge {self.id} has already been captured.",
+                           code="charge_already_captured")
+    if value > self.amount:
+        raise stripe_error(400, f"The amount to capture ({value}) is more than the amount "
+                           f"authorized ({self.amount}).", code="amount_too_large",
+                           param="amount_to_capture")
+    capture_before = (self.payment_method_details.get("card") or {}).get("capture_before")
+    if capture_before is not None and clock.time() > capture_before:
+        raise stripe_error(400, f"The charge {self.id} has expired for capture.",
+                           code="charge_expired_for_capture")
 
-        original(self, amount, captured)
+    def captured() -> None:
+        self.captured = True
+        self._captured_amount = value
+        emit("charge.captured", self)
+        if on_success:
+            on_success()
 
-    return capture
+    self._trigger_payment(on_success=captured)
 
 
 def _raise_failure(self: Any) -> None:
@@ -215,7 +231,7 @@ def install() -> None:
     Charge.disputed = property(_disputed)
     Charge._initialize_charge = _initialize_charge(Charge._initialize_charge)
     Charge._set_auth_failure = _set_auth_failure(Charge._set_auth_failure)
-    Charge._capture = _capture(Charge._capture)
+    Charge._capture = _capture
     Charge._raise_failure = _raise_failure
     Charge._api_update = staticmethod(_charge_api_update(Charge._api_update))
 
