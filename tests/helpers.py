@@ -131,6 +131,15 @@ def paid(client: stripe.StripeClient, gateway: StripeGateway, amount: int,
     return str(intent.id)
 
 
+def authorized(client: stripe.StripeClient, amount: int, currency: str = "usd") -> Any:
+    """A manual-capture payment of a new customer, authorized and awaiting capture (its
+    PaymentIntent, status requires_capture)."""
+    customer, (method,) = customer_with_cards(client, VISA)
+    return client.v1.payment_intents.create({
+        "amount": amount, "currency": currency, "customer": customer, "payment_method": method,
+        "confirm": True, "off_session": True, "capture_method": "manual"})
+
+
 def cli_env(tmp_path: Path, **variables: str) -> dict[str, str]:
     """The environment of a `payconsole` subprocess: the test key, config and data folders
     of its own under `tmp_path`, and nothing of the developer's environment."""

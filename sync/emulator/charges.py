@@ -98,6 +98,9 @@ def _initialize_charge(original: Any) -> Any:
         original(self, succeeded, on_failure_now, on_failure_later)
         if self._authorized and not self.captured:  # authorized only: Stripe still says so
             emit("charge.succeeded", self)
+            intent = resources.store.get("payment_intent:" + (self.payment_intent or ""))
+            if intent is not None:  # Stripe's event for an intent now in requires_capture
+                emit("payment_intent.amount_capturable_updated", intent)
 
     return initialize
 
