@@ -15,6 +15,7 @@ import stripe
 
 from console.cli import main
 from sync.emulator import ControlClient
+from tests.helpers import authorized
 
 API_KEY = "sk_test_payconsole"
 
@@ -196,3 +197,37 @@ def test_every_action_command_has_an_example(capsys: pytest.CaptureFixture[str])
         with pytest.raises(SystemExit):
             main([*command, "--help"])
         assert f"example:\n  payconsole {' '.join(command)}" in capsys.readouterr().out
+
+
+def test_capture_and_cancel(stripe_client: stripe.StripeClient, cli: Any, emulator: Any) -> None:
+    pi = authorized(stripe_client, 5000).id  # never synced: the command reads it first
+    for args, message in [(("--amount", "50.01", "--yes"), "50.00 USD capturable"),
+                          (("--amount", "0", "--yes"), "more than zero"),
+                          (("--amount", "1.005", "--yes"), "at most 2 decimals"),
+                          (("--amount", "1"), "pass --yes")]:
+        code, out, err = cli("capture", pi, *args)
+        assert (code, out) == (2, ""), err
+        assert message in err
+    code, out, err = cli("capture", pi, "--amount", "12.50", "--yes")
+    assert code == 0 and out.strip() == f"{pi} succeeded", err
+    assert "Capture 12.50 USD of the 50.00 USD authorized" in err
+    assert stripe_client.v1.payment_intents.retrieve(pi).amount_received == 1250
+    code, _, err = cli("capture", pi, "--yes")
+    assert code == 2 and "not awaiting capture (status succeeded)" in err
+    code, _, err = cli("cancel", "pi_unknown", "--yes")
+    assert code == 2 and "no payment pi_unknown" in err
+
+    other = authorized(stripe_client, 3000).id
+    code, _, err = cli("cancel", other, "--reason", "bored", "--yes")
+    assert code == 2 and "cancel reason must be one of" in err
+    code, out, err = cli("cancel", other, "--reason", "requested_by_customer", "--yes")
+    assert code == 0 and out.strip() == f"{other} canceled: the authorization is released", err
+    assert stripe_client.v1.payment_intents.retrieve(other).cancellation_reason == \
+        "requested_by_customer"
+
+    lapsing = authorized(stripe_client, 3000)
+    charge = stripe_client.v1.charges.retrieve(lapsing.latest_charge)
+    ControlClient(emulator.api_base).set_clock(charge.payment_method_details.card.capture_before
+                                               + 60)
+    code, out, err = cli("capture", lapsing.id, "--yes")  # this machine's clock says in time
+    assert (code, out) == (1, "") and "expired for capture" in err
