@@ -93,7 +93,7 @@ class PayConsoleApp(App[None]):
         """The pane of each of commands.PANES."""
         refusal = self.actions_refusal  # said in the panes that offer actions
         panes: dict[str, Callable[[], LedgerPane]] = {
-            "payments": lambda: PaymentsPane(self.payment_listing, id=id),
+            "payments": lambda: PaymentsPane(self.payment_listing, clock=self.clock, id=id),
             "disputes": lambda: DisputesPane(self.clock, actions_refusal=refusal, id=id),
             "customers": lambda: CustomersPane(actions_refusal=refusal, id=id),
             "analytics": lambda: AnalyticsPane(self.clock, id=id),
@@ -186,7 +186,8 @@ class PayConsoleApp(App[None]):
         if detail is None:
             self.notify(f"{message.payment_id} is no longer in the ledger", severity="warning")
             return
-        self.push_screen(PaymentDetailScreen(detail, actions_refusal=self.actions_refusal))
+        self.push_screen(PaymentDetailScreen(detail, actions_refusal=self.actions_refusal,
+                                             clock=self.clock))
 
     def on_action_completed(self, message: ActionCompleted) -> None:
         """Say how an operator action ended, and show what it changed at once (the ledger

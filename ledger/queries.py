@@ -84,6 +84,7 @@ class PaymentRow:
     amount_refunded: int
     disputed: bool
     failure_code: str | None
+    capture_before: int | None  # Stripe's deadline for an uncaptured authorization
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class PaymentListing(Listing[PaymentRow]):
         self.order_keys, self.descending = order.keys, order.descending
 
     def _row(self, values: tuple[Any, ...]) -> PaymentRow:
-        return PaymentRow(*flag_as_bool(values, -2))
+        return PaymentRow(*flag_as_bool(values, PaymentRow.__slots__.index("disputed")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar, cast
 
 from rich.text import Text
@@ -13,7 +14,8 @@ from textual.widgets import Label
 from console.commands import PAYMENTS, PAYMENTS_TABLE, bindings
 from console.messages import OpenPayment
 from console.panes.base import TablePane
-from console.widgets.formatting import local_time, money_or_blank, status_text
+from console.screens.payment_detail import status_with_hold
+from console.widgets.formatting import local_time, money_or_blank
 from console.widgets.lazy_table import Column, LazyTable
 from console.widgets.search_bar import SearchBar, match_summary, show_source
 from ledger.labels import card_label
@@ -29,17 +31,22 @@ def _disputed(row: PaymentRow) -> Text:
 PAYMENT_STATUSES = ("succeeded", "requires_payment_method", "requires_action", "processing",
                     "requires_capture", "requires_confirmation", "canceled")
 
-PAYMENT_COLUMNS: tuple[Column, ...] = (
-    Column("Created", 16, lambda r: local_time(r.created)),
-    Column("Amount", 16, lambda r: format_amount(r.amount, r.currency), align="right"),
-    Column("Status", 23, lambda r: status_text(r.status)),
-    Column("Customer", 22, lambda r: r.customer_email or ""),
-    Column("Card", 20, lambda r: card_label(r.card_brand, r.card_last4)),
-    Column("Refunded", 14, lambda r: money_or_blank(r.amount_refunded, r.currency),
-           align="right"),
-    Column("Disputed", 8, _disputed),
-    Column("Failure", 18, lambda r: r.failure_code or ""),
-)
+
+def payment_columns(clock: Callable[[], float]) -> tuple[Column, ...]:
+    def status(row: PaymentRow) -> Text:
+        return status_with_hold(row.status, row.created, row.capture_before, clock())
+
+    return (
+        Column("Created", 16, lambda r: local_time(r.created)),
+        Column("Amount", 16, lambda r: format_amount(r.amount, r.currency), align="right"),
+        Column("Status", 24, status),  # "requires_capture 23h 59m"
+        Column("Customer", 21, lambda r: r.customer_email or ""),
+        Column("Card", 20, lambda r: card_label(r.card_brand, r.card_last4)),
+        Column("Refunded", 14, lambda r: money_or_blank(r.amount_refunded, r.currency),
+               align="right"),
+        Column("Disputed", 8, _disputed),
+        Column("Failure", 18, lambda r: r.failure_code or ""),
+    )
 
 
 class PaymentsTable(LazyTable):
@@ -51,8 +58,13 @@ class PaymentsPane(TablePane):
     NOUN = "payments"
     BINDINGS: ClassVar[list[BindingType]] = bindings(PAYMENTS)
 
+    def __init__(self, source: PaymentListing, *, clock: Callable[[], float],
+                 id: str | None = None) -> None:
+        super().__init__(source, id=id)
+        self.clock = clock
+
     def make_table(self) -> LazyTable:
-        return PaymentsTable(self.source, PAYMENT_COLUMNS, id="payments-table")
+        return PaymentsTable(self.source, payment_columns(self.clock), id="payments-table")
 
     def compose(self) -> ComposeResult:
         yield SearchBar("payment", statuses=PAYMENT_STATUSES, id="payments-search")

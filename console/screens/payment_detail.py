@@ -3,7 +3,7 @@ the timeline of events that built it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from rich.text import Text
@@ -23,19 +23,57 @@ from console.screens.detail_sections import (
     section,
     timeline,
 )
+from console.widgets.countdown import deadline, duration
 from console.widgets.formatting import local_time, money_or_blank, status_text
 from ledger.audit import AuditRow, entries_touching
 from ledger.labels import card_label
 from ledger.money import format_amount
 from ledger.queries import PaymentDetail, payment_detail
+from sync.plans_payments import capture_by
+
+HOUR = 3600
 
 
-def summary_facts(detail: PaymentDetail) -> list[Fact]:
+def hold_style(due: int, now: float) -> str:
+    """A hold's colour, like a dispute deadline's: lapsed, within 24 h, within 3 days."""
+    left = due - now
+    if left < 0:
+        return "bold red"
+    if left < 24 * HOUR:
+        return "bold yellow"
+    return "yellow" if left < 72 * HOUR else ""
+
+
+def status_with_hold(status: str, created: int, capture_before: int | None, now: float
+                     ) -> Text:
+    """The status, and for an authorization the time left to capture it ("6d 23h",
+    "lapsed"), coloured by urgency."""
+    text = status_text(status)
+    if status == "requires_capture":
+        due = capture_by(created, capture_before)
+        left = duration(due - now) if due >= now else "lapsed"
+        text.append(f" {left}", style=hold_style(due, now))
+    return text
+
+
+def hold_facts(detail: PaymentDetail, now: float) -> list[Fact]:
+    """What an authorization awaiting capture still allows, and until when."""
+    p = detail.payment
+    if p.status != "requires_capture":
+        return []
+    due = capture_by(p.created, p.capture_before)
+    guessed = "" if p.capture_before else " (created + 7 days: Stripe did not say)"
+    return [("Capturable", format_amount(p.amount_capturable or p.amount, p.currency)),
+            ("Capture by", Text(deadline(due, now) + guessed, style=hold_style(due, now)))]
+
+
+def summary_facts(detail: PaymentDetail, now: float) -> list[Fact]:
     p = detail.payment
     return [
         ("Amount", format_amount(p.amount, p.currency)),
         ("Received", money_or_blank(p.amount_received, p.currency)),
         ("Captured", money_or_blank(p.amount_captured, p.currency)),
+        *hold_facts(detail, now),
         ("Refunded", money_or_blank(p.amount_refunded, p.currency)),
         ("Status", status_text(p.status)),
         ("Disputed", Text("yes", style="bold red") if p.disputed else ""),
@@ -81,10 +119,12 @@ def audit_rows(entries: Iterable[AuditRow]) -> Iterable[Cells]:
 class PaymentDetailScreen(DetailScreen):
     BINDINGS: ClassVar[list[BindingType]] = bindings(PAYMENT_DETAIL)
 
-    def __init__(self, detail: PaymentDetail, *, actions_refusal: str | None) -> None:
+    def __init__(self, detail: PaymentDetail, *, actions_refusal: str | None,
+                 clock: Callable[[], float]) -> None:
         """`actions_refusal`: why operator actions are unavailable (no refund hint), or None."""
         super().__init__()
         self.detail = detail
+        self.clock = clock
         self.audit = entries_touching(detail.payment.id)
         self.actions_refusal = actions_refusal
 
@@ -100,10 +140,9 @@ class PaymentDetailScreen(DetailScreen):
         detail = self.detail
         with Vertical(id="detail-dialog") as dialog:
             dialog.border_title = f"Payment {detail.payment.id}"
-            refund = "r to refund · " if self.actions_refusal is None else ""
-            dialog.border_subtitle = f"{refund}esc to close"
+            dialog.border_subtitle = f"{self._action_hint()}esc to close"
             with VerticalScroll(id="detail-body"):
-                yield Static(facts_table(summary_facts(detail)), id="detail-summary")
+                yield Static(facts_table(summary_facts(detail, self.clock())), id="detail-summary")
                 if any(value for _, value in failure_facts(detail)):
                     yield from section("Failure", facts_table(failure_facts(detail)))
                 yield from section("Metadata", facts_table(
@@ -120,3 +159,10 @@ class PaymentDetailScreen(DetailScreen):
                 yield from section("Operator actions", listing(
                     ("Time", "Operator", "Action", "Result", "Object", "Error"),
                     audit_rows(self.audit), "none in the audit log"))
+
+    def _action_hint(self) -> str:
+        if self.actions_refusal is not None:
+            return ""
+        if self.detail.payment.status == "requires_capture":
+            return "c to capture · x to cancel · "
+        return "r to refund · "

@@ -18,14 +18,16 @@ from console.context import ConsoleContext, Mode
 from console.panes.audit import AuditPane
 from console.panes.customers import CustomersPane
 from console.panes.payments import PaymentsPane
+from console.screens.capture_dialog import CaptureDialog
 from console.screens.charge_dialog import ChargeDialog
 from console.screens.confirm import ConfirmScreen
 from console.screens.refund_dialog import RefundDialog
 from ledger.db import open_ledger
+from ledger.models import Payment
 from sync.actions import Actions
 from sync.gateway import StripeGateway
 from tests.conftest import Waiter
-from tests.helpers import customer_with_cards, gateway_for, paid, sync
+from tests.helpers import authorized, customer_with_cards, gateway_for, paid, sync
 
 SIZE = (150, 40)
 
@@ -101,3 +103,30 @@ async def test_a_declined_charge_shows_the_decline_code_in_the_dialog(
         assert "(card_declined, generic_decline)" in str(message.content)
         payments = app.query_one(PaymentsPane).table
         assert payments.row_at(0).failure_code == "card_declined"
+
+
+async def test_a_partial_capture_from_the_key_press_to_the_ledger(
+        console: tuple[StripeGateway, PayConsoleApp], stripe_client: stripe.StripeClient,
+        wait_for: Waiter) -> None:
+    gateway, app = console
+    payment_id = authorized(stripe_client, 1000).id
+    sync(gateway)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(PaymentsPane)
+        pane.table.move_cursor(pane.source.position_of(payment_id))
+        status = pane.table.columns[2].cell(pane.table.row_at(pane.table.cursor))
+        assert str(status) == "requires_capture 6d 23h"  # the countdown to capture_before
+        await pilot.press("c")
+        dialog = app.screen
+        assert isinstance(dialog, CaptureDialog)
+        amount = dialog.query_one("#capture-amount", Input)
+        assert amount.value == "10.00"
+        amount.value = "6.00"
+        await pilot.pause()
+        await review_and_confirm(pilot)
+        await wait_for(lambda: pane.table.row_at(pane.table.cursor).status == "succeeded",
+                       pilot=pilot)
+        assert app.screen is not dialog
+    row = Payment.get_by_id(payment_id)
+    assert (row.status, row.amount_captured, row.amount_refunded) == ("succeeded", 600, 0)
+    assert stripe_client.v1.payment_intents.retrieve(payment_id).amount_received == 600
