@@ -31,10 +31,10 @@ from console.panes.payments import PaymentsPane
 from console.screens.detail_sections import DetailScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.sending import ActionCompleted, outcome_message
-from console.widgets.status_header import LedgerFacts, StatusHeader
+from console.widgets.status_header import HOLD_WARNING, LedgerFacts, StatusHeader
 from ledger.audit import AuditListing
 from ledger.dispute_views import dispute_counts
-from ledger.queries import PaymentListing, payment_detail
+from ledger.queries import PaymentListing, holds_lapsing, payment_detail
 from ledger.views import EventListing
 from sync.health import load_health
 from sync.plans import ActionRefused, ActionResult
@@ -137,7 +137,8 @@ class PayConsoleApp(App[None]):
     def read_facts(self) -> LedgerFacts:
         return LedgerFacts(load_health(), self.payment_listing.count(),
                            dispute_counts().needing_response, load_account(),
-                           load_last_reconcile())
+                           load_last_reconcile(),
+                           holds_lapsing=holds_lapsing(self.clock(), HOLD_WARNING))
 
     def _receiver_stats(self) -> list[WebhookStats]:
         """What the webhook receivers have done so far, read on each header refresh."""

@@ -87,6 +87,25 @@ class PaymentRow:
     capture_before: int | None  # Stripe's deadline for an uncaptured authorization
 
 
+# Stripe does not always send capture_before; an online card authorization lasts 7 days.
+DEFAULT_CAPTURE_WINDOW = 7 * 86400
+
+
+def capture_by(created: int, capture_before: int | None) -> int:
+    """When an uncaptured authorization lapses: Stripe's capture_before, else created + 7 days."""
+    return capture_before if capture_before is not None else created + DEFAULT_CAPTURE_WINDOW
+
+
+def holds_lapsing(now: float, within: int) -> int:
+    """Authorizations awaiting capture whose capture-by time is in the next `within` seconds."""
+    return single_int(
+        database,
+        "SELECT count(*) FROM payment WHERE status = 'requires_capture' "
+        "AND COALESCE(capture_before, created + ?) BETWEEN ? AND ?",
+        (DEFAULT_CAPTURE_WINDOW, int(now), int(now) + within),
+    )
+
+
 @dataclass(frozen=True)
 class PaymentOrder:
     """An order the Payments pane offers; each has an index that starts with its keys."""

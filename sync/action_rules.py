@@ -11,8 +11,8 @@ from datetime import date
 
 from ledger import dispute_status, lookups, pending
 from ledger.models import Customer, Dispute, Payment, PaymentMethod
+from ledger.queries import capture_by
 from sync.plans import ActionPlan, ActionRefused
-from sync.plans_payments import capture_by
 
 
 def refundable_payment(payment_id: str) -> Payment:

@@ -25,6 +25,7 @@ from ledger import audit, lookups, pending
 from ledger.audit import NewEntry
 from ledger.models import database
 from ledger.money import MoneyError, format_amount, normalize_currency
+from ledger.queries import capture_by
 from sync import action_reads as reads
 from sync import action_rules as rules
 from sync import actions_checks as checks
@@ -45,7 +46,7 @@ from sync.plans import (
     RefundPlan,
     SetDefaultPlan,
 )
-from sync.plans_payments import CANCEL_REASONS, CancelPlan, CapturePlan, capture_by
+from sync.plans_payments import CANCEL_REASONS, CancelPlan, CapturePlan
 
 P = TypeVar("P", bound=ActionPlan)
 

@@ -12,13 +12,6 @@ from ledger.money import format_amount
 from sync.plans import ActionPlan, StripeRequest, _plain_major
 
 CANCEL_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
-# Stripe does not always send capture_before; an online card authorization lasts 7 days.
-DEFAULT_CAPTURE_WINDOW = 7 * 86400
-
-
-def capture_by(created: int, capture_before: int | None) -> int:
-    """When an uncaptured authorization lapses: Stripe's capture_before, else created + 7 days."""
-    return capture_before if capture_before is not None else created + DEFAULT_CAPTURE_WINDOW
 
 
 @dataclass(frozen=True, kw_only=True)

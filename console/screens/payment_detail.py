@@ -28,8 +28,7 @@ from console.widgets.formatting import local_time, money_or_blank, status_text
 from ledger.audit import AuditRow, entries_touching
 from ledger.labels import card_label
 from ledger.money import format_amount
-from ledger.queries import PaymentDetail, payment_detail
-from sync.plans_payments import capture_by
+from ledger.queries import PaymentDetail, capture_by, payment_detail
 
 HOUR = 3600
 

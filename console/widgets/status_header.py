@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # aiohttp is loaded only when a receiver runs
 
 OFFLINE_ACTIONS = "offline: actions unavailable (no network)"
 HOUR = 3_600
+HOLD_WARNING = 24 * HOUR  # the header counts holds lapsing this soon
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class LedgerFacts:
     disputes_needing_response: int = 0  # needs_response and warning_needs_response
     account: StripeAccount | None = None  # None until the first sync records it
     last_reconcile: ReconcileSummary | None = None
+    holds_lapsing: int = 0  # authorizations whose capture-by time is within HOLD_WARNING
 
 
 def sync_summary(health: SyncHealth, now: float, syncing: bool) -> str:
@@ -92,6 +95,7 @@ class StatusHeader(Vertical):
             yield Label(f"operator {self.operator}", id="header-operator")
             yield Label("", id="header-count")
             yield Label("", id="header-disputes")
+            yield Label("", id="header-holds")
         with Horizontal(classes="header-row"):
             yield Label("", id="header-sync")
             yield Label("", id="header-drift")
@@ -115,6 +119,7 @@ class StatusHeader(Vertical):
                                                          "-unrepaired")
         self.query_one("#header-count", Label).update(f"{facts.payment_count:,} payments")
         self._show_disputes(facts.disputes_needing_response)
+        self._show_holds(facts.holds_lapsing)
         self.query_one("#header-error", Label).update(error_summary(facts.health))
         self.query_one(Sparkline).data = payments_per_hour(self.clock())
         self._show_ages()
@@ -124,6 +129,11 @@ class StatusHeader(Vertical):
         badge = self.query_one("#header-disputes", Label)
         badge.update(f" {text} " if due else "")
         badge.set_class(bool(due), "-due")
+
+    def _show_holds(self, lapsing: int) -> None:
+        holds = "1 hold lapses" if lapsing == 1 else f"{lapsing:,} holds lapse"
+        text = Text(f" {holds} within 24 h: capture or cancel ", style="bold yellow")
+        self.query_one("#header-holds", Label).update(text if lapsing else "")
 
     def _show_ages(self) -> None:
         now = self.clock()

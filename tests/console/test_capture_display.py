@@ -1,13 +1,18 @@
 """How an authorization awaiting capture shows: the time left to capture it, coloured by
-urgency like a dispute deadline, and the capturable amount in the payment detail."""
+urgency like a dispute deadline, the capturable amount in the payment detail, and the
+header's count of holds lapsing within 24 h."""
 
 from __future__ import annotations
 
+from peewee import SqliteDatabase
 from rich.text import Text
 
-from console.screens.payment_detail import hold_facts, status_with_hold
+from console.panes.payments import PaymentsPane
+from console.screens.payment_detail import PaymentDetailScreen, hold_facts, status_with_hold
 from ledger.models import Payment
 from ledger.queries import PaymentDetail
+from tests.console.conftest import NOW, SIZE, AppFactory, write_objects
+from tests.helpers import label_text
 
 CREATED = 1_700_000_000
 DAY = 86_400
@@ -42,3 +47,34 @@ def test_without_stripes_capture_before_it_is_created_plus_seven_days() -> None:
     assert "6d 0h left (created + 7 days: Stripe did not say)" in str(facts["Capture by"])
     payment.status = "succeeded"
     assert hold_facts(PaymentDetail(payment, [], [], []), CREATED) == []
+
+
+def hold(pid: str, created: int, capture_before: int | None) -> list[dict[str, object]]:
+    """An authorized intent and its uncaptured charge, as Stripe sends them."""
+    card = {"brand": "visa", "last4": "4242", "capture_before": capture_before}
+    return [{"object": "payment_intent", "id": pid, "created": created, "amount": 4000,
+             "currency": "usd", "status": "requires_capture", "capture_method": "manual",
+             "amount_capturable": 4000, "latest_charge": f"ch_{pid}"},
+            {"object": "charge", "id": f"ch_{pid}", "payment_intent": pid, "created": created,
+             "amount": 4000, "currency": "usd", "captured": False, "status": "succeeded",
+             "payment_method_details": {"type": "card", "card": card}}]
+
+
+async def test_holds_in_the_header_pane_and_detail(filled_ledger: SqliteDatabase,
+                                                   make_app: AppFactory) -> None:
+    write_objects(filled_ledger, [*hold("pi_hold_soon", NOW + 60, NOW + 5 * 3600),
+                                  *hold("pi_hold_later", NOW + 120, NOW + 5 * DAY)],
+                  as_of=NOW)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert label_text(pilot, "#header-holds").strip() == \
+            "1 hold lapses within 24 h: capture or cancel"
+        pane = app.query_one(PaymentsPane)
+        assert pane.table.cursor_id == "pi_hold_later"  # newest first
+        assert str(pane.table.columns[2].cell(pane.table.row_at(1))) == "requires_capture 5h"
+        await pilot.press("down", "enter")
+        screen = app.screen
+        assert isinstance(screen, PaymentDetailScreen)
+        facts = dict(hold_facts(screen.detail, NOW))
+        assert facts["Capturable"] == "40.00 USD"
+        assert "5h left" in str(facts["Capture by"])

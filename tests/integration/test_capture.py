@@ -13,11 +13,11 @@ import stripe
 from ledger.audit import entries_touching
 from ledger.db import open_ledger
 from ledger.models import Payment
+from ledger.queries import DEFAULT_CAPTURE_WINDOW
 from sync.actions import Actions
 from sync.emulator import ControlClient
 from sync.gateway import StripeGateway
 from sync.plans import ActionFailed, ActionRefused
-from sync.plans_payments import DEFAULT_CAPTURE_WINDOW
 from tests.helpers import authorized, gateway_for, paid, sync
 
 

@@ -8,9 +8,10 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from ledger.models import Payment
+from ledger.queries import DEFAULT_CAPTURE_WINDOW, capture_by, holds_lapsing
 from ledger.records import records_for
 from ledger.writes import write_records
-from sync.plans_payments import DEFAULT_CAPTURE_WINDOW, CancelPlan, CapturePlan, capture_by
+from sync.plans_payments import CancelPlan, CapturePlan
 
 CREATED = 1_700_000_000
 
@@ -80,3 +81,18 @@ def test_an_authorization_fills_the_capture_columns(ledger: SqliteDatabase) -> N
     row = Payment.get_by_id("pi_1")
     assert (row.capture_before, row.amount_capturable, row.cancellation_reason) == (
         CREATED + 86400, 0, "abandoned")
+
+
+def test_holds_lapsing_counts_only_holds_due_within_the_window(ledger: SqliteDatabase) -> None:
+    def hold(pid: str, capture_before: int | None, status: str = "requires_capture") -> None:
+        Payment.create(id=pid, created=CREATED, amount=100, currency="usd", status=status,
+                       capture_before=capture_before)
+
+    now = CREATED + 6 * 86400
+    hold("pi_soon", now + 3600)
+    hold("pi_default", None)  # created + 7 days: 24 h from now
+    hold("pi_later", now + 2 * 86400)
+    hold("pi_lapsed", now - 60)
+    hold("pi_captured", now + 3600, status="succeeded")
+    assert holds_lapsing(now, 86400) == 2
+    assert holds_lapsing(now, 3599) == 0
