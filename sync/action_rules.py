@@ -11,7 +11,9 @@ from datetime import date
 
 from ledger import dispute_status, lookups, pending
 from ledger.models import Customer, Dispute, Payment, PaymentMethod
+from ledger.money import format_amount
 from ledger.queries import capture_by
+from sync import actions_checks as checks
 from sync.plans import ActionPlan, ActionRefused
 
 
@@ -54,6 +56,17 @@ def held_payment(payment_id: str, now: float) -> Payment:
                             "time): Stripe releases it on its own, and it can no longer be "
                             "captured")
     return payment
+
+
+def amount_up_to(typed: str | None, limit: int, currency: str, what: str, limit_words: str
+                 ) -> int:
+    """The amount typed (None: all of `limit`), refused above `limit` ("the 10.00 USD
+    <limit_words>")."""
+    value = limit if typed is None else checks.positive_amount(typed, currency, f"{what} amount")
+    if value > limit:
+        raise ActionRefused(f"{what} of {format_amount(value, currency)} is more than the "
+                            f"{format_amount(limit, currency)} {limit_words}")
+    return value
 
 
 def live_customer(customer_id: str) -> Customer:

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from ledger import audit, lookups, pending
 from ledger.audit import NewEntry
 from ledger.models import database
-from ledger.money import MoneyError, format_amount, normalize_currency
+from ledger.money import MoneyError, normalize_currency
 from ledger.queries import capture_by
 from sync import action_reads as reads
 from sync import action_rules as rules
@@ -102,12 +102,8 @@ class Actions:
         with self._refusals_audited("refund", payment_id, asked):
             payment = rules.refundable_payment(payment_id)
             remainder = payment.amount_captured - payment.amount_refunded
-            value = remainder if amount is None else checks.positive_amount(
-                amount, payment.currency, "refund amount")
-            if value > remainder:
-                raise ActionRefused(
-                    f"refund of {format_amount(value, payment.currency)} is more than the "
-                    f"{format_amount(remainder, payment.currency)} left to refund on {payment.id}")
+            value = rules.amount_up_to(amount, remainder, payment.currency, "refund",
+                                       f"left to refund on {payment.id}")
             plan = RefundPlan(
                 operator=self.operator, target=payment.id, live=self.live,
                 charge_id=payment.latest_charge, amount=value, currency=payment.currency,
@@ -126,12 +122,8 @@ class Actions:
         with self._refusals_audited("capture", payment_id, {"amount": amount}):
             payment = rules.held_payment(payment_id, self.clock())
             capturable = payment.amount_capturable or payment.amount
-            value = capturable if amount is None else checks.positive_amount(
-                amount, payment.currency, "capture amount")
-            if value > capturable:
-                raise ActionRefused(
-                    f"capture of {format_amount(value, payment.currency)} is more than the "
-                    f"{format_amount(capturable, payment.currency)} capturable on {payment.id}")
+            value = rules.amount_up_to(amount, capturable, payment.currency, "capture",
+                                       f"capturable on {payment.id}")
             plan = CapturePlan(operator=self.operator, target=payment.id, live=self.live,
                                amount=value, currency=payment.currency, capturable=capturable,
                                capture_by=capture_by(payment.created, payment.capture_before))

@@ -1,7 +1,8 @@
 """payconsole's add-on to localstripe 1.15.10: what it lacks or gets wrong for this product.
 
 Disputes, the missing charge / refund / payment-method / dispute events, current object
-shapes, refund amount rules, idempotency keys, a settable clock and a sane state file.
+shapes, manual capture with capture_before, refund amount rules, idempotency keys, a
+settable clock and a sane state file.
 Everything patches localstripe.resources and must run before localstripe.server is imported,
 because the server binds some handlers (the `extra_apis` table) at import time.
 """

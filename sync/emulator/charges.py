@@ -1,4 +1,6 @@
-"""Charges and PaymentIntents: current API shapes and the events localstripe does not send."""
+"""Charges and PaymentIntents: current API shapes and the events localstripe does not send,
+and manual capture as Stripe does it (capture_before on the card, the rest released, not
+refunded; no capture after the hold lapses)."""
 
 from __future__ import annotations
 

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 import stripe
 
+from ledger.db import open_ledger
+from sync.actions import Actions
 from sync.emulator import EmulatorProcess
-from tests.helpers import client_for
+from sync.gateway import StripeGateway
+from tests.helpers import client_for, gateway_for
 from tests.integration.fault_proxy import FaultProxy
 
 HERE = Path(__file__).parent
@@ -41,3 +44,17 @@ def proxy(emulator: EmulatorProcess) -> Iterator[FaultProxy]:
     """A proxy in front of the emulator that fails the requests a test tells it to."""
     with FaultProxy(emulator.api_base) as running:
         yield running
+
+
+@pytest.fixture
+def gateway(emulator: EmulatorProcess, stripe_client: stripe.StripeClient, tmp_path: Path
+            ) -> StripeGateway:
+    """A gateway on the emptied emulator, over a new ledger of the test's own."""
+    open_ledger(tmp_path / "ledger.db")
+    return gateway_for(emulator.api_base)
+
+
+@pytest.fixture
+def actions(gateway: StripeGateway) -> Actions:
+    """Operator ada's actions through `gateway`."""
+    return Actions(gateway, "ada")

@@ -4,32 +4,19 @@ reaches the ledger and the audit log."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import stripe
 
 from ledger.audit import AuditListing, entries_touching, verify_chain
-from ledger.db import open_ledger
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, PendingAction, Refund
 from sync import actions as actions_module
 from sync.actions import Actions
 from sync.emulator import ControlClient
 from sync.gateway import StripeGateway
 from sync.plans import ActionFailed, ActionRefused, ActionResult
-from tests.helpers import customer_with_cards, gateway_for, paid, sync
-
-
-@pytest.fixture
-def gateway(emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path) -> StripeGateway:
-    open_ledger(tmp_path / "ledger.db")
-    return gateway_for(emulator.api_base)
-
-
-@pytest.fixture
-def actions(gateway: StripeGateway) -> Actions:
-    return Actions(gateway, "ada")
+from tests.helpers import customer_with_cards, paid, sync
 
 
 def refunds_on_stripe(client: stripe.StripeClient, payment_id: str) -> list[Any]:

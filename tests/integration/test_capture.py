@@ -4,32 +4,19 @@ that lapse; a double press or a rerun captures once."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import stripe
 
 from ledger.audit import entries_touching
-from ledger.db import open_ledger
 from ledger.models import Payment
 from ledger.queries import DEFAULT_CAPTURE_WINDOW
 from sync.actions import Actions
 from sync.emulator import ControlClient
 from sync.gateway import StripeGateway
 from sync.plans import ActionFailed, ActionRefused
-from tests.helpers import authorized, gateway_for, paid, sync
-
-
-@pytest.fixture
-def gateway(emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path) -> StripeGateway:
-    open_ledger(tmp_path / "ledger.db")
-    return gateway_for(emulator.api_base)
-
-
-@pytest.fixture
-def actions(gateway: StripeGateway) -> Actions:
-    return Actions(gateway, "ada")
+from tests.helpers import authorized, paid, sync
 
 
 def held(client: stripe.StripeClient, gateway: StripeGateway, amount: int,
