@@ -132,8 +132,9 @@ COMMANDS: tuple[Command, ...] = (
             "refunds, disputes and event timeline of the payment under the cursor",
             "select_cursor", (PAYMENTS_TABLE,)),
     operator_command("payments.refund", "r", "Refund", "Refund payment", "Refund all or part "
-                     "of the payment under the cursor (confirmed before anything is sent)",
-                     PAYMENTS, PAYMENT_DETAIL),
+                     "of the payment under the cursor, or of an inquiry's payment from its "
+                     "dispute detail (confirmed before anything is sent)",
+                     PAYMENTS, PAYMENT_DETAIL, DISPUTE_DETAIL),
     operator_command("payments.charge", "n", "Charge", "Charge a saved payment method",
                      "Charge a customer's saved card off-session", PAYMENTS),
     Command("payments.order", "o", "Order", "Change payment order", "Newest first, oldest "

@@ -27,3 +27,8 @@ def is_closed(status: str) -> bool:
 
 def is_inquiry(status: str) -> bool:
     return status.startswith(INQUIRY_PREFIX)
+
+
+def kind(status: str) -> str:
+    """What the operator faces: an inquiry (no funds withdrawn yet) or a chargeback."""
+    return "inquiry" if is_inquiry(status) else "chargeback"
