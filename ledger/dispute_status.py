@@ -29,6 +29,7 @@ def is_inquiry(status: str) -> bool:
     return status.startswith(INQUIRY_PREFIX)
 
 
-def kind(status: str) -> str:
-    """What the operator faces: an inquiry (no funds withdrawn yet) or a chargeback."""
-    return "inquiry" if is_inquiry(status) else "chargeback"
+def tagged(status: str) -> str:
+    """The status with inquiries tagged as such: `warning_needs_response` is shown as
+    "inquiry needs_response" (as wide), a chargeback's status as it is."""
+    return "inquiry " + status.removeprefix(INQUIRY_PREFIX) if is_inquiry(status) else status

@@ -77,25 +77,6 @@ class Dispute(resources.StripeObject):
         self.status = status
         self._funds_withdrawn = status == "needs_response"  # inquiries hold no funds
 
-    def move_funds(self, *, withdrawn: bool) -> None:
-        """A balance transaction as Stripe adds one: the amount and the dispute fee out on
-        withdrawal, both back on reinstatement."""
-        sign = -1 if withdrawn else 1
-        amount, fee = sign * self.amount, -sign * DISPUTE_FEE
-        now = int(clock.time())
-        self.balance_transactions = [*self.balance_transactions, {
-            "id": "txn_" + resources.random_id(24), "object": "balance_transaction",
-            "amount": amount, "fee": fee, "net": amount - fee, "currency": self.currency,
-            "created": now, "available_on": now, "status": "available", "type": "adjustment",
-            "reporting_category": "dispute" if withdrawn else "dispute_reversal",
-            "description": f"Chargeback {'withdrawal' if withdrawn else 'reversal'} for "
-                           f"{self.charge}",
-            "fee_details": [{"amount": fee, "currency": self.currency,
-                             "description": "Dispute fee", "type": "stripe_fee"}],
-        }]
-        emit("charge.dispute.funds_withdrawn" if withdrawn else
-             "charge.dispute.funds_reinstated", self)
-
     @classmethod
     def _api_retrieve(cls, id: str) -> Dispute:
         dispute = resources.store.get("dispute:" + str(id))
@@ -109,6 +90,27 @@ class Dispute(resources.StripeObject):
         due_by = self.evidence_details["due_by"]
         obj["evidence_details"]["past_due"] = self.status in OPEN and clock.time() > due_by
         return obj
+
+
+def move_funds(dispute: Dispute, *, withdrawn: bool) -> None:
+    """A balance transaction as Stripe adds one: the amount and the dispute fee out on
+    withdrawal, both back on reinstatement. (Not a method: localstripe exports every public
+    attribute of an object, methods included.)"""
+    sign = -1 if withdrawn else 1
+    amount, fee = sign * dispute.amount, -sign * DISPUTE_FEE
+    now = int(clock.time())
+    dispute.balance_transactions = [*dispute.balance_transactions, {
+        "id": "txn_" + resources.random_id(24), "object": "balance_transaction",
+        "amount": amount, "fee": fee, "net": amount - fee, "currency": dispute.currency,
+        "created": now, "available_on": now, "status": "available", "type": "adjustment",
+        "reporting_category": "dispute" if withdrawn else "dispute_reversal",
+        "description": f"Chargeback {'withdrawal' if withdrawn else 'reversal'} for "
+                       f"{dispute.charge}",
+        "fee_details": [{"amount": fee, "currency": dispute.currency,
+                         "description": "Dispute fee", "type": "stripe_fee"}],
+    }]
+    emit("charge.dispute.funds_withdrawn" if withdrawn else
+         "charge.dispute.funds_reinstated", dispute)
 
 
 def open_dispute(charge: Any, *, reason: Any = "fraudulent", amount: Any = None,
@@ -137,7 +139,7 @@ def open_dispute(charge: Any, *, reason: Any = "fraudulent", amount: Any = None,
     charge_obj._dispute_id = dispute.id
     emit("charge.dispute.created", dispute)
     if dispute._funds_withdrawn:
-        dispute.move_funds(withdrawn=True)
+        move_funds(dispute, withdrawn=True)
     emit("charge.updated", charge_obj)  # so a sync that follows charges sees `disputed`
     return dispute
 
@@ -210,7 +212,7 @@ def resolve_dispute(id: str, status: Any = None, **kwargs: Any) -> Dispute:
     dispute.status = choice(status, "status", CLOSED)
     emit("charge.dispute.closed", dispute)
     if dispute.status == "won" and dispute._funds_withdrawn:
-        dispute.move_funds(withdrawn=False)
+        move_funds(dispute, withdrawn=False)
     return dispute
 
 
