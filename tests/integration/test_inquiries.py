@@ -153,18 +153,24 @@ async def test_funds_withdrawn_then_reinstated_reach_the_detail(
         emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
         gateway: StripeGateway) -> None:
     intent = new_payment(stripe_client, 7500)
+    sync(gateway)  # the backfill is done: what follows arrives as events
     dispute_id = emulator.control.create_dispute(str(intent.latest_charge))["id"]
+    sync(gateway)
+    withdrawn = dispute_detail(dispute_id)
+    assert withdrawn is not None
+    assert [row[1:5] for row in funds_rows(withdrawn.funds)] == [
+        ("withdrawn", "-75.00 USD", "15.00 USD", "-90.00 USD")]
+
     stripe_client.v1.disputes.update(dispute_id, {"evidence": {"uncategorized_text": "Sent"}})
     emulator.control.resolve_dispute(dispute_id, "won")
     sync(gateway)
-    types = {e.type for e in Event.select().where(Event.object_id == dispute_id)}
-    assert {"charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated"} <= types
+    types = [e.type for e in Event.select().where(Event.object_id == dispute_id)]
+    assert {"charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated"} <= set(types)
     detail = dispute_detail(dispute_id)
-    assert detail is not None
-    assert detail.dispute.status == "won"
+    assert detail is not None and detail.dispute.status == "won"
     assert ("Submitted via", "manual") in dispute_facts(detail, now=0.0)
-    rows = [row[1:5] for row in funds_rows(detail.funds)]
-    assert rows == [("withdrawn", "-75.00 USD", "15.00 USD", "-90.00 USD"),
-                    ("reinstated", "75.00 USD", "-15.00 USD", "90.00 USD")]
+    assert [row[1:5] for row in funds_rows(detail.funds)] == [
+        ("withdrawn", "-75.00 USD", "15.00 USD", "-90.00 USD"),
+        ("reinstated", "75.00 USD", "-15.00 USD", "90.00 USD")]
     assert [m.id for m in detail.funds] == [
         t["id"] for t in stripe_client.v1.disputes.retrieve(dispute_id).balance_transactions]
