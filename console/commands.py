@@ -132,8 +132,9 @@ COMMANDS: tuple[Command, ...] = (
             "refunds, disputes and event timeline of the payment under the cursor",
             "select_cursor", (PAYMENTS_TABLE,)),
     operator_command("payments.refund", "r", "Refund", "Refund payment", "Refund all or part "
-                     "of the payment under the cursor (confirmed before anything is sent)",
-                     PAYMENTS, PAYMENT_DETAIL),
+                     "of the payment under the cursor, or of an inquiry's payment from its "
+                     "dispute detail (confirmed before anything is sent)",
+                     PAYMENTS, PAYMENT_DETAIL, DISPUTE_DETAIL),
     operator_command("payments.capture", "c", "Capture", "Capture payment", "Capture all or "
                      "part of the authorized payment under the cursor; Stripe releases the "
                      "rest (confirmed before anything is sent)", PAYMENTS, PAYMENT_DETAIL),

@@ -65,6 +65,9 @@ def _main(app: App[Any]) -> Screen[Any]:
 def _payment(app: App[Any]) -> str:
     if isinstance(app.screen, PaymentDetailScreen):
         return app.screen.detail.payment.id
+    if isinstance(app.screen, DisputeDetailScreen):  # an inquiry a refund ends
+        disputed = app.screen.detail.payment
+        return _chosen(disputed.id if disputed else None, "a dispute whose payment is synced")
     return _chosen(_main(app).query_one(PaymentsPane).selected_id, "a payment")
 
 

@@ -27,3 +27,9 @@ def is_closed(status: str) -> bool:
 
 def is_inquiry(status: str) -> bool:
     return status.startswith(INQUIRY_PREFIX)
+
+
+def tagged(status: str) -> str:
+    """The status with inquiries tagged as such: `warning_needs_response` is shown as
+    "inquiry needs_response" (as wide), a chargeback's status as it is."""
+    return "inquiry " + status.removeprefix(INQUIRY_PREFIX) if is_inquiry(status) else status

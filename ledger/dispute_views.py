@@ -6,6 +6,7 @@ Urgency is decided here, not in a widget, so the pane, the badge and the CLI agr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -16,6 +17,7 @@ from ledger.dispute_status import (
     STILL_OPEN,
     UNDER_REVIEW,
     is_closed,
+    is_inquiry,
     needs_response,
 )
 from ledger.filters import PaymentFilter
@@ -128,6 +130,34 @@ def dispute_counts() -> DisputeCounts:
 
 
 @dataclass(frozen=True)
+class FundsMovement:
+    """One balance transaction of a dispute: funds withdrawn (negative) or reinstated."""
+
+    id: str
+    amount: int
+    fee: int
+    net: int
+    currency: str
+    created: int | None
+
+    @property
+    def kind(self) -> str:
+        return "withdrawn" if self.amount < 0 else "reinstated"
+
+
+def funds_movements(balance_transactions: str) -> list[FundsMovement]:
+    """The dispute's stored balance transactions, oldest first (ids alone are left out)."""
+    movements = [
+        FundsMovement(str(txn["id"]), int(txn["amount"]), int(txn.get("fee") or 0),
+                      int(txn.get("net") or 0), str(txn["currency"]).lower(),
+                      txn.get("created"))
+        for txn in json.loads(balance_transactions or "[]")
+        if isinstance(txn, dict) and txn.get("amount") is not None and txn.get("currency")
+    ]
+    return sorted(movements, key=lambda movement: movement.created or 0)
+
+
+@dataclass(frozen=True)
 class DisputeDetail:
     """A dispute with the payment it disputes (None when not synced yet), and the events of
     both."""
@@ -140,6 +170,30 @@ class DisputeDetail:
     def evidence(self) -> dict[str, Any]:
         """The evidence saved on Stripe (text, and file ids), without empty fields."""
         return json_object(self.dispute.evidence)
+
+    @property
+    def funds(self) -> list[FundsMovement]:
+        return funds_movements(self.dispute.balance_transactions)
+
+    @property
+    def refund_ends_it(self) -> bool:
+        """An open inquiry whose charge may still be refunded: a full refund closes it."""
+        return refund_ends_inquiry(self.dispute)
+
+
+def refund_ends_inquiry(dispute: Dispute) -> bool:
+    return (is_inquiry(dispute.status) and not is_closed(dispute.status)
+            and bool(dispute.is_charge_refundable))
+
+
+def dispute_of(payment: Payment) -> Dispute | None:
+    """The newest dispute on a payment (a charge is disputed at most once)."""
+    on_payment = Dispute.payment == payment.id
+    if payment.latest_charge:
+        on_payment |= Dispute.charge == payment.latest_charge
+    newest: Dispute | None = (
+        Dispute.select().where(on_payment).order_by(Dispute.created.desc()).first())
+    return newest
 
 
 def dispute_detail(dispute_id: str) -> DisputeDetail | None:

@@ -226,9 +226,24 @@ def dispute_records(obj: StripeObject, as_of: int) -> Records:
         "submission_count": details.get("submission_count") or 0,
         "evidence": _json(evidence),
         "metadata": _json(obj.get("metadata")),
+        "is_charge_refundable": bool(obj.get("is_charge_refundable")),
+        "submission_method": details.get("submission_method"),
+        "balance_transactions": orjson.dumps(
+            [_funds_movement(txn) for txn in obj.get("balance_transactions") or []]).decode(),
         "as_of": as_of,
     }
     return Records(disputes=[row])
+
+
+FUNDS_MOVEMENT_KEYS = ("id", "amount", "fee", "net", "currency", "created",
+                       "reporting_category", "description")
+
+
+def _funds_movement(txn: Any) -> Row:
+    """What the ledger keeps of a dispute's balance transaction (an id when not expanded)."""
+    if not isinstance(txn, dict):
+        return {"id": _id(txn)}
+    return {key: txn.get(key) for key in FUNDS_MOVEMENT_KEYS}
 
 
 RECORDERS = {

@@ -68,7 +68,8 @@ REFUNDS = _replace_all(
 DISPUTES = _replace_all(
     "dispute",
     ("id", "created", "payment", "charge", "amount", "currency", "status", "reason", "due_by",
-     "has_evidence", "submission_count", "evidence", "metadata", "as_of"),
+     "has_evidence", "submission_count", "evidence", "metadata", "is_charge_refundable",
+     "submission_method", "balance_transactions", "as_of"),
 )
 
 _INTENT_COLUMNS = (

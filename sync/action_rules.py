@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from ledger import dispute_status, lookups, pending
+from ledger import dispute_status, dispute_views, lookups, pending
 from ledger.models import Customer, Dispute, Payment, PaymentMethod
 from ledger.money import format_amount
 from ledger.queries import capture_by
@@ -32,7 +32,7 @@ def refundable_payment(payment_id: str) -> Payment:
         raise ActionRefused(f"the ledger has not seen {payment.id}'s charge yet; sync first")
     if not payment.captured or payment.amount_captured <= 0:
         raise ActionRefused(f"{payment.id} was never captured: there is nothing to refund")
-    if payment.disputed:
+    if payment.disputed and not _refund_ends_inquiry(payment):
         raise ActionRefused(f"{payment.id} is disputed: Stripe refunds a disputed payment "
                             "through the dispute (accept it, or let the bank decide), not "
                             "with a refund")
@@ -67,6 +67,12 @@ def amount_up_to(typed: str | None, limit: int, currency: str, what: str, limit_
         raise ActionRefused(f"{what} of {format_amount(value, currency)} is more than the "
                             f"{format_amount(limit, currency)} {limit_words}")
     return value
+
+
+def _refund_ends_inquiry(payment: Payment) -> bool:
+    """An inquiry (no chargeback yet) whose charge may still be refunded: that closes it."""
+    dispute = dispute_views.dispute_of(payment)
+    return dispute is not None and dispute_views.refund_ends_inquiry(dispute)
 
 
 def live_customer(customer_id: str) -> Customer:

@@ -52,7 +52,7 @@ def dispute_columns(clock: Callable[[], float]) -> tuple[Column, ...]:
     return (
         Column("Time left", 17, time_left),
         Column("Amount", 14, lambda r: format_amount(r.amount, r.currency), align="right"),
-        Column("Status", 22, lambda r: r.status),
+        Column("Status", 22, lambda r: dispute_status.tagged(r.status)),
         Column("Reason", 21, lambda r: r.reason or ""),
         Column("Customer", 22, lambda r: r.customer_email or ""),
         Column("Card", 20, lambda r: card_label(r.card_brand, r.card_last4)),

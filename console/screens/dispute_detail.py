@@ -1,6 +1,8 @@
-"""One dispute in full: the disputed payment, the deadline (local and UTC), the evidence
-already saved on Stripe, and the timeline of the payment, its charge and the dispute.
-Its action keys (evidence, accept) act on this dispute (console.operator_actions)."""
+"""One dispute in full: whether it is an inquiry or a chargeback, the disputed payment, the
+deadline (local and UTC), the funds withdrawn and reinstated, the evidence already saved on
+Stripe, and the timeline of the payment, its charge and the dispute. Its action keys
+(evidence, accept; refund for an inquiry a refund ends) act on this dispute
+(console.operator_actions)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,18 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from console.commands import DISPUTE_DETAIL, bindings
-from console.screens.detail_sections import DetailScreen, Fact, facts_table, section, timeline
+from console.screens.detail_sections import (
+    DetailScreen,
+    Fact,
+    facts_table,
+    listing,
+    section,
+    timeline,
+)
 from console.widgets.countdown import deadline
 from console.widgets.formatting import local_time, money_or_blank, status_text
-from ledger.dispute_views import DisputeDetail, dispute_detail
+from ledger import dispute_status
+from ledger.dispute_views import DisputeDetail, FundsMovement, dispute_detail
 from ledger.labels import card_label
 from ledger.money import format_amount
 from sync.actions_checks import EVIDENCE_FILE_FIELDS
@@ -30,15 +40,27 @@ def evidence_state(has_evidence: bool, submission_count: int) -> str:
     return "draft" if has_evidence else "no"
 
 
+def kind_text(detail: DisputeDetail) -> str:
+    """Inquiry or chargeback, and what that means for the money."""
+    if not dispute_status.is_inquiry(detail.dispute.status):
+        return "chargeback"
+    meaning = "inquiry: no funds withdrawn yet"
+    if detail.refund_ends_it:
+        return f"{meaning}; a full refund (r) closes it with no dispute fee"
+    return meaning
+
+
 def dispute_facts(detail: DisputeDetail, now: float) -> list[Fact]:
     d = detail.dispute
     return [
         ("Amount", format_amount(d.amount, d.currency)),
         ("Status", status_text(d.status)),
+        ("Kind", kind_text(detail)),
         ("Reason", d.reason or ""),
         ("Evidence due", deadline(d.due_by, now)),
         ("Evidence", evidence_state(d.has_evidence, d.submission_count)),
         ("Submissions", str(d.submission_count)),
+        ("Submitted via", (d.submission_method or "").replace("_", " ")),
         ("Opened", local_time(d.created, seconds=True)),
         ("Charge", d.charge or ""),
     ]
@@ -67,6 +89,16 @@ def evidence_facts(evidence: dict[str, Any]) -> Iterable[Fact]:
         yield f"{name}{kind}", str(value)
 
 
+FUNDS_HEADERS = ("Time", "Funds", "Amount", "Fee", "Net", "Balance transaction")
+
+
+def funds_rows(movements: Iterable[FundsMovement]) -> Iterable[tuple[str, ...]]:
+    for m in movements:
+        yield (local_time(m.created, seconds=True), m.kind,
+               format_amount(m.amount, m.currency), format_amount(m.fee, m.currency),
+               format_amount(m.net, m.currency), m.id)
+
+
 class DisputeDetailScreen(DetailScreen):
     BINDINGS: ClassVar[list[BindingType]] = bindings(DISPUTE_DETAIL)
 
@@ -93,6 +125,8 @@ class DisputeDetailScreen(DetailScreen):
                 yield Static(facts_table(dispute_facts(detail, self.clock())),
                              id="dispute-facts")
                 yield from section("Disputed payment", facts_table(payment_facts(detail)))
+                yield from section("Funds withdrawn and reinstated", listing(
+                    FUNDS_HEADERS, funds_rows(detail.funds), "none: no funds moved"))
                 yield from section("Evidence saved on Stripe", facts_table(
                     evidence_facts(detail.evidence)) if detail.evidence
                     else Text("none yet", style="dim"))
@@ -102,4 +136,5 @@ class DisputeDetailScreen(DetailScreen):
     def _keys_hint(self) -> str:
         if self.refusal:
             return f"esc to close · actions unavailable: {self.refusal}"
-        return "v evidence · a accept · esc to close"
+        refund = "r refund (closes the inquiry) · " if self.detail.refund_ends_it else ""
+        return f"{refund}v evidence · a accept · esc to close"

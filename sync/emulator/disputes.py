@@ -35,6 +35,8 @@ OPEN = ("needs_response", "warning_needs_response")
 UNDER_REVIEW = ("under_review", "warning_under_review")
 CLOSED = ("won", "lost", "warning_closed")
 RESPONSE_WINDOW = 7 * 24 * 3600
+# Stripe's dispute fee (15.00 USD); the emulator charges it in minor units of any currency.
+DISPUTE_FEE = 1500
 
 # Stripe's test cards that succeed and are then disputed: number -> (status, reason).
 TEST_CARDS = {
@@ -60,8 +62,9 @@ class Dispute(resources.StripeObject):
         self.currency = charge.currency
         self.evidence: dict[str, Any] = dict.fromkeys(EVIDENCE_FIELDS)
         self.evidence_details = {"due_by": due_by, "has_evidence": False, "past_due": False,
-                                 "submission_count": 0}
-        self.is_charge_refundable = False
+                                 "submission_count": 0, "submission_method": None}
+        # An inquiry's charge may still be refunded (which closes it); a chargeback's not.
+        self.is_charge_refundable = status.startswith("warning")
         self.metadata: dict[str, str] = {}
         self.payment_intent = charge.payment_intent
         self.payment_method_details = {"type": "card", "card": {
@@ -87,6 +90,27 @@ class Dispute(resources.StripeObject):
         due_by = self.evidence_details["due_by"]
         obj["evidence_details"]["past_due"] = self.status in OPEN and clock.time() > due_by
         return obj
+
+
+def move_funds(dispute: Dispute, *, withdrawn: bool) -> None:
+    """A balance transaction as Stripe adds one: the amount and the dispute fee out on
+    withdrawal, both back on reinstatement. (Not a method: localstripe exports every public
+    attribute of an object, methods included.)"""
+    sign = -1 if withdrawn else 1
+    amount, fee = sign * dispute.amount, -sign * DISPUTE_FEE
+    now = int(clock.time())
+    dispute.balance_transactions = [*dispute.balance_transactions, {
+        "id": "txn_" + resources.random_id(24), "object": "balance_transaction",
+        "amount": amount, "fee": fee, "net": amount - fee, "currency": dispute.currency,
+        "created": now, "available_on": now, "status": "available", "type": "adjustment",
+        "reporting_category": "dispute" if withdrawn else "dispute_reversal",
+        "description": f"Chargeback {'withdrawal' if withdrawn else 'reversal'} for "
+                       f"{dispute.charge}",
+        "fee_details": [{"amount": fee, "currency": dispute.currency,
+                         "description": "Dispute fee", "type": "stripe_fee"}],
+    }]
+    emit("charge.dispute.funds_withdrawn" if withdrawn else
+         "charge.dispute.funds_reinstated", dispute)
 
 
 def open_dispute(charge: Any, *, reason: Any = "fraudulent", amount: Any = None,
@@ -115,7 +139,7 @@ def open_dispute(charge: Any, *, reason: Any = "fraudulent", amount: Any = None,
     charge_obj._dispute_id = dispute.id
     emit("charge.dispute.created", dispute)
     if dispute._funds_withdrawn:
-        emit("charge.dispute.funds_withdrawn", dispute)
+        move_funds(dispute, withdrawn=True)
     emit("charge.updated", charge_obj)  # so a sync that follows charges sees `disputed`
     return dispute
 
@@ -160,6 +184,7 @@ def update_dispute(id: str, evidence: Any = None, metadata: Any = None, submit: 
     details["has_evidence"] = any(value is not None for value in dispute.evidence.values())
     if submitting:
         details["submission_count"] += 1
+        details["submission_method"] = "manual"  # sent through the API, not by Stripe
         dispute.status = UNDER_REVIEW[OPEN.index(dispute.status)]
     dispute.evidence_details = details
     emit("charge.dispute.updated", dispute)
@@ -187,8 +212,25 @@ def resolve_dispute(id: str, status: Any = None, **kwargs: Any) -> Dispute:
     dispute.status = choice(status, "status", CLOSED)
     emit("charge.dispute.closed", dispute)
     if dispute.status == "won" and dispute._funds_withdrawn:
-        emit("charge.dispute.funds_reinstated", dispute)
+        move_funds(dispute, withdrawn=False)
     return dispute
+
+
+def refundable_inquiry(charge: Any) -> Dispute | None:
+    """The open inquiry on `charge` that a refund may still end, if that is its dispute."""
+    if charge._dispute_id is None:
+        return None
+    dispute = Dispute._api_retrieve(charge._dispute_id)
+    return dispute if dispute.is_charge_refundable and dispute.status in OPEN + UNDER_REVIEW \
+        else None
+
+
+def close_refunded_inquiry(dispute: Dispute, fully_refunded: bool) -> None:
+    """A full refund ends an inquiry, with no dispute fee, as on Stripe."""
+    if fully_refunded:
+        dispute.status = "warning_closed"
+        dispute.is_charge_refundable = False
+        emit("charge.dispute.closed", dispute)
 
 
 def _created_filter(created: Any) -> Callable[[Any], bool]:

@@ -7,6 +7,7 @@ from typing import Any
 from localstripe import resources
 from localstripe.resources import Charge, PaymentIntent, Refund
 
+from sync.emulator.disputes import close_refunded_inquiry, refundable_inquiry
 from sync.emulator.errors import stripe_error
 from sync.emulator.events import emit
 from sync.emulator.money import display_amount
@@ -43,7 +44,7 @@ def _charge_to_refund(charge: Any, payment_intent: Any) -> Any:
 
 def _refund_amount(charge: Any, amount: Any) -> int:
     """The amount to refund: all that is left when not given, refused when too much."""
-    if charge.disputed:
+    if charge.disputed and refundable_inquiry(charge) is None:
         raise stripe_error(400, f"Charge {charge.id} has been disputed and cannot be refunded.",
                            code="charge_disputed")
     remaining = charge.amount - charge.amount_refunded
@@ -68,9 +69,12 @@ def _api_create(cls: Any, charge: Any = None, payment_intent: Any = None, amount
                 **data: Any) -> Any:
     charge_obj = _charge_to_refund(charge, payment_intent)
     amount = _refund_amount(charge_obj, amount)
+    inquiry = refundable_inquiry(charge_obj)
     refund = cls(charge=charge, payment_intent=payment_intent, amount=amount, **data)
     emit("refund.created", refund)
     emit("charge.refunded", charge_obj)
+    if inquiry is not None:
+        close_refunded_inquiry(inquiry, charge_obj.amount_refunded >= charge_obj.amount)
     return refund
 
 

@@ -150,6 +150,8 @@ async def test_open_disputes_first_by_deadline_with_countdowns(
                                 "visa •••• 4242", "draft", "dp_overdue"]
         assert cells[1][1] == "1,500 JPY" and cells[1][5] == "mastercard •••• 4444"
         assert [row[6] for row in cells[3:6]] == ["no", "yes (1)", "yes (1)"]
+        # dp_later is an inquiry (warning_needs_response), tagged as one.
+        assert cells[3][2] == "inquiry needs_response"
         assert label_text(pilot, "#disputes-summary") == (
             "4 need a response · 1 under review · 2 closed · row 1 of 7 · "
             "actions unavailable: no operator actions in this session")
