@@ -25,7 +25,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from console.commands import DIALOG, bindings
+from console.screens.confirm import warning_line
 from console.sending import Outcome, confirm_and_send, outcome_message
+from ledger.money import format_major
 from sync.actions_checks import positive_amount
 from sync.plans import ActionPlan, ActionRefused, ActionResult
 
@@ -63,6 +65,17 @@ def field(label: str, widget: Widget) -> ComposeResult:
     yield Label(label, classes="field-label")
     yield widget
     yield Label("", id=f"{widget.id}-error", classes="field-error", markup=False)
+
+
+def amount_fields(facts: str, warnings: tuple[str, ...], label: str, prefill: int,
+                  currency: str, field_id: str) -> ComposeResult:
+    """What a dialog about an amount opens with: its facts, the plan's warnings, and the
+    amount field prefilled (in the currency's own decimals) and checked as it is typed."""
+    yield Static(facts, classes="dialog-facts", markup=False)
+    for warning in warnings:
+        yield warning_line(warning)
+    yield from field(label, Input(format_major(prefill, currency), id=field_id,
+                                  validators=[AmountValidator(lambda: currency)]))
 
 
 class ActionForm(ModalScreen[None]):

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
-from console.screens.action_form import ActionDialog, AmountValidator, FormRequest, field
+from console.screens.action_form import ActionDialog, FormRequest, amount_fields, field
 from console.screens.confirm import warning_line
-from ledger.money import format_amount, format_major
+from ledger.money import format_amount
 from sync.action_rules import when
 from sync.plans_payments import CANCEL_REASONS, CancelPlan, CapturePlan
 
@@ -34,15 +34,10 @@ class CaptureDialog(ActionDialog):
     def compose_fields(self) -> ComposeResult:
         plan = self.prefill
         capturable = format_amount(plan.capturable, plan.currency)
-        yield Static(f"Capturable: {capturable}, capture by {when(plan.capture_by)}",
-                     classes="dialog-facts")
-        for warning in plan.warnings:
-            yield warning_line(warning)
-        yield from field(
+        yield from amount_fields(
+            f"Capturable: {capturable}, capture by {when(plan.capture_by)}", plan.warnings,
             f"Amount in {plan.currency.upper()} (at most {capturable}; the rest is released)",
-            Input(format_major(plan.capturable, plan.currency), id="capture-amount",
-                  validators=[AmountValidator(lambda: plan.currency)]),
-        )
+            plan.capturable, plan.currency, "capture-amount")
 
     def make_plan(self, *, repeat: bool) -> CapturePlan:
         return self.actions.plan_capture(

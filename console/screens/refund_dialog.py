@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Select
 
-from console.screens.action_form import ActionDialog, AmountValidator, FormRequest, field
-from console.screens.confirm import warning_line
-from ledger.money import format_amount, format_major
+from console.screens.action_form import ActionDialog, FormRequest, amount_fields, field
+from ledger.money import format_amount
 from sync.actions_checks import REFUND_REASONS
 from sync.plans import RefundPlan
 
@@ -39,14 +38,9 @@ class RefundDialog(ActionDialog):
     def compose_fields(self) -> ComposeResult:
         plan = self.prefill
         left = format_amount(plan.remainder, plan.currency)
-        yield Static(f"Left to refund: {left}", classes="dialog-facts")
-        for warning in plan.warnings:
-            yield warning_line(warning)
-        yield from field(
-            f"Amount in {plan.currency.upper()} (at most {left})",
-            Input(format_major(plan.remainder, plan.currency), id="refund-amount",
-                  validators=[AmountValidator(lambda: plan.currency)]),
-        )
+        yield from amount_fields(f"Left to refund: {left}", plan.warnings,
+                                 f"Amount in {plan.currency.upper()} (at most {left})",
+                                 plan.remainder, plan.currency, "refund-amount")
         yield from field("Reason", Select(
             [(reason.replace("_", " "), reason) for reason in REFUND_REASONS],
             prompt="none", id="refund-reason"))
