@@ -26,7 +26,7 @@ TYPES = tuple(TABLES)  # the kinds sync.reconcile compares (it imports the SDK: 
 
 def run_reconcile(args: argparse.Namespace) -> int:
     from sync.gateway import GatewayError
-    from sync.reconcile import reconcile
+    from sync.reconcile import reconcile, record_summary
 
     settings = settings_from(args)
     gateway = make_gateway(settings)
@@ -37,6 +37,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
     except GatewayError as exc:
         print(f"payconsole: reconcile failed, nothing repaired: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    record_summary(report)
     if args.format == "json":
         print(json.dumps(report.as_json(), indent=2))
     else:

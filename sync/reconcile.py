@@ -152,13 +152,18 @@ def scheduled_reconcile(gateway: StripeGateway, *, days: int) -> ReconcileReport
     """The scheduler's job: reconcile, repair and record the summary; on a failure it
     raises and records nothing, and the next run tries again."""
     report = reconcile(gateway, days=days, repair=True, now=time.time())
+    record_summary(report)
+    return report
+
+
+def record_summary(report: ReconcileReport) -> None:
+    """Keep the outcome for the console's header and Events pane and `payconsole status`."""
 
     def record() -> None:
         with database.atomic():
             save_last_reconcile(report.summary())
 
     retry_locked(record)
-    return report
 
 
 class _Reconcile:

@@ -23,6 +23,7 @@ from ledger.db import open_ledger
 from ledger.models import Customer, PaymentMethod, Refund
 from sync.emulator import EmulatorProcess
 from sync.reconcile import ReconcileReport, reconcile
+from sync.trust import load_last_reconcile
 from tests.helpers import (
     ROOT,
     VISA,
@@ -150,6 +151,8 @@ def test_the_cli_exit_codes_and_json(account: Account, emulator: EmulatorProcess
     assert report["different"] == [{"type": "customers", "id": account.customer,
                                      "fields": {"name": {"ledger": "ada", "stripe": "Ada L."}}}]
     assert report["repaired"] == 0 and report["checked"]["payments"] == 1
+    recorded = load_last_reconcile()  # for the header and `payconsole status`, as scheduled
+    assert recorded is not None and (recorded.different, recorded.repaired) == (1, 0)
 
     assert main(["reconcile", "--types", "customers,payment-methods", "--repair", *common]) == 0
     lines = capsys.readouterr().out.splitlines()
