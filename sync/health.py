@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from ledger.state import get_state, set_state
+from ledger.state import load_record, save_record
 
 _KEY = "sync_health"
 
@@ -31,10 +31,8 @@ class SyncHealth:
 
 
 def load_health() -> SyncHealth:
-    stored = get_state(_KEY) or {}
-    known = SyncHealth.__dataclass_fields__
-    return SyncHealth(**{k: v for k, v in stored.items() if k in known})
+    return load_record(_KEY, SyncHealth) or SyncHealth()
 
 
 def save_health(health: SyncHealth) -> None:
-    set_state(_KEY, asdict(health))
+    save_record(_KEY, health)

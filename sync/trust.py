@@ -5,10 +5,9 @@ status` and the checks that refuse another account's key all read them from here
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
-from ledger.state import get_state, set_state
+from ledger.state import load_record, save_record
 
 _ACCOUNT_KEY = "stripe_account"
 _RECONCILE_KEY = "last_reconcile"
@@ -53,24 +52,16 @@ class ReconcileSummary:
 
 
 def load_account() -> StripeAccount | None:
-    stored = get_state(_ACCOUNT_KEY)
-    return None if stored is None else StripeAccount(**_known(StripeAccount, stored))
+    return load_record(_ACCOUNT_KEY, StripeAccount)
 
 
 def save_account(account: StripeAccount) -> None:
-    set_state(_ACCOUNT_KEY, asdict(account))
+    save_record(_ACCOUNT_KEY, account)
 
 
 def load_last_reconcile() -> ReconcileSummary | None:
-    stored = get_state(_RECONCILE_KEY)
-    return None if stored is None else ReconcileSummary(**_known(ReconcileSummary, stored))
+    return load_record(_RECONCILE_KEY, ReconcileSummary)
 
 
 def save_last_reconcile(summary: ReconcileSummary) -> None:
-    set_state(_RECONCILE_KEY, asdict(summary))
-
-
-def _known(record: type, stored: dict[str, Any]) -> dict[str, Any]:
-    """What a newer or older payconsole stored, less the fields this one does not know."""
-    fields = record.__dataclass_fields__  # type: ignore[attr-defined]
-    return {name: value for name, value in stored.items() if name in fields}
+    save_record(_RECONCILE_KEY, summary)
