@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ledger.models import ACTION_MODELS, ALL_MODELS, LedgerModel
+from ledger.models_money import MONEY_MODELS
 from ledger.sql import LedgerDatabase, execute, single_int
 
 Migration = Callable[[LedgerDatabase], None]
@@ -107,6 +108,12 @@ MIGRATIONS: tuple[Migration, ...] = (
            _columns("dispute", is_charge_refundable="INTEGER NOT NULL DEFAULT 0",
                     submission_method="TEXT",
                     balance_transactions="TEXT NOT NULL DEFAULT '[]'")),
+    # v6: balance transactions (fees, net) and payouts.
+    _migration(
+        "CREATE INDEX IF NOT EXISTS balance_transaction_created ON balance_transaction "
+        "(created DESC, id DESC)",
+        "CREATE INDEX IF NOT EXISTS payout_created ON payout (created DESC, id DESC)",
+        tables=MONEY_MODELS),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -36,7 +36,7 @@ def test_a_v4_ledger_gains_the_v5_columns(tmp_path: Path) -> None:
         old.commit()
     assert not set(V5_COLUMNS["payment"]) & set(columns(path, "payment"))
     open_ledger(path)
-    assert database.execute_sql("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 5
+    assert database.execute_sql("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
     fresh = tmp_path / "fresh.db"
     open_ledger(fresh)
     for table in V5_COLUMNS:
