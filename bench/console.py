@@ -57,7 +57,7 @@ async def _measure(ledger: str, started: float) -> dict[str, float]:
     from ledger.db import open_ledger
 
     open_ledger(ledger)  # migrates a ledger built by an older make_ledger
-    app = PayConsoleApp(ConsoleContext(ledger_path=Path(ledger), mode=Mode.OFFLINE,
+    app = PayConsoleApp(ConsoleContext(ledger_location=Path(ledger), mode=Mode.OFFLINE,
                                        operator="bench"))
     figures: dict[str, float] = {}
     async with app.run_test(size=(160, 50)) as pilot:

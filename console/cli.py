@@ -80,7 +80,7 @@ def run_console(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     context = ConsoleContext(
-        ledger_path=settings.ledger.path, mode=Mode.OFFLINE,
+        ledger_location=settings.ledger.location, mode=Mode.OFFLINE,
         operator=settings.console.operator, keymap=settings.console.keymap,
     )
     read_only = getattr(args, "read_only", False)
@@ -98,7 +98,7 @@ def run_console(args: argparse.Namespace) -> int:
         context.jobs += _reconcile_jobs(settings, service)
         context.services.extend(_webhook_receivers(settings, service))
         context.actions = make_actions(settings, gateway)
-    open_ledger(settings.ledger.path, read_only=read_only)
+    open_ledger(settings.ledger.location, read_only=read_only)
     return run_app(context)
 
 
@@ -134,7 +134,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     service = make_sync_service(settings)
-    open_ledger(settings.ledger.path)
+    open_ledger(settings.ledger.location)
     if args.once:
         try:
             print(service.run_once())

@@ -44,7 +44,7 @@ class _NotConfirmed(Exception):
 def _make_actions(args: argparse.Namespace) -> Actions:
     settings = settings_from(args)
     actions = make_actions(settings, make_gateway(settings))
-    open_ledger(settings.ledger.path)
+    open_ledger(settings.ledger.location)
     return actions
 
 
@@ -189,7 +189,7 @@ def _dispute_evidence_arguments(parser: argparse.ArgumentParser) -> None:
 def run_audit_verify(args: argparse.Namespace) -> int:
     from ledger.audit import verify_chain
 
-    open_ledger(settings_from(args).ledger.path, read_only=True)
+    open_ledger(settings_from(args).ledger.location, read_only=True)
     report = verify_chain()
     print(report, file=sys.stdout if report.ok else sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from console.config import Settings, data_dir, load_settings
 from console.errors import ConfigError
 from ledger.db import LedgerError, open_ledger
+from ledger.locations import is_postgres_url
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -55,8 +56,11 @@ def common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
                         help="the [profiles.NAME] settings of the config file (default: "
                              "$PAYCONSOLE_PROFILE, else none)")
-    parser.add_argument("--ledger", metavar="FILE", default=argparse.SUPPRESS,
-                        help="ledger database file (overrides [ledger] path)")
+    parser.add_argument("--ledger", metavar="FILE|URL", default=argparse.SUPPRESS,
+                        help="the ledger: an SQLite file, or a postgresql:// URL (overrides "
+                             "[ledger] path and url)")
+    parser.add_argument("--ledger-url", metavar="URL", dest="ledger", default=argparse.SUPPRESS,
+                        help="a team ledger on PostgreSQL (overrides [ledger] url)")
     parser.add_argument("--api-base", metavar="URL", default=argparse.SUPPRESS,
                         help="Stripe-compatible API base URL (overrides [stripe] api_base)")
     parser.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
@@ -88,8 +92,9 @@ def add_commands(parser: argparse.ArgumentParser, commands: Mapping[str, Command
 
 def settings_from(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
-    if getattr(args, "ledger", None):
-        overrides["ledger"] = {"path": args.ledger}
+    if location := getattr(args, "ledger", None):
+        overrides["ledger"] = ({"url": location} if is_postgres_url(location)
+                               else {"path": location, "url": None})
     if getattr(args, "api_base", None):
         overrides["stripe"] = {"api_base": args.api_base}
     return load_settings(getattr(args, "config", None), overrides,
@@ -111,10 +116,10 @@ def require_api_key(settings: Settings) -> str:
 def open_existing_ledger(args: argparse.Namespace, settings: Settings) -> None:
     """For commands that only read: the ledger must exist; `--read-only` changes nothing
     in it, otherwise it is migrated like any other opening."""
-    path = Path(settings.ledger.path).expanduser()
-    if not path.exists():
-        raise LedgerError(f"no ledger at {path} (run `payconsole sync --once` first)")
-    open_ledger(path, read_only=getattr(args, "read_only", False))
+    ledger = settings.ledger
+    if ledger.is_file and not ledger.path.expanduser().exists():
+        raise LedgerError(f"no ledger at {ledger.shown} (run `payconsole sync --once` first)")
+    open_ledger(ledger.location, read_only=getattr(args, "read_only", False))
 
 
 def output(path: str | None) -> AbstractContextManager[TextIO]:

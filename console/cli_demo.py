@@ -67,7 +67,7 @@ def run_demo(args: argparse.Namespace) -> int:
         services = session.services(settings.console.operator,
                                     read_only=settings.console.read_only)
         return run_app(ConsoleContext(
-            ledger_path=session.ledger_path, mode=Mode.DEMO,
+            ledger_location=session.ledger_path, mode=Mode.DEMO,
             operator=settings.console.operator, keymap=settings.console.keymap,
             jobs=services.jobs, services=[services.receiver], actions=services.actions,
         ))

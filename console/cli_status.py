@@ -23,6 +23,7 @@ from console.config import (
 from console.errors import ConfigError
 from console.widgets.formatting import age, local_time
 from ledger.db import LedgerError, open_ledger
+from ledger.dialect import dialect_of
 from sync.trust import StripeAccount
 
 FORMATS = ("text", "json")
@@ -49,15 +50,14 @@ def ledger_status(settings: Settings) -> dict[str, Any]:
     from sync.health import load_health
     from sync.trust import load_account, load_last_reconcile
 
-    path = Path(settings.ledger.path).expanduser()
-    db = open_ledger(path, read_only=True)
+    db = open_ledger(settings.ledger.location, read_only=True)
     try:
         health, reconcile = load_health(), load_last_reconcile()
         newest = newest_event_via(db, "webhook")
         counts = ledger_counts(db)
         return {
-            "backend": "sqlite",
-            "ledger": str(path),
+            "backend": dialect_of(db).name,
+            "ledger": settings.ledger.shown,
             "schema_version": schema_version(db),
             "schema_latest": LATEST_VERSION,
             "account": _account_json(load_account()),
@@ -123,7 +123,7 @@ def _status_text(status: dict[str, Any], now: float) -> str:
         "none" if newest is None else
         f"{newest['id']} {newest['type']} received {ago(newest['received_at'])}")
     rows = (
-        ("ledger", f"sqlite {status['ledger']} (schema {status['schema_version']} of "
+        ("ledger", f"{status['backend']} {status['ledger']} (schema {status['schema_version']} of "
                    f"{status['schema_latest']})"),
         ("account", account_line),
         ("sync", sync_line),
@@ -162,25 +162,25 @@ def _profile_row(config: str | None, name: str | None, active: str | None) -> di
                            "account": None, "problem": None}
     try:
         settings = load_settings(config, None, NO_PROFILE if name is None else name)
-        path = Path(settings.ledger.path).expanduser()
     except ConfigError as exc:
         row["problem"] = str(exc)
         return row
-    row["ledger"] = str(path)
-    if not path.exists():
+    ledger = settings.ledger
+    row["ledger"] = ledger.shown
+    if ledger.is_file and not ledger.path.expanduser().exists():
         row["problem"] = "no ledger yet"
         return row
     try:
-        row["account"] = _account_json(_recorded_account(path))
+        row["account"] = _account_json(_recorded_account(ledger.location))
     except LedgerError as exc:
         row["problem"] = str(exc)
     return row
 
 
-def _recorded_account(path: Path) -> StripeAccount | None:
+def _recorded_account(location: str | Path) -> StripeAccount | None:
     from sync.trust import load_account
 
-    db = open_ledger(path, read_only=True)
+    db = open_ledger(location, read_only=True)
     try:
         return load_account()
     finally:

@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from pydantic_settings.sources import InitSettingsSource
 
 from console.errors import ConfigError
+from ledger.locations import display_url, has_password, is_postgres_url
 
 APP_NAME = "payconsole"
 PROFILE_ENV = "PAYCONSOLE_PROFILE"
@@ -53,6 +54,30 @@ class StripeSettings(_Section):
 
 class LedgerSettings(_Section):
     path: Path = Field(default_factory=lambda: data_dir() / "ledger.db")
+    # A team ledger on PostgreSQL (postgresql://user@host:5432/db); when set, `path` is
+    # not used. The password comes the libpq way (PGPASSWORD, ~/.pgpass, passfile=).
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is not None and not is_postgres_url(value):
+            raise ValueError("must be a postgresql:// URL (an SQLite ledger is [ledger] path)")
+        return value
+
+    @property
+    def location(self) -> str | Path:
+        """What ledger.db.open_ledger opens: the URL, else the file."""
+        return self.url or self.path.expanduser()
+
+    @property
+    def shown(self) -> str:
+        """The location as it may be printed: never a password."""
+        return display_url(self.url) if self.url else str(self.path.expanduser())
+
+    @property
+    def is_file(self) -> bool:
+        return self.url is None
 
 
 class SyncSettingsModel(_Section):
@@ -223,7 +248,9 @@ def _refuse_readable_secret(path: Path, contents: dict[str, Any]) -> None:
         for name, sections in _section(contents, "profiles").items() if isinstance(sections, dict)}
     held = [f"{prefix}{section}.{key}" for prefix, table in tables.items()
             for section, key in (("stripe", "api_key"), ("webhook", "secret"))
-            if _section(table, section).get(key)]
+            if _section(table, section).get(key)] + [
+            f"{prefix}ledger.url's password" for prefix, table in tables.items()
+            if has_password(str(_section(table, "ledger").get("url") or ""))]
     mode = stat.S_IMODE(path.stat().st_mode)
     if held and mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(

@@ -25,7 +25,7 @@ class Mode(StrEnum):
 
 @dataclass
 class ConsoleContext:
-    ledger_path: Path
+    ledger_location: str | Path  # a file, or a postgresql:// URL
     mode: Mode
     operator: str
     # Background jobs (the sync loop, the demo's payment trickle); empty when offline.

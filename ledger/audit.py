@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.dialect import dialect_of
 from ledger.models import database
-from ledger.sql import single_int
+from ledger.sql import execute, single_int, write_transaction
 
 GENESIS_HASH = "0" * 64
 RESULTS = ("attempted", "succeeded", "refused", "failed")
@@ -128,13 +129,13 @@ def entry_hash(fields: Mapping[str, Any]) -> str:
 def append(entry: NewEntry, *, now: float | None = None) -> int:
     """Append one entry; returns its sequence number.
 
-    IMMEDIATE takes the write lock before reading the chain's head, so two writers (the
-    console and a CLI run) cannot both chain onto the same entry.
+    The write lock is taken before reading the chain's head, so two writers (the console
+    and a CLI run) cannot both chain onto the same entry.
     """
     if entry.result not in RESULTS:
         raise AuditError(f"unknown audit result {entry.result!r}")
-    with database.atomic("IMMEDIATE"):
-        head = database.execute_sql(
+    with write_transaction(database, "audit"):
+        head = execute(database,
             "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
@@ -156,7 +157,7 @@ def append(entry: NewEntry, *, now: float | None = None) -> int:
         }
         fields["hash"] = entry_hash(fields)
         marks = ", ".join("?" * len(_COLUMNS))
-        database.execute_sql(
+        execute(database,
             f"INSERT INTO audit_entry ({', '.join(_COLUMNS)}) VALUES ({marks})",
             [fields[name] for name in _COLUMNS],
         )
@@ -167,7 +168,7 @@ def verify_chain() -> ChainReport:
     """Walk the whole chain oldest first (a cursor: memory stays flat) and recompute it;
     also check that SQLite still refuses changes (someone dropping the triggers is itself
     a sign of tampering)."""
-    cursor = database.execute_sql(f"SELECT {', '.join(_COLUMNS)} FROM audit_entry ORDER BY seq")
+    cursor = execute(database, f"SELECT {', '.join(_COLUMNS)} FROM audit_entry ORDER BY seq")
     expected_prev, checked = GENESIS_HASH, 0
     for values in cursor:
         row = dict(zip(_COLUMNS, values, strict=True))
@@ -192,11 +193,16 @@ def _entry_problem(row: Mapping[str, Any], expected_seq: int, expected_prev: str
 
 
 def _append_only() -> bool:
-    """Whether SQLite still refuses to change or remove audit entries (the triggers exist)."""
-    names = {row[0] for row in database.execute_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_entry'"
-    )}
-    return {"audit_entry_no_update", "audit_entry_no_delete"} <= names
+    """Whether the database still refuses to change or remove audit entries (the triggers
+    exist; on PostgreSQL, the one refusing TRUNCATE too)."""
+    if dialect_of(database).is_postgres:
+        sql = ("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+               "AND tgrelid = to_regclass('audit_entry')")
+        needed = {"audit_entry_no_update", "audit_entry_no_delete", "audit_entry_no_truncate"}
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_entry'"
+        needed = {"audit_entry_no_update", "audit_entry_no_delete"}
+    return needed <= {row[0] for row in execute(database, sql)}
 
 
 _ROW_COLUMNS = ", ".join(AuditRow.__slots__)
@@ -204,7 +210,7 @@ _ROW_COLUMNS = ", ".join(AuditRow.__slots__)
 
 def _rows(sql: str, args: tuple[Any, ...]) -> list[AuditRow]:
     rows = []
-    for values in database.execute_sql(sql, args):
+    for values in execute(database, sql, args):
         row = dict(zip(AuditRow.__slots__, values, strict=True))
         row["params"] = json.loads(row["params"])
         rows.append(AuditRow(**row))

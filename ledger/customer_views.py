@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.dialect import dialect_of
 from ledger.filters import Condition, PaymentFilter, escape_like, prefix_upper_bound
 from ledger.labels import card_label, expiry_label
+from ledger.models import database
 from ledger.queries import Listing, flag_as_bool
 
 
@@ -43,9 +45,10 @@ def _search_word(word: str) -> Condition:
     by_id = Condition("id >= ? AND id < ?", (word, upper)) if upper else Condition(
         "id >= ?", (word,))
     like = escape_like(word)
+    dialect = dialect_of(database)
     return Condition(
-        f"({by_id.sql}) OR email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' "
-        "OR name LIKE ? ESCAPE '\\'",
+        f"({by_id.sql}) OR {dialect.ci_like('email')} OR {dialect.ci_like('name')} "
+        f"OR {dialect.ci_like('name')}",
         (*by_id.params, f"{like}%", f"{like}%", f"% {like}%"),
     )
 
@@ -63,8 +66,8 @@ def customers_known_as(text: str) -> list[CustomerSummary]:
     """The customer with this id, or those with this email (any case): at most two, which
     is enough to tell "one" from "several"."""
     value = text.strip()
-    return CustomerSummaries(Condition("id = ? OR email = ? COLLATE NOCASE", (value, value))
-                             ).page(0, 2)
+    known_as = f"id = ? OR {dialect_of(database).ci_equals('email')}"
+    return CustomerSummaries(Condition(known_as, (value, value))).page(0, 2)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,7 @@
-"""Opening the ledger: SQLite in WAL mode with a busy timeout, and its schema version.
+"""Opening the ledger (an SQLite file, or a PostgreSQL database by URL: see
+ledger/postgres.py), and its schema version.
 
+SQLite runs in WAL mode with a busy timeout.
 Peewee keeps one connection per thread, so the sync writer (a worker thread) and the
 console readers (the UI thread) never share a connection.
 
@@ -19,8 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from peewee import SqliteDatabase
+from peewee import Database, SqliteDatabase
 
+from ledger.dialect import dialect_of
+from ledger.locations import display_url, is_postgres_url, scrub
 from ledger.migrations import LATEST_VERSION, migrate, schema_version
 from ledger.models import database
 
@@ -36,9 +40,52 @@ class LedgerError(Exception):
     """The ledger cannot be opened or written; the message says why and what to do."""
 
 
-def open_ledger(path: str | Path, *, read_only: bool = False) -> SqliteDatabase:
-    """Open (creating and migrating when writable) the ledger at `path` and bind the models."""
-    target = Path(path).expanduser()
+def open_ledger(location: str | Path, *, read_only: bool = False) -> Database:
+    """Open (creating and migrating when writable) the ledger at `location`, a file path
+    or a postgresql:// URL, and bind the models to it."""
+    if is_postgres_url(location):
+        return _open_postgres(str(location), read_only=read_only)
+    return _open_sqlite(Path(location), read_only=read_only)
+
+
+def _check_version(db: Database, where: str, *, read_only: bool) -> None:
+    version = schema_version(db)
+    if version > LATEST_VERSION and not read_only:
+        raise LedgerError(
+            f"{where} has ledger schema version {version}, newer than this payconsole "
+            f"understands ({LATEST_VERSION}); it needs payconsole with schema {version} to "
+            "write (upgrade payconsole; --read-only still reviews it)"
+        )
+    if not read_only:
+        migrate(db)
+    elif version < LATEST_VERSION:
+        raise LedgerError(
+            f"{where} has schema version {version}; open it once without --read-only "
+            "(or run `payconsole ledger migrate`) to migrate it"
+        )
+
+
+def _open_postgres(url: str, *, read_only: bool) -> Database:
+    # Only here: the driver takes as long to import as Textual, and SQLite needs none of it.
+    from ledger.postgres import LedgerPostgres, postgres_problem
+
+    where = display_url(url)
+    db = LedgerPostgres(url, read_only=read_only)
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+        _check_version(db, where, read_only=read_only)
+    except Exception as exc:
+        db.close()
+        problem = postgres_problem(exc)
+        if problem is None:
+            raise
+        raise LedgerError(f"ledger {where}: {scrub(problem, url)}") from None
+    return db
+
+
+def _open_sqlite(path: Path, *, read_only: bool) -> SqliteDatabase:
+    target = path.expanduser()
     if read_only:
         if not target.exists():
             raise LedgerError(f"no ledger at {target}")
@@ -60,19 +107,7 @@ def open_ledger(path: str | Path, *, read_only: bool = False) -> SqliteDatabase:
         )
     database.initialize(db)
     try:
-        version = schema_version(db)
-        if version > LATEST_VERSION:
-            raise LedgerError(
-                f"{target} has ledger schema version {version}, newer than this payconsole "
-                f"understands ({LATEST_VERSION}); upgrade payconsole to open it"
-            )
-        if not read_only:
-            migrate(db)
-        elif version < LATEST_VERSION:
-            raise LedgerError(
-                f"{target} has schema version {version}; open it once without --read-only "
-                "to migrate it"
-            )
+        _check_version(db, str(target), read_only=read_only)
     except Exception as exc:
         db.close()
         if not _sqlite_errors(exc):
@@ -137,8 +172,15 @@ _PROBLEMS = {
 
 
 def ledger_problem(exc: BaseException, path: Path | str | None = None) -> LedgerError | None:
-    """A LedgerError saying what went wrong and what to do, for a SQLite failure; None when
-    `exc` is not one the operator can act on (a bug, to be reported as such)."""
+    """A LedgerError saying what went wrong and what to do, for an SQLite or PostgreSQL
+    failure; None when `exc` is not one the operator can act on (a bug, reported as such)."""
+    if dialect_of(database).is_postgres:
+        from ledger.postgres import postgres_problem
+
+        url: str = database.obj.url
+        problem = postgres_problem(exc)
+        return None if problem is None else LedgerError(
+            f"ledger {display_url(url)}: {scrub(problem, url)}")
     for error in _sqlite_errors(exc):
         primary = "_".join((getattr(error, "sqlite_errorname", None) or "").split("_")[:2])
         message = _PROBLEMS.get(primary) or _problem_from_text(str(error))
@@ -166,15 +208,24 @@ def _current_path() -> str | None:
 def retry_locked(work: Callable[[], T], *, attempts: int = LOCKED_RETRIES,
                  sleep: Callable[[float], None] = time.sleep) -> T:
     """Run a write transaction, again (after 0.5, 1, 2 s...) if the ledger stayed locked
-    past the busy timeout. `work` must be one whole transaction: a retry redoes it all."""
+    past the busy timeout (on PostgreSQL: after a serialization failure or a deadlock).
+    `work` must be one whole transaction: a retry redoes it all."""
     for attempt in range(attempts + 1):
         try:
             return work()
         except Exception as exc:
-            locked = any("locked" in str(error) for error in _sqlite_errors(exc))
-            if not locked or attempt == attempts:
+            if not _locked(exc) or attempt == attempts:
                 raise
             delay = 0.5 * 2**attempt
             log.info("ledger locked by another writer; retrying in %.1fs", delay)
             sleep(delay)
     raise AssertionError("unreachable")
+
+
+def _locked(exc: BaseException) -> bool:
+    """Whether `exc` says "another writer was in the way: run it again"."""
+    if dialect_of(database).is_postgres:
+        from ledger.postgres import is_retryable
+
+        return is_retryable(exc)
+    return any("locked" in str(error) for error in _sqlite_errors(exc))

@@ -31,7 +31,7 @@ from ledger.queries import (
     json_object,
     timeline_of,
 )
-from ledger.sql import single_int
+from ledger.sql import execute, single_int
 
 HOUR = 3_600
 DAY = 24 * HOUR
@@ -121,7 +121,7 @@ def dispute_counts() -> DisputeCounts:
     """How many disputes are in each group (one pass over a small table)."""
     open_marks = ", ".join("?" * len(NEEDS_RESPONSE))
     review_marks = ", ".join("?" * len(UNDER_REVIEW))
-    row = database.execute_sql(
+    row = execute(database,
         f"SELECT coalesce(sum(status IN ({open_marks})), 0), "
         f"coalesce(sum(status IN ({review_marks})), 0), count(*) FROM dispute",
         (*NEEDS_RESPONSE, *UNDER_REVIEW),
@@ -232,7 +232,7 @@ class NewDisputeWatch:
 
     def arrived(self) -> list[DisputeLine]:
         """The disputes that arrived since the previous call (or the watch's start)."""
-        cursor = database.execute_sql(
+        cursor = execute(database,
             f"SELECT rowid, {', '.join(DisputeBoard.columns)} FROM dispute "
             "WHERE rowid > ? ORDER BY rowid", (self._after,))
         new = []

@@ -12,9 +12,9 @@ from ledger.sql import LedgerDatabase, chunks, execute, execute_many, marks
 EventRow = tuple[str, int, str, str | None, str | None, str, int, str]
 
 _INSERT = (
-    "INSERT OR IGNORE INTO event "
+    "INSERT INTO event "
     "(id, created, type, object_id, api_version, received_via, received_at, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from ledger.filters import PaymentFilter
 from ledger.models import database
+from ledger.sql import execute
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def iter_rows(kind: str, filter_by: PaymentFilter | None = None) -> Iterator[dic
     the table cannot apply raises FilterError here, before any row is written."""
     spec = EXPORTS[kind]
     condition = (filter_by or PaymentFilter()).condition(spec.table)
-    cursor = database.execute_sql(
+    cursor = execute(database,
         f"SELECT {', '.join(spec.columns)} FROM {spec.table}{condition.where()} "
         f"ORDER BY {spec.order}",
         condition.params,

@@ -29,6 +29,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ledger import dispute_status
+from ledger.dialect import dialect_of
+from ledger.models import database
 from ledger.money import MoneyError, normalize_currency, parse_amount
 
 
@@ -233,7 +235,7 @@ def _id_prefix(prefix: str) -> tuple[str, list[Any]]:
 
 def _email(column: str, text: str, contains: bool) -> tuple[str, list[Any]]:
     pattern = f"{'%' if contains else ''}{escape_like(text)}%"
-    return f"{column} LIKE ? ESCAPE '\\'", [pattern]
+    return dialect_of(database).ci_like(column), [pattern]
 
 
 def _word(word: str, columns: Columns) -> tuple[str, list[Any]]:

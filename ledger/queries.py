@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from ledger import dispute_status
 from ledger.filters import PaymentFilter
 from ledger.models import Dispute, Event, Payment, Refund, database
-from ledger.sql import single_int
+from ledger.sql import execute, single_int
 
 R = TypeVar("R")
 
@@ -41,7 +41,7 @@ class Listing(Generic[R]):
     def page(self, offset: int, limit: int) -> list[R]:
         direction = " DESC" if self.descending else ""
         order = ", ".join(key + direction for key in self.order_keys)
-        cursor = database.execute_sql(
+        cursor = execute(database,
             f"SELECT {', '.join(self.columns)} FROM {self.table}{self._condition.where()} "
             f"ORDER BY {order} LIMIT ? OFFSET ?",
             (*self._condition.params, limit, offset),
@@ -53,7 +53,7 @@ class Listing(Generic[R]):
         the row is not there or the filter leaves it out."""
         keys = ", ".join(self.order_keys)
         found = self._condition.and_("id = ?", [row_id])
-        row = database.execute_sql(
+        row = execute(database,
             f"SELECT {keys} FROM {self.table}{found.where()}", found.params
         ).fetchone()
         if row is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from peewee import fn
+from peewee import Case
 
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
 from ledger.sql import chunks
@@ -63,7 +63,8 @@ def mark_gone(kind: str, ids: Collection[str], as_of: int) -> int:
     else:
         raise ValueError(f"{kind} are never gone from Stripe: nothing to mark")
     marked = 0
+    newer_as_of = Case(None, [(model.as_of > as_of, model.as_of)], as_of)
     for chunk in chunks(sorted(ids)):
-        marked += (model.update({**change, model.as_of: fn.MAX(model.as_of, as_of)})
+        marked += (model.update({**change, model.as_of: newer_as_of})
                    .where(model.id.in_(list(chunk))).execute())
     return marked

@@ -11,8 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ledger.dialect import dialect_of
 from ledger.models import database
 from ledger.money import normalize_currency
+from ledger.sql import execute
 
 DAY = 86_400
 
@@ -33,7 +35,7 @@ class Source:
 
     table: str
     measures: dict[str, str]
-    where: str = "1"
+    where: str = "1 = 1"
 
 
 # Groupings of the per-day rows: columns "day", "currency" and "k0".. for extra keys.
@@ -53,7 +55,7 @@ def window(period: Span, currency: str | None) -> tuple[str, list[Any]]:
     sql = "created / 86400 BETWEEN ? AND ? AND created >= ? AND created < ?"
     params: list[Any] = [period.start // DAY, (period.end - 1) // DAY, period.start, period.end]
     if currency is not None:
-        sql += " AND +currency = ?"
+        sql += f" AND {dialect_of(database).unindexed('currency')} = ?"
         params.append(normalize_currency(currency))
     return sql, params
 
@@ -86,7 +88,7 @@ def rollup(
     ]
     sql = f"WITH scan AS MATERIALIZED ({scan}) " + " UNION ALL ".join(branches)
     results: list[list[Row]] = [[] for _ in groupings]
-    for which, *row in database.execute_sql(sql, params):
+    for which, *row in execute(database, sql, params):
         kept = [i for i, column in enumerate(columns) if column in groupings[which]]
         results[which].append((*(row[i] for i in kept), *row[len(columns):]))
     return results
@@ -109,7 +111,9 @@ def tally(table: str, key: str, condition: str, period: Span, currency: str | No
     # The window sum runs over every group before LIMIT keeps the top ones.
     sql = (
         f"SELECT {key} AS k, COUNT(*) AS n, SUM(COUNT(*)) OVER () FROM {table} "
-        f"WHERE {where} AND {condition} GROUP BY k ORDER BY n DESC, k LIMIT ?"
+        f"WHERE {where} AND {condition} GROUP BY k ORDER BY n DESC, k"
     )
-    rows = database.execute_sql(sql, [*params, -1 if limit is None else limit])
+    if limit is not None:
+        sql, params = sql + " LIMIT ?", [*params, limit]
+    rows = execute(database, sql, params)
     return [(k, n, total) for k, n, total in rows]

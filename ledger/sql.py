@@ -1,31 +1,49 @@
 """Running SQL text on the ledger: typed calls of peewee's `execute_sql` (its stubs leave
-it untyped), and IN lists split into chunks SQLite accepts."""
+it untyped), `?` placeholders on both backends, and IN lists split into chunks SQLite
+accepts."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence, Sized
-from typing import Any, TypeAlias, TypeVar
+from contextlib import contextmanager
+from typing import Any, Protocol, TypeAlias, TypeVar
 
-from peewee import DatabaseProxy, SqliteDatabase
+from peewee import Database, DatabaseProxy
+
+from ledger.dialect import dialect_of, to_pyformat
 
 # An open ledger, or `ledger.models.database` (the proxy bound to the open one).
-LedgerDatabase: TypeAlias = SqliteDatabase | DatabaseProxy
+LedgerDatabase: TypeAlias = Database | DatabaseProxy
 
 CHUNK = 500  # stays below SQLite's bound-variable limit in IN (...) lists
 
 T = TypeVar("T")
 
 
-def execute(db: LedgerDatabase, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-    cursor: sqlite3.Cursor = db.execute_sql(sql, params)
+class Cursor(Protocol):
+    """What the ledger uses of a DB-API cursor (sqlite3's or psycopg's)."""
+
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchmany(self, size: int = ...) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+def native(db: LedgerDatabase, sql: str) -> str:
+    """`sql` (with `?` placeholders) as the backend's driver takes it."""
+    return to_pyformat(sql) if dialect_of(db).is_postgres else sql
+
+
+def execute(db: LedgerDatabase, sql: str, params: Sequence[Any] = ()) -> Cursor:
+    cursor: Cursor = db.execute_sql(native(db, sql), params)
     return cursor
 
 
 def execute_many(db: LedgerDatabase, sql: str, rows: Iterable[Sequence[Any] | dict[str, Any]]
                  ) -> None:
-    cursor: sqlite3.Cursor = db.cursor()
-    cursor.executemany(sql, rows)
+    db.cursor().executemany(native(db, sql), rows)
 
 
 def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -39,6 +57,29 @@ def marks(values: Sized) -> str:
     return ", ".join("?" * len(values))
 
 
+def greater(left: str, right: str) -> str:
+    """The larger of two non-null SQL expressions (SQLite's two-argument MAX is
+    PostgreSQL's GREATEST: this is both)."""
+    return f"CASE WHEN {left} > {right} THEN {left} ELSE {right} END"
+
+
+def counted(condition: str) -> str:
+    """1 where `condition` holds, else 0: what SUM() counts (PostgreSQL sums no booleans)."""
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
 def single_int(db: LedgerDatabase, sql: str, params: Sequence[Any] = ()) -> int:
     """The one integer a query such as `SELECT count(*) ...` returns."""
     return int(execute(db, sql, params).fetchone()[0])
+
+
+@contextmanager
+def write_transaction(db: LedgerDatabase, lock: str) -> Iterator[None]:
+    """A transaction that runs alone among those naming the same `lock`, for writes that
+    read what they then extend (the audit chain's head, the sync's same-second re-check).
+    SQLite's `BEGIN IMMEDIATE` (ledger.db) already serialises every writer; PostgreSQL
+    takes a transaction-level advisory lock, freed at commit or rollback."""
+    with db.atomic():
+        if dialect_of(db).is_postgres:
+            execute(db, "SELECT pg_advisory_xact_lock(hashtext(?))", (f"payconsole.{lock}",))
+        yield

@@ -18,7 +18,8 @@ def get_state(key: str, default: Any = None) -> Any:
 
 def set_state(key: str, value: Any) -> None:
     stored = json.dumps(value, sort_keys=True)
-    SyncState.insert(key=key, value=stored).on_conflict_replace().execute()
+    SyncState.insert(key=key, value=stored).on_conflict(
+        conflict_target=[SyncState.key], update={SyncState.value: stored}).execute()
 
 
 def load_record(key: str, record: type[R]) -> R | None:

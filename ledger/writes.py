@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ledger.records import Records, Row
-from ledger.sql import LedgerDatabase, chunks, execute, execute_many, marks
+from ledger.sql import LedgerDatabase, chunks, execute, execute_many, greater, marks
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ PAYMENT_CHARGES = Upsert(
         "amount_refunded": "excluded.amount_refunded",
         "refunded": "excluded.refunded",
         # A charge never stops being disputed, and some payloads do not say so.
-        "disputed": "MAX(excluded.disputed, payment.disputed)",
+        "disputed": greater("excluded.disputed", "payment.disputed"),
         "failure_code": "COALESCE(payment.failure_code, excluded.failure_code)",
         "failure_message": "COALESCE(payment.failure_message, excluded.failure_message)",
         "decline_code": "COALESCE(payment.decline_code, excluded.decline_code)",

@@ -17,6 +17,7 @@ from ledger.db import ledger_problem, retry_locked
 from ledger.events import event_stats, event_times_of
 from ledger.lookups import live_customer_ids
 from ledger.models import database
+from ledger.sql import write_transaction
 from ledger.state import get_state, set_state
 from sync.account import AccountRefused, check_account
 from sync.apply import ApplyResult, apply_events, apply_objects, event_object, event_problem
@@ -299,7 +300,7 @@ def _store_batch(events: list[Any], via: str, ambiguous: Mapping[str, tuple[str,
                  fresh: Mapping[str, tuple[dict[str, Any], int]], advance_cursor: bool
                  ) -> ApplyResult:
     """One transaction (see SyncService._apply_batch)."""
-    with database.atomic():
+    with write_transaction(database, "sync"):
         if _ambiguous_objects(events).keys() - ambiguous.keys():
             raise _Overtaken
         result = apply_events(database, events, via=via, fresh_objects=fresh)

@@ -6,24 +6,61 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from peewee import SqliteDatabase
+from peewee import Database
 
 from ledger.db import open_ledger
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "stripe" / "fixtures3.json"
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def ledger_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the test's fresh ledger lives: a file, or a new PostgreSQL database (the test
+    runs once on each backend)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.db")
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[SqliteDatabase]:
-    db = open_ledger(tmp_path / "ledger.db")
+def ledger(ledger_location: str) -> Iterator[Database]:
+    db = open_ledger(ledger_location)
     yield db
     db.close()
+
+
+# -- PostgreSQL (temporary: an existing server named by PAYCONSOLE_TEST_PG_URL) ----------
+
+_pg_count = iter(range(1_000_000))
+
+
+@pytest.fixture
+def pg_url(worker_id: str) -> Iterator[str]:
+    import psycopg
+
+    base = os.environ["PAYCONSOLE_TEST_PG_URL"]
+    name = f"t_{worker_id}_{os.getpid()}_{next(_pg_count)}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield base.rsplit("/", 1)[0] + "/" + name
+    from ledger.models import database
+
+    if database.obj is not None:
+        database.obj.close()
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 import stripe
-from peewee import SqliteDatabase
+from peewee import Database, SqliteDatabase
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Label
 
 from console.app import PayConsoleApp
 from console.context import Mode
+from ledger.dialect import dialect_of, to_pyformat
 from ledger.models import database
 from ledger.records import records_for
 from ledger.writes import write_records
@@ -311,6 +312,45 @@ def fill(db: SqliteDatabase, objects: list[dict[str, Any]]) -> None:
     with db.atomic():
         for obj in objects:
             write_records(db, records_for(obj, as_of=obj["created"]))
+
+
+class HandEdits:
+    """A connection of its own to a ledger, as someone editing it by hand would use (the
+    sqlite3 module on a file, psycopg on a PostgreSQL ledger); `?` placeholders on both."""
+
+    def __init__(self, ledger: Database) -> None:
+        self.postgres = dialect_of(ledger).is_postgres
+        if self.postgres:
+            import psycopg
+
+            self._conn: Any = psycopg.connect(ledger.url, autocommit=True)
+        else:
+            self._conn = sqlite3.connect(ledger.database, isolation_level=None)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(to_pyformat(sql) if self.postgres else sql, params)
+
+    def row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any]:
+        cursor = self.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+    def drop_trigger(self, name: str) -> None:
+        self.execute(f"DROP TRIGGER {name} ON audit_entry" if self.postgres
+                     else f"DROP TRIGGER {name}")
+
+
+def query_plan(sql: str, params: Sequence[Any] = ()) -> str:
+    """How the open ledger would run `sql`, as one line of text. SQLite: its EXPLAIN QUERY
+    PLAN. PostgreSQL: EXPLAIN with sequential scans priced out, so the plan shows whether
+    an index can serve the query at all (on a test's few rows a scan would always win)."""
+    if not dialect_of(database).is_postgres:
+        rows = database.execute_sql("EXPLAIN QUERY PLAN " + sql, params)
+        return " ".join(row[3] for row in rows)
+    with database.atomic():
+        database.execute_sql("SET LOCAL enable_seqscan = off")
+        rows = database.execute_sql(to_pyformat("EXPLAIN " + sql), params)
+        return " ".join(row[0].strip() for row in rows)
 
 
 # -- console --------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def make_app(filled_ledger: SqliteDatabase, tmp_path: Path) -> AppFactory:
                 clock: Callable[[], float] = lambda: NOW,
                 services: list[WebhookReceiver] | None = None) -> PayConsoleApp:
         context = ConsoleContext(
-            ledger_path=tmp_path / "ledger.db", mode=mode, operator=OPERATOR,
+            ledger_location=tmp_path / "ledger.db", mode=mode, operator=OPERATOR,
             jobs=jobs or [], keymap=keymap or {}, on_exit=on_exit, services=services or [],
         )
         return PayConsoleApp(context, clock=clock)
@@ -187,7 +187,7 @@ ActionsAppFactory = Callable[..., PayConsoleApp]
 def actions_app(ledger_with_customers: SqliteDatabase, tmp_path: Path) -> ActionsAppFactory:
     """The app over the ledger with customers, given `actions` (None: none)."""
     def factory(actions: Actions | None, mode: Mode = Mode.TEST) -> PayConsoleApp:
-        context = ConsoleContext(ledger_path=tmp_path / "ledger.db", mode=mode,
+        context = ConsoleContext(ledger_location=tmp_path / "ledger.db", mode=mode,
                                  operator=OPERATOR, actions=actions)
         return PayConsoleApp(context, clock=lambda: NOW)
 

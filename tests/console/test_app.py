@@ -180,7 +180,7 @@ async def test_the_palette_shows_binding_ids_and_keys_as_remapped(
 
 def test_an_unknown_binding_id_in_the_keymap_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
-        ConsoleContext(ledger_path=tmp_path / "ledger.db", mode=Mode.OFFLINE, operator="ops",
+        ConsoleContext(ledger_location=tmp_path / "ledger.db", mode=Mode.OFFLINE, operator="ops",
                        keymap={"payments.refnd": "R"})
     assert str(raised.value).startswith(
         "config: console.keymap: unknown binding id 'payments.refnd' (known: analytics.")

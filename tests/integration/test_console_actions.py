@@ -37,7 +37,7 @@ def console(emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path
             ) -> tuple[StripeGateway, PayConsoleApp]:
     open_ledger(tmp_path / "ledger.db")
     gateway = gateway_for(emulator.api_base)
-    context = ConsoleContext(ledger_path=tmp_path / "ledger.db", mode=Mode.TEST,
+    context = ConsoleContext(ledger_location=tmp_path / "ledger.db", mode=Mode.TEST,
                              operator="ops", actions=Actions(gateway, "ops"))
     return gateway, PayConsoleApp(context)
 

@@ -50,7 +50,7 @@ def console(gateway: StripeGateway, tmp_path: Path) -> PayConsoleApp:
     service = SyncService(gateway)
     service.run_once()  # what the ledger holds when the console opens is not news
     context = ConsoleContext(
-        ledger_path=tmp_path / "ledger.db", mode=Mode.TEST, operator="ada",
+        ledger_location=tmp_path / "ledger.db", mode=Mode.TEST, operator="ada",
         jobs=[Job("sync", service.run_once, every_seconds=3600, run_at_start=False)],
         actions=Actions(gateway, "ada"))
     return PayConsoleApp(context)

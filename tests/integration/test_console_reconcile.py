@@ -29,7 +29,7 @@ async def test_the_console_reconciles_on_schedule_and_shows_the_repair(
     sync(gateway)
     emulator.control.drift(customer, email="moved@example.com")  # no event: only drift
     job = Job("reconcile", partial(scheduled_reconcile, gateway, days=3), every_seconds=3600)
-    app = PayConsoleApp(ConsoleContext(ledger_path=tmp_path / "ledger.db", mode=Mode.TEST,
+    app = PayConsoleApp(ConsoleContext(ledger_location=tmp_path / "ledger.db", mode=Mode.TEST,
                                        operator="ops", jobs=[job]))
     async with app.run_test(size=(150, 40)) as pilot:
         await wait_for(lambda: label_text(pilot, "#header-drift").startswith(

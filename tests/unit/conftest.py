@@ -19,14 +19,14 @@ def fixed_ledger(ledger: SqliteDatabase) -> SqliteDatabase:
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fixed_ledger: SqliteDatabase
-        ) -> list[str]:
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fixed_ledger: SqliteDatabase,
+        ledger_location: str) -> list[str]:
     """The arguments that point `payconsole` at the fixed ledger, run with a config and
     data folder of its own (none of the developer's)."""
     monkeypatch.delenv("PAYCONSOLE_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return ["--ledger", str(tmp_path / "ledger.db")]
+    return ["--ledger", ledger_location]
 
 
 @pytest.fixture

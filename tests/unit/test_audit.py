@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,9 @@ from ledger.audit import (
     verify_chain,
 )
 from ledger.db import open_ledger
+from ledger.dialect import dialect_of
 from ledger.export import export
+from tests.helpers import HandEdits
 
 
 def _entry(n: int, **changes: object) -> NewEntry:
@@ -36,11 +37,6 @@ def chain(ledger: SqliteDatabase) -> SqliteDatabase:
     for n in range(1, 6):
         append(_entry(n), now=1_700_000_000 + n)
     return ledger
-
-
-def _raw(ledger: SqliteDatabase) -> sqlite3.Connection:
-    """A separate connection, as someone editing the file by hand would use."""
-    return sqlite3.connect(ledger.database, isolation_level=None)
 
 
 def test_a_fresh_chain_verifies(chain: SqliteDatabase) -> None:
@@ -62,8 +58,8 @@ def test_the_app_cannot_update_or_delete_entries(chain: SqliteDatabase) -> None:
 
 
 def test_an_edited_row_is_found_at_that_entry(chain: SqliteDatabase) -> None:
-    raw = _raw(chain)
-    raw.execute("DROP TRIGGER audit_entry_no_update")
+    raw = HandEdits(chain)
+    raw.drop_trigger("audit_entry_no_update")
     raw.execute("""UPDATE audit_entry SET params = '{"amount":1,"currency":"usd"}' WHERE seq = 3""")
     report = verify_chain()
     assert not report.ok and report.broken_at == 3 and report.checked == 2
@@ -75,10 +71,9 @@ def test_a_rehashed_row_breaks_the_link_to_the_next(chain: SqliteDatabase) -> No
     """Recomputing the edited entry's own hash does not help: the next one names the old."""
     from ledger.audit import entry_hash
 
-    raw = _raw(chain)
-    raw.execute("DROP TRIGGER audit_entry_no_update")
-    raw.row_factory = sqlite3.Row
-    row = dict(raw.execute("SELECT * FROM audit_entry WHERE seq = 2").fetchone())
+    raw = HandEdits(chain)
+    raw.drop_trigger("audit_entry_no_update")
+    row = raw.row("SELECT * FROM audit_entry WHERE seq = 2")
     row["operator"] = "mallory"
     raw.execute("UPDATE audit_entry SET operator = ?, hash = ? WHERE seq = 2",
                 (row["operator"], entry_hash(row)))
@@ -87,15 +82,15 @@ def test_a_rehashed_row_breaks_the_link_to_the_next(chain: SqliteDatabase) -> No
 
 
 def test_a_removed_row_is_found(chain: SqliteDatabase) -> None:
-    raw = _raw(chain)
-    raw.execute("DROP TRIGGER audit_entry_no_delete")
+    raw = HandEdits(chain)
+    raw.drop_trigger("audit_entry_no_delete")
     raw.execute("DELETE FROM audit_entry WHERE seq = 4")
     report = verify_chain()
     assert report.broken_at == 5 and "removed" in (report.reason or "")
 
 
 def test_dropped_triggers_alone_make_the_log_untrustworthy(chain: SqliteDatabase) -> None:
-    _raw(chain).execute("DROP TRIGGER audit_entry_no_delete")
+    HandEdits(chain).drop_trigger("audit_entry_no_delete")
     report = verify_chain()
     assert not report.ok and report.checked == 5 and "triggers" in (report.reason or "")
 
@@ -152,3 +147,13 @@ def test_the_migration_upgrades_a_version_1_ledger(tmp_path: Path) -> None:
     append(_entry(1))
     assert verify_chain().ok
     assert db.execute_sql("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_the_log_cannot_be_truncated_either(chain: SqliteDatabase) -> None:
+    """PostgreSQL has TRUNCATE, which row triggers do not see: a statement trigger refuses
+    it. (SQLite has no TRUNCATE; its DELETE without WHERE meets the row trigger.)"""
+    statement = ("TRUNCATE audit_entry" if dialect_of(chain).is_postgres
+                 else "DELETE FROM audit_entry")
+    with pytest.raises(Exception, match="append-only"):
+        chain.execute_sql(statement)
+    assert verify_chain().ok and verify_chain().checked == 5

@@ -14,6 +14,7 @@ from peewee import SqliteDatabase
 
 from ledger.analytics import midnight
 from ledger.db import open_ledger
+from ledger.dialect import dialect_of
 from ledger.filters import (
     MAX_TEXT,
     FilterError,
@@ -22,9 +23,8 @@ from ledger.filters import (
     parse_search,
     prefix_upper_bound,
 )
-from ledger.models import database
 from ledger.queries import DisputeListing, PaymentListing
-from tests.helpers import FIXED_OBJECTS, at, fill
+from tests.helpers import FIXED_OBJECTS, at, fill, query_plan
 
 # -- the search syntax ------------------------------------------------------------------------
 
@@ -228,10 +228,14 @@ def test_disputes_list_open_first_by_deadline(fixed_ledger: SqliteDatabase) -> N
 def test_searches_seek_indexes(fixed_ledger: SqliteDatabase) -> None:
     def plan(search: str) -> str:
         condition = parse_search(search).condition()
-        return " ".join(row[3] for row in database.execute_sql(
-            f"EXPLAIN QUERY PLAN SELECT count(*) FROM payment{condition.where()}",
-            condition.params))
+        return query_plan(f"SELECT count(*) FROM payment{condition.where()}", condition.params)
 
+    if dialect_of(fixed_ledger).is_postgres:
+        assert "payment_email_lower" in plan("email:ada")
+        assert "payment_last4_created" in plan("last4:4242")
+        assert "payment_pkey" in plan("id:pi_3Ab")
+        assert "Seq Scan" not in plan("pi_3Ab")
+        return
     assert "payment_email_nocase (customer_email>? AND customer_email<?)" in plan("email:ada")
     assert "payment_last4_created (card_last4=?)" in plan("last4:4242")
     assert "sqlite_autoindex_payment_1 (id>? AND id<?)" in plan("id:pi_3Ab")

@@ -1,0 +1,110 @@
+"""The team ledger on PostgreSQL: peewee's PostgresqlDatabase over psycopg 3, made to
+behave like the SQLite ledger so one set of queries gives the same answers on both.
+
+- Integers are 64-bit (BIGINT) and flags are integers 0 / 1, as SQLite stores them: a
+  Python bool is sent as 1 / 0, so `SUM(disputed)` and `disputed = 1` mean the same.
+- Text compares and sorts by code point (`COLLATE "C"`, SQLite's BINARY), whatever the
+  server's default collation: ids sort the same way on both backends.
+- SUM of integers comes back as an int (PostgreSQL answers NUMERIC), a fraction (an AVG)
+  as a float, as SQLite answers.
+- Tables that the queries page by insertion order get a `rowid` identity column.
+
+Passwords come the libpq way (PGPASSWORD, ~/.pgpass, passfile=);
+`ledger.locations.display_url` is the only form of a URL that may be shown or logged.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from peewee import PostgresqlDatabase
+from psycopg.adapt import Dumper, Loader
+from psycopg.pq import Format
+
+# A dead peer (a leader's host gone) is noticed in about 5 + 3 x 2 = 11 s, not hours.
+_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+               "keepalives_count": 3, "connect_timeout": 10}
+
+
+class _FlagDumper(Dumper):
+    """Python bools as the integers 1 / 0 the ledger's flag columns hold."""
+
+    format = Format.TEXT
+    oid = psycopg.adapters.types["int8"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return b"1" if obj else b"0"
+
+
+class _NumericLoader(Loader):
+    """NUMERIC as SQLite would answer: an int when whole (SUM of integers), else a float."""
+
+    format = Format.TEXT
+
+    def load(self, data: Any) -> int | float:
+        value = Decimal(bytes(data).decode())
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
+class LedgerPostgres(PostgresqlDatabase):
+    field_types = {"INT": "BIGINT", "BOOL": "BIGINT", "TEXT": 'TEXT COLLATE "C"'}
+    ledger_dialect = "postgresql"  # what ledger.dialect.dialect_of reads
+
+    def __init__(self, url: str, *, read_only: bool = False, **params: Any) -> None:
+        options = "-c default_transaction_read_only=on" if read_only else None
+        connect: dict[str, Any] = {**_KEEPALIVES, **params}
+        if options:
+            connect["options"] = options
+        super().__init__(url, prefer_psycopg3=True, **connect)
+        self.url = url
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn: psycopg.Connection[Any] = super()._connect()  # type: ignore[misc]  # private
+        conn.adapters.register_dumper(bool, _FlagDumper)
+        conn.adapters.register_loader("numeric", _NumericLoader)
+        return conn
+
+
+def psycopg_errors(exc: BaseException) -> list[psycopg.Error]:
+    """The psycopg errors behind `exc`, outermost first (peewee re-raises them)."""
+    found: list[psycopg.Error] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(found) < 10:
+        if isinstance(seen, psycopg.Error):
+            found.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return found
+
+
+# SQLSTATE classes and codes an operator can act on, and what to say.
+_PROBLEMS = {
+    "28P01": "the server refused the password (set it in PGPASSWORD or ~/.pgpass)",
+    "28000": "the server refused this role (check the user name and pg_hba.conf)",
+    "3D000": "the database does not exist (create it, or check the URL's database name)",
+    "25006": "the ledger is open read-only; nothing was written",
+    "53100": "the database server's disk is full; nothing was half-written",
+    "57P01": "the server shut down the connection; nothing was half-written, try again",
+    "42501": "this database role may not do that (ask an admin for the grant)",
+}
+# Errors that say "try the whole transaction again".
+RETRYABLE = frozenset({"40001", "40P01", "55P03"})
+
+
+def postgres_problem(exc: BaseException) -> str | None:
+    """What went wrong with a PostgreSQL ledger, in words, or None for a bug."""
+    for error in psycopg_errors(exc):
+        code = error.sqlstate or ""
+        if code in _PROBLEMS:
+            return _PROBLEMS[code]
+        if code in RETRYABLE:
+            return "another writer kept the ledger busy; nothing was written, try again"
+        if isinstance(error, psycopg.OperationalError):
+            first = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+            return f"cannot reach the database server ({first})"
+    return None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return any((error.sqlstate or "") in RETRYABLE for error in psycopg_errors(exc))
