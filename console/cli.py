@@ -120,12 +120,15 @@ def _reconcile_jobs(settings: Settings, service: SyncService,
     first run waits a period, so it never races the first sync's backfill."""
     if not settings.sync.reconcile_every:
         return []
-    from functools import partial
-
     from sync.reconcile import scheduled_reconcile
     from sync.scheduler import Job
 
-    work = partial(scheduled_reconcile, service.gateway, days=settings.sync.reconcile_days)
+    def work() -> object:
+        # A follower leaves the repairs to the leader, like the sync itself.
+        if not service.leads():
+            return None
+        return scheduled_reconcile(service.gateway, days=settings.sync.reconcile_days)
+
     return [Job("reconcile", work, settings.sync.reconcile_every, on_done, run_at_start=False)]
 
 
@@ -136,6 +139,9 @@ def run_sync(args: argparse.Namespace) -> int:
     service = make_sync_service(settings)
     open_ledger(settings.ledger.location)
     if args.once:
+        if not service.leads():
+            print(f"{service.role}: the leader syncs this ledger; nothing to do")
+            return EXIT_OK
         try:
             print(service.run_once())
         except SyncError as exc:
@@ -155,6 +161,7 @@ def _sync_forever(service: SyncService, settings: Settings,
 
     stop = asyncio.Event()  # set by a refusal no later run could overcome (another account)
     refused: list[AccountRefused] = []
+    roles: list[str | None] = [None]  # leader / following host:pid, printed as it changes
 
     def reporter(job: str) -> Outcome:
         def report(result: object, error: BaseException | None) -> None:
@@ -163,8 +170,11 @@ def _sync_forever(service: SyncService, settings: Settings,
                 stop.set()
             elif error is not None:
                 print(f"{job} failed: {error}", flush=True)
-            elif result is not None:  # None: a run skipped while backing off
+            elif result is not None:  # None: a run skipped (backing off, or following)
                 print(result, flush=True)
+            if service.role != roles[-1]:
+                roles.append(service.role)
+                print(f"sync: {service.role}", flush=True)
 
         return report
 

@@ -177,9 +177,11 @@ def make_actions(settings: Settings, gateway: StripeGateway) -> Actions:
 
 
 def make_sync_service(settings: Settings, gateway: StripeGateway | None = None) -> SyncService:
+    from ledger.leader import Leadership
     from sync.service import SyncService, SyncSettings
 
+    url = settings.ledger.url
     return SyncService(gateway or make_gateway(settings), SyncSettings(
         backfill_days=settings.sync.backfill_days,
         overlap_seconds=settings.sync.overlap_seconds,
-    ))
+    ), leadership=Leadership(url) if url else None)

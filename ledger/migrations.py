@@ -204,4 +204,25 @@ def migrate(db: LedgerDatabase) -> int:
                     continue
             MIGRATIONS[version - 1](db)
             _record_version(db, version)
+            if dialect_of(db).is_postgres and version == LATEST_VERSION:
+                _announce_changes(db)
     return start
+
+
+# Every committed change to a PostgreSQL ledger, by any process, is announced on the
+# `ledger_changed` channel (ledger/notify.py listens): one notice per table a transaction
+# touched, delivered at commit. Re-run after the last migration, so new tables join.
+CHANGE_CHANNEL = "ledger_changed"
+_ANNOUNCE = (
+    "CREATE OR REPLACE FUNCTION ledger_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"BEGIN PERFORM pg_notify('{CHANGE_CHANNEL}', TG_TABLE_NAME); RETURN NULL; END $$"
+)
+
+
+def _announce_changes(db: LedgerDatabase) -> None:
+    execute(db, _ANNOUNCE)
+    for table in db.get_tables():
+        if table != "ledger_schema":
+            execute(db, f"CREATE OR REPLACE TRIGGER {table}_changed AFTER INSERT OR UPDATE "
+                        f"OR DELETE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION "
+                        "ledger_changed()")

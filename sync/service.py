@@ -15,6 +15,7 @@ from typing import Any
 
 from ledger.db import ledger_problem, retry_locked
 from ledger.events import event_stats, event_times_of
+from ledger.leader import Leadership
 from ledger.lookups import live_customer_ids
 from ledger.models import database
 from ledger.sql import write_transaction
@@ -89,8 +90,12 @@ def backoff_seconds(failures: int, settings: SyncSettings) -> float:
 
 class SyncService:
     def __init__(self, gateway: StripeGateway, settings: SyncSettings | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 leadership: Leadership | None = None) -> None:
         self.gateway = gateway
+        # On a PostgreSQL ledger only the leader syncs (ledger/leader.py); None: always.
+        self.leadership = leadership
+        self.role: str | None = None  # "leader" / "following host:pid", once known
         self.settings = settings or SyncSettings()
         self._clock = clock
         self._failures = 0  # failed runs in a row, as this process counts them
@@ -100,9 +105,20 @@ class SyncService:
     def run_due(self) -> SyncReport | None:
         """For a scheduler: `run_once`, unless backing off after failures, in which case
         nothing is sent and None is returned."""
-        if self._clock() < self._next_due:
+        if self._clock() < self._next_due or not self.leads():
             return None
         return self.run_once()
+
+    def leads(self) -> bool:
+        """Whether this process may write Stripe's data now (and `role` says so)."""
+        if self.leadership is None:
+            return True
+        leading = self.leadership.try_lead()
+        role = "leader" if leading else f"following {self.leadership.leader() or 'nobody yet'}"
+        if role != self.role:
+            log.info("sync: %s", role)
+        self.role = role
+        return leading
 
     def retry_now(self) -> None:
         """End the backoff (the operator asked for a sync): the next `run_due` runs."""
@@ -145,6 +161,8 @@ class SyncService:
         sync's, so that a delivery never waits on Stripe for it."""
         if self._refused is not None:
             raise SyncError(str(self._refused))
+        if self.leadership is not None and not self.leads():
+            raise SyncError(f"{self.role}: only the sync leader applies webhook deliveries")
         return self._apply_batch([event], via="webhook", advance_cursor=False)[0]
 
     def _apply_batch(self, events: list[Any], *, via: str, advance_cursor: bool
