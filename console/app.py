@@ -82,6 +82,7 @@ class PayConsoleApp(App[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.context.mode, self.context.operator, self.clock,
                            syncing=bool(self.jobs), receivers=self._receiver_stats,
+                           team=self.context.team.summary if self.context.team else None,
                            id="status-header")
         with TabbedContent(initial="payments", id="panes"):
             for number, (pane_id, title) in enumerate(PANES, start=1):
@@ -111,6 +112,8 @@ class PayConsoleApp(App[None]):
             self.scheduler = JobScheduler([self._reporting(job) for job in self.jobs])
             self.scheduler.start()
             self.run_worker(self._start_services(), group="services")
+        if self.context.team is not None:  # live even offline: it listens to the ledger only
+            self.run_worker(self.context.team.start(self._ledger_changed), group="services")
 
     async def _start_services(self) -> None:
         """The webhook receiver(s): each event new to the ledger reloads the views (at
@@ -178,6 +181,9 @@ class PayConsoleApp(App[None]):
         self._after_ledger_change()
 
     def _after_ledger_change(self) -> None:
+        team = self.context.team
+        if team is not None and not team.connected:
+            return  # the server is away: the feed reloads everything once it is back
         self._reload_views()
         if self.dispute_alerts is not None:
             self.dispute_alerts.check()
@@ -251,6 +257,8 @@ class PayConsoleApp(App[None]):
     async def action_quit(self) -> None:
         for service in self.context.services:
             await service.stop()
+        if self.context.team is not None:
+            await self.context.team.stop()
         self._release()
         self.exit()
 

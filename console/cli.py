@@ -84,6 +84,7 @@ def run_console(args: argparse.Namespace) -> int:
         operator=settings.console.operator, keymap=settings.console.keymap,
     )
     read_only = getattr(args, "read_only", False)
+    service: SyncService | None = None
     if not (args.offline or read_only):
         from sync.scheduler import Job
         from sync.secrets import key_mode
@@ -99,6 +100,10 @@ def run_console(args: argparse.Namespace) -> int:
         context.services.extend(_webhook_receivers(settings, service))
         context.actions = make_actions(settings, gateway)
     open_ledger(settings.ledger.location, read_only=read_only)
+    if settings.ledger.url:
+        from sync.team import TeamLedger
+
+        context.team = TeamLedger(settings.ledger.url, service)
     return run_app(context)
 
 

@@ -60,6 +60,23 @@ class LedgerPostgres(PostgresqlDatabase):
         super().__init__(url, prefer_psycopg3=True, **connect)
         self.url = url
 
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        """peewee's, once more on a fresh connection when the old one died outside a
+        transaction (a restarted server, a dropped link): the statement never ran."""
+        try:
+            return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
+        except Exception as exc:
+            lost = any(isinstance(error, psycopg.OperationalError)
+                       for error in psycopg_errors(exc))
+            if not lost or not self.is_connection_lost() or self.in_transaction():
+                raise
+            self.close()
+            return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
+
+    def is_connection_lost(self) -> bool:
+        conn = None if self.is_closed() else self.connection()  # type: ignore[no-untyped-call]
+        return conn is None or bool(conn.closed) or conn.broken
+
     def _connect(self) -> psycopg.Connection[Any]:
         conn: psycopg.Connection[Any] = super()._connect()  # type: ignore[misc]  # private
         conn.adapters.register_dumper(bool, _FlagDumper)

@@ -1,5 +1,6 @@
 """The header: mode, account, operator, payment count, the sync's health, the last
-reconcile's drift and the webhook receiver.
+reconcile's drift, the webhook receiver and, on a team ledger, the link to it and whether
+this console's sync leads or follows.
 
 Ages are computed from `clock` (injectable, so tests can freeze "now") and re-shown
 every second; the ledger's facts are re-read by the app after each job, the receiver's
@@ -77,13 +78,14 @@ def payments_per_hour(now: float) -> list[int]:
 class StatusHeader(Vertical):
     def __init__(self, mode: Mode, operator: str, clock: Callable[[], float], *,
                  syncing: bool, receivers: Callable[[], Sequence[WebhookStats]] = tuple,
-                 id: str | None = None) -> None:
+                 team: Callable[[], str] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.mode = mode
         self.operator = operator
         self.clock = clock
         self.syncing = syncing
         self.receivers = receivers
+        self.team = team  # the team ledger's link and sync role, read on each showing
         self.facts: LedgerFacts | None = None
 
     def compose(self) -> ComposeResult:
@@ -101,6 +103,7 @@ class StatusHeader(Vertical):
             yield Label("", id="header-drift")
             yield Label("", id="header-error")
         with Horizontal(classes="header-row"):
+            yield Label("", id="header-team")
             yield Label("", id="header-webhook")
             yield Label("payments/h today (UTC)", id="header-today")
             yield Sparkline([], id="header-sparkline")
@@ -108,6 +111,7 @@ class StatusHeader(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#header-webhook").display = bool(self.receivers())
+        self.query_one("#header-team").display = self.team is not None
         self.set_interval(1.0, self._show_ages)
 
     def show_facts(self, facts: LedgerFacts) -> None:
@@ -142,5 +146,7 @@ class StatusHeader(Vertical):
             self.query_one("#header-sync", Label).update(summary)
             self.query_one("#header-drift", Label).update(
                 drift_text(self.facts.last_reconcile, now))
+        if self.team is not None:
+            self.query_one("#header-team", Label).update(self.team())
         receivers = "  ".join(receiver_text(stats, now) for stats in self.receivers())
         self.query_one("#header-webhook", Label).update(receivers)
