@@ -33,6 +33,7 @@ from console.cli_common import (
     settings_from,
 )
 from console.cli_demo import DEMO_COMMANDS
+from console.cli_ledger import LEDGER_COMMANDS
 from console.cli_reconcile import RECONCILE_COMMANDS
 from console.cli_report import REPORT_COMMANDS
 from console.cli_status import STATUS_COMMANDS
@@ -265,6 +266,7 @@ COMMANDS: dict[str, Command] = {
     **REPORT_COMMANDS,
     **RECONCILE_COMMANDS,
     **STATUS_COMMANDS,
+    **LEDGER_COMMANDS,
 }
 
 

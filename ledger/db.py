@@ -13,6 +13,7 @@ locked". Taking the write lock up front makes them queue on the busy timeout ins
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -46,6 +47,27 @@ def open_ledger(location: str | Path, *, read_only: bool = False) -> Database:
     if is_postgres_url(location):
         return _open_postgres(str(location), read_only=read_only)
     return _open_sqlite(Path(location), read_only=read_only)
+
+
+def migrate_ledger(location: str | Path) -> tuple[int, int]:
+    """Open (creating) and migrate the ledger at `location`: its schema version before
+    and after. The one way `payconsole ledger migrate` and a starting leader go."""
+    before = 0
+    probe: Database | None = None
+    if is_postgres_url(location):
+        from ledger.postgres import LedgerPostgres
+
+        probe = LedgerPostgres(str(location))
+    elif Path(location).expanduser().exists():
+        probe = SqliteDatabase(str(Path(location).expanduser()))
+    if probe is not None:
+        with contextlib.suppress(Exception):  # unreachable: open_ledger says why, below
+            before = schema_version(probe)
+        probe.close()
+    db = open_ledger(location)
+    after = schema_version(db)
+    db.close()
+    return before, after
 
 
 def _check_version(db: Database, where: str, *, read_only: bool) -> None:
