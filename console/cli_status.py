@@ -58,6 +58,7 @@ def ledger_status(settings: Settings) -> dict[str, Any]:
         return {
             "backend": dialect_of(db).name,
             "ledger": settings.ledger.shown,
+            "leader": _leader(settings),
             "schema_version": schema_version(db),
             "schema_latest": LATEST_VERSION,
             "account": _account_json(load_account()),
@@ -98,6 +99,13 @@ def _account_json(account: StripeAccount | None) -> dict[str, Any] | None:
             "default_currency": account.default_currency, "label": account.label}
 
 
+def _leader(settings: Settings) -> str | None:
+    """host:pid of the team ledger's sync leader; None on SQLite or when none leads."""
+    from ledger.leader import Leadership
+
+    return Leadership(settings.ledger.url).leader() if settings.ledger.url else None
+
+
 def _status_text(status: dict[str, Any], now: float) -> str:
     def ago(timestamp: int | None) -> str:
         return "never" if timestamp is None else f"{local_time(timestamp)} ({age(now - timestamp)})"
@@ -125,6 +133,8 @@ def _status_text(status: dict[str, Any], now: float) -> str:
     rows = (
         ("ledger", f"{status['backend']} {status['ledger']} (schema {status['schema_version']} of "
                    f"{status['schema_latest']})"),
+        *((("leader", status["leader"] or "none: no `payconsole sync` leads this ledger now"),)
+          if status["backend"] == "postgresql" else ()),
         ("account", account_line),
         ("sync", sync_line),
         ("reconcile", reconcile_line),
