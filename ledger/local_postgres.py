@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -187,6 +188,8 @@ class LocalPostgres(PostgresServer):
         self.folder = Path(tempfile.mkdtemp(prefix="payconsole-pg-"))
         try:
             if account is not None:
+                _check_reachable(bin_dir, account, f"its programs ({PG_BIN_ENV})")
+                _check_reachable(self.folder, account, "its folder (TMPDIR)")
                 os.chown(self.folder, account.pw_uid, account.pw_gid)
             self._initdb(bin_dir, account)
             self._launch(bin_dir, account)
@@ -346,6 +349,15 @@ def _server_account() -> pwd.struct_passwd | None:
             f"running as root, the PostgreSQL server needs the unprivileged account "
             f"{UNPRIVILEGED_USER!r} to run as (initdb and postgres refuse root), and there "
             "is none on this machine") from None
+
+
+def _check_reachable(path: Path, account: pwd.struct_passwd, what: str) -> None:
+    closed = [parent for parent in path.parents if not parent.stat().st_mode & stat.S_IXOTH]
+    if closed:
+        raise PostgresServerError(
+            f"the PostgreSQL server runs as {account.pw_name} (not root), which cannot reach "
+            f"{what} at {path}: {closed[0]} is closed to other users; use a folder under one "
+            "they can open, such as /tmp")
 
 
 def _as(account: pwd.struct_passwd | None, cwd: Path) -> dict[str, Any]:

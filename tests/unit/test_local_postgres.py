@@ -9,6 +9,7 @@ import os
 import pwd
 import signal
 import socket
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,7 +114,11 @@ def test_stop_frees_the_port_and_removes_the_folder() -> None:
         assert folder is not None and folder.exists()
     assert not folder.exists()
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))  # would raise "address in use" while it listened
+        # As a server binds (postgres too): closed connections may linger in TIME_WAIT, but
+        # a socket still listening would make this raise "address in use".
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+        probe.listen()
     with pytest.raises(PostgresServerError, match="not started"):
         started.url("postgres")
 
@@ -160,3 +165,18 @@ def test_the_newest_installed_server_is_found(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(local_postgres, "DEBIAN_SERVERS", tmp_path)
     assert local_postgres.find_bin_dir() == tmp_path / "15" / "bin"
+
+
+def test_as_root_a_folder_the_server_account_cannot_reach_is_named(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    server = LocalPostgres()
+    if os.geteuid() == 0:
+        with pytest.raises(PostgresServerError, match=f"cannot reach its folder.*{private} is"):
+            server.start()
+        assert list(private.iterdir()) == []
+    else:  # the server runs as this user, who can
+        server.start()
+        server.stop()
