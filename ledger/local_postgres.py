@@ -188,7 +188,7 @@ class LocalPostgres(PostgresServer):
         self.folder = Path(tempfile.mkdtemp(prefix="payconsole-pg-"))
         try:
             if account is not None:
-                _check_reachable(bin_dir, account, f"its programs ({PG_BIN_ENV})")
+                _check_reachable(bin_dir / "initdb", account, f"its programs ({PG_BIN_ENV})")
                 _check_reachable(self.folder, account, "its folder (TMPDIR)")
                 os.chown(self.folder, account.pw_uid, account.pw_gid)
             self._initdb(bin_dir, account)
@@ -198,8 +198,8 @@ class LocalPostgres(PostgresServer):
             raise
 
     def stop(self) -> None:
-        """Stop the server (at once: nothing it holds is kept) and remove its
-        folder. Does nothing on a server that is not started."""
+        """Stop the server (at once: nothing it holds is kept) and remove its folder.
+        Does nothing on a server that is not started."""
         self.close()
         process, self._process = self._process, None
         if process is not None:
