@@ -17,7 +17,8 @@ import pytest
 from peewee import SqliteDatabase
 
 from ledger.db import open_ledger
-from ledger.local_postgres import LocalPostgres, PostgresServer, PostgresServerError
+from ledger.local_postgres import LocalPostgres
+from ledger.postgres_server import PostgresServer, PostgresServerError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "stripe" / "fixtures3.json"
 

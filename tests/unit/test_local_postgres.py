@@ -1,7 +1,7 @@
-"""The throwaway PostgreSQL server (ledger/local_postgres.py) and the tests' databases on
-it (tests/conftest.py): it starts and answers, as an unprivileged account when run as root;
-clones are what the template's callback made, and independent; stopping frees everything;
-a server that cannot be found, started or reached says why."""
+"""The throwaway PostgreSQL server (ledger/local_postgres.py, ledger/postgres_server.py) and
+the tests' databases on it (tests/conftest.py): it starts and answers, as an unprivileged
+account when run as root; clones are what the template's callback made, and independent;
+stopping frees everything; a server that cannot be found, started or reached says why."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ import psycopg
 import pytest
 
 from ledger import local_postgres
-from ledger.local_postgres import LocalPostgres, PostgresServerError
+from ledger.local_postgres import LocalPostgres
+from ledger.postgres_server import PostgresServerError
 from tests.conftest import PgDatabases
 
 
