@@ -92,6 +92,8 @@ class Leadership:
     def _drop(self) -> None:
         if self._conn is not None:
             try:
+                if self._held:  # at once: the server frees a closed session's locks later
+                    self._conn.execute("SELECT pg_advisory_unlock(%s)", (LEADER_LOCK,))
                 self._conn.close()
             except Exception:  # closing a broken connection: nothing left to free
                 log.debug("closing the leader connection failed", exc_info=True)

@@ -81,12 +81,16 @@ class ChangeFeed:
                 self._stop.wait(delay)
 
     def _listen(self, conn: psycopg.Connection[Any]) -> None:
+        from psycopg import OperationalError
+
         while not self._stop.is_set():
             # A wait ends at the first notice, or after poll_seconds so that stop() is
             # honoured promptly. (Notices of one burst each report a change: the
             # receiver coalesces them, as it does webhook deliveries.)
             if any(True for _ in conn.notifies(timeout=self._poll, stop_after=1)):
                 self._on_change()
+            if conn.closed or conn.broken:  # a wait may end quietly on a dropped link
+                raise OperationalError("the connection to the ledger was lost")
 
     def _report(self, state: FeedState) -> None:
         self.state = state

@@ -5,6 +5,7 @@ cannot run is a failure with its reason: no test of this suite is ever skipped."
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import time
@@ -16,6 +17,8 @@ import pytest
 from peewee import Database
 
 from ledger.db import open_ledger
+from ledger.local_postgres import LocalPostgres
+from ledger.postgres_server import PostgresServer, PostgresServerError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "stripe" / "fixtures3.json"
 
@@ -38,29 +41,6 @@ def ledger(ledger_location: str) -> Iterator[Database]:
     db = open_ledger(ledger_location)
     yield db
     db.close()
-
-
-# -- PostgreSQL (temporary: an existing server named by PAYCONSOLE_TEST_PG_URL) ----------
-
-_pg_count = iter(range(1_000_000))
-
-
-@pytest.fixture
-def pg_url(worker_id: str) -> Iterator[str]:
-    import psycopg
-
-    base = os.environ["PAYCONSOLE_TEST_PG_URL"]
-    name = f"t_{worker_id}_{os.getpid()}_{next(_pg_count)}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield base.rsplit("/", 1)[0] + "/" + name
-    from ledger.models import database
-
-    if database.obj is not None:
-        database.obj.close()
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +80,101 @@ class Waiter:
 @pytest.fixture
 def wait_for() -> Waiter:
     return Waiter()
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+# Each test worker starts a server of its own (LocalPostgres), or uses the one at
+# $PAYCONSOLE_TEST_PG_URL: a role that may create databases, on a database that stays
+# (postgresql://me@db.example:5432/postgres). A test gets a database of its own (`pg_url`),
+# cloned from a template made once per worker.
+
+TEST_PG_URL_ENV = "PAYCONSOLE_TEST_PG_URL"
+# autovacuum in a template makes its clone wait (up to 5 s), and it would spend the CPU the
+# tests need on databases that live for a second.
+TEST_PG_SETTINGS = {"autovacuum": "off"}
+Prepare = Callable[[str], None]
+
+
+class PgDatabases:
+    """This worker's databases on `server`, all named `<prefix>_...` so that workers (and
+    test runs sharing a server) never meet: templates made once each by a `prepare`
+    callback given the template's URL, and clones of them."""
+
+    def __init__(self, server: PostgresServer, prefix: str) -> None:
+        self.server = server
+        self.prefix = prefix
+        self._templates: dict[Prepare, str] = {}
+        self._clones = itertools.count(1)
+
+    def template(self, prepare: Prepare) -> str:
+        """The template `prepare` made, on the first call for it; `prepare` must close
+        the connections it opens (a template in use cannot be cloned)."""
+        if prepare not in self._templates:
+            name = f"{self.prefix}_tpl{len(self._templates) + 1}"
+            self.server.drop_database(name)  # left by an interrupted run on a shared server
+            self.server.create_database(name)
+            try:
+                prepare(self.server.url(name))
+            except BaseException:
+                self.server.drop_database(name)
+                raise
+            self._templates[prepare] = name
+        return self._templates[prepare]
+
+    def clone(self, template: str) -> str:
+        name = f"{self.prefix}_{next(self._clones)}"
+        self.server.create_database(name, template=template)
+        return name
+
+    def drop_templates(self) -> None:
+        for name in self._templates.values():
+            self.server.drop_database(name)
+        self._templates.clear()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    existing = os.environ.get(TEST_PG_URL_ENV)
+    server = PostgresServer(existing) if existing else LocalPostgres(settings=TEST_PG_SETTINGS)
+    if isinstance(server, LocalPostgres):
+        try:
+            server.start()
+        except PostgresServerError as exc:
+            pytest.fail(f"the tests' PostgreSQL server cannot start: {exc}", pytrace=False)
+    yield server
+    if isinstance(server, LocalPostgres):
+        server.stop()
+    else:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def pg_databases(pg_server: PostgresServer) -> Iterator[PgDatabases]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    databases = PgDatabases(pg_server, f"t_{worker}_{os.getpid()}")
+    yield databases
+    databases.drop_templates()
+
+
+@pytest.fixture(scope="session")
+def pg_prepare() -> Prepare:
+    """What makes the template that every `pg_url` database is a clone of: a ledger
+    migrated to the latest schema (cloning it takes ~30 ms; migrating, ~1 s)."""
+    return lambda url: open_ledger(url).close()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_databases: PgDatabases, pg_prepare: Prepare) -> str:
+    return pg_databases.template(pg_prepare)
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer, pg_databases: PgDatabases, pg_template: str
+           ) -> Iterator[str]:
+    """The URL of a database of this test's own, a clone of `pg_template`, dropped after."""
+    name = pg_databases.clone(pg_template)
+    yield pg_server.url(name)
+    pg_server.drop_database(name)
 
 
 # -- no skips -----------------------------------------------------------------------------
