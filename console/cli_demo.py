@@ -11,9 +11,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from typing import TYPE_CHECKING
 
 from console.cli_common import EXIT_BAD_INPUT, Command, run_app, settings_from
 from console.config import data_dir
+
+if TYPE_CHECKING:  # the demo (and its emulator) is imported only when `demo` runs
+    from sync.demo.session import DemoSession
 
 DEMO_EXTRA = "pip install 'payconsole[demo]'"
 
@@ -48,28 +52,45 @@ def _demo_extra_missing(command: str) -> bool:
 def run_demo(args: argparse.Namespace) -> int:
     if _demo_extra_missing("demo"):
         return EXIT_BAD_INPUT
-    from console.context import ConsoleContext, Mode
-    from ledger.db import open_ledger
+    from ledger.local_postgres import LocalPostgres
     from sync.demo.session import DemoSession
 
+    if not args.team:
+        return _demo(DemoSession(data_dir() / "demo"), args)
+    with LocalPostgres() as server:  # thrown away on quitting, with everything in it
+        server.create_database("payconsole_demo")
+        return _demo(DemoSession(data_dir() / "demo-team", server.url("payconsole_demo")),
+                     args)
+
+
+def _demo(session: DemoSession, args: argparse.Namespace) -> int:
+    from console.context import ConsoleContext, Mode
+    from ledger.db import open_ledger
+    from sync.team import TeamLedger
+
     settings = settings_from(args)
-    session = DemoSession(data_dir() / "demo")
-    if args.fresh:
+    if args.fresh or session.ledger_url:
         session.forget()
     session.start()
     try:
+        open_ledger(session.ledger_location)
         if not session.seeded:
             summary = session.seed(ProgressBar())
             print(f"seeded {summary.customers} customers, {summary.payments} payments, "
                   f"{summary.refunds} refunds, {summary.disputes} disputes in "
                   f"{summary.seconds:.1f}s", file=sys.stderr)
-        open_ledger(session.ledger_path)
         services = session.services(settings.console.operator,
                                     read_only=settings.console.read_only)
+        team = None
+        if session.ledger_url:
+            team = TeamLedger(session.ledger_url, services.sync)
+            print(f"a second console on this team ledger:\n  {session.second_console()}",
+                  file=sys.stderr)
         return run_app(ConsoleContext(
-            ledger_location=session.ledger_path, mode=Mode.DEMO,
+            ledger_location=session.ledger_location, mode=Mode.DEMO,
             operator=settings.console.operator, keymap=settings.console.keymap,
             jobs=services.jobs, services=[services.receiver], actions=services.actions,
+            team=team,
         ))
     finally:
         session.stop()
@@ -78,6 +99,9 @@ def run_demo(args: argparse.Namespace) -> int:
 def _demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fresh", action="store_true",
                         help="forget the demo's ledger and emulator data and start over")
+    parser.add_argument("--team", action="store_true",
+                        help="the demo on a throwaway local PostgreSQL team ledger, and the "
+                             "command that opens a second console on it")
 
 
 def run_emulator(args: argparse.Namespace) -> int:

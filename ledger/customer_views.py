@@ -111,7 +111,7 @@ class CustomerMethods(Listing[MethodRow]):
         super().__init__(PaymentFilter(customer=customer_id) if customer_id else None)
         self.customer_id = customer_id
         if customer_id is None:
-            self._condition = Condition("0")
+            self._condition = Condition("1 = 0")
 
     def _row(self, values: tuple[Any, ...]) -> MethodRow:
         return MethodRow(*flag_as_bool(values, -1))

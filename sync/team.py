@@ -5,6 +5,7 @@ anyone commits (ledger/notify.py), and whether its sync leads or follows
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Callable
 
@@ -26,9 +27,10 @@ class TeamLedger:
     async def start(self, on_change: Callable[[], None]) -> None:
         """Listen; each change calls `on_change` on this (the caller's) event loop."""
         loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()  # the caller's (a Textual app needs its own)
 
         def hand_over() -> None:
-            loop.call_soon_threadsafe(on_change)
+            loop.call_soon_threadsafe(on_change, context=context)
 
         self._on_change = hand_over
         self.feed.start()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ledger.leader import Leadership
 from sync.actions import Actions
 from sync.demo.generator import DemoGenerator, TickResult
 from sync.demo.seed import SeedSummary, seed
@@ -48,15 +49,19 @@ class DemoServices:
     jobs: list[Job]
     receiver: WebhookReceiver
     actions: Actions
+    sync: SyncService
 
 
 class DemoSession:
-    """Everything under `root`: `ledger.db`, `emulator.state`, and `seeded.json` once seeded."""
+    """Everything under `root`: `ledger.db`, `emulator.state`, and `seeded.json` once seeded.
+    With `ledger_url` (`demo --team`), the ledger is that PostgreSQL database instead, and
+    the emulator keeps nothing: both are thrown away together."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, ledger_url: str | None = None) -> None:
         self.root = root
-        self.ledger_path = root / "ledger.db"
-        self._state_path = root / "emulator.state"
+        self.ledger_url = ledger_url
+        self.ledger_location: str | Path = ledger_url or root / "ledger.db"
+        self._state_path: Path | None = None if ledger_url else root / "emulator.state"
         self._seeded_path = root / "seeded.json"
         self._emulator: EmulatorProcess | None = None
         self._gateway: StripeGateway | None = None
@@ -74,7 +79,7 @@ class DemoSession:
 
     @property
     def seeded(self) -> bool:
-        return self._seeded_path.exists()
+        return self.ledger_url is None and self._seeded_path.exists()
 
     def seed(self, progress: Callable[[int, int], None] | None = None) -> SeedSummary:
         summary = seed(self.gateway, self._running().control, days=SEED_DAYS,
@@ -90,7 +95,9 @@ class DemoSession:
         """The sync every few seconds, the trickle, and a webhook receiver on a free port
         (payments reach the panes within about a second; polling stays the safety net)."""
         # A day more than the seeded month, so its oldest payments are inside the backfill.
-        service = SyncService(self.gateway, SyncSettings(backfill_days=SEED_DAYS + 1))
+        leadership = Leadership(self.ledger_url) if self.ledger_url else None
+        service = SyncService(self.gateway, SyncSettings(backfill_days=SEED_DAYS + 1),
+                              leadership=leadership)
         api_base = self._running().api_base
         secret = "whsec_" + secrets.token_hex(16)
         receiver = WebhookReceiver(
@@ -100,7 +107,12 @@ class DemoSession:
         jobs = [Job("sync", service.run_due, SYNC_EVERY_SECONDS, wake=service.retry_now),
                 Job("demo", self.trickle, TRICKLE_EVERY_SECONDS, run_at_start=False)]
         return DemoServices(jobs, receiver,
-                            Actions(self.gateway, operator, read_only=read_only))
+                            Actions(self.gateway, operator, read_only=read_only), service)
+
+    def second_console(self) -> str:
+        """The command that opens another console on this demo's team ledger."""
+        return (f"STRIPE_API_KEY={DEMO_API_KEY} payconsole --ledger {self.ledger_location} "
+                f"--api-base {self._running().api_base}")
 
     def stop(self) -> None:
         if self._emulator is not None:
