@@ -103,8 +103,9 @@ class Balance:
 
 
 def _amounts(funds: Any) -> dict[str, int]:
-    return {str(f["currency"]).lower(): int(f["amount"]) for f in funds or []
-            if isinstance(f, dict) and "currency" in f}
+    return {f["currency"].lower(): f["amount"] for f in funds or []
+            if isinstance(f, dict) and isinstance(f.get("currency"), str)
+            and isinstance(f.get("amount"), int)}
 
 
 def balance_of(obj: dict[str, Any], as_of: int) -> Balance:

@@ -7,7 +7,8 @@ types only). The add-on makes it Stripe's:
 - a refund's is negative, fee 0, available at once;
 - a dispute's withdrawal (the amount and the 15.00 dispute fee out) and reinstatement (both
   back) are real transactions of the same store, embedded in the dispute as on Stripe;
-- `status` is "pending" until `available_on`, then "available", by the emulator's clock;
+- `status` is "pending" until `available_on`, then "available", by the emulator's clock,
+  and balance.available is sent (see announce_available);
 - `GET /v1/balance` sums the transactions' net per currency: available_on <= now is
   available, the rest pending;
 - `GET /v1/balance_transactions` filters by source, type, currency and created.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from localstripe import resources
-from localstripe.resources import BalanceTransaction, Charge, Refund
+from localstripe.resources import BalanceTransaction, Charge
 
 from ledger.money import exponent
 from sync.emulator.apis import set_extra_api
@@ -168,18 +169,25 @@ def retrieve_balance(**kwargs: Any) -> Balance:
     return Balance()
 
 
-def emit_balance_available() -> None:
-    """Stripe sends balance.available when funds become available; the emulator when a
-    transaction available at once (refund, dispute) changes the balance."""
-    emit("balance.available", Balance())
+def announce_available() -> None:
+    """Stripe sends balance.available when pending funds become available. The emulator
+    notices it lazily, when events are listed: one event for all the charges' transactions
+    that became available since the last one (refunds and disputes are available at once)."""
+    now = clock.time()
+    due = [txn for txn in _transactions() if txn.available_on > txn.created
+           and txn.available_on <= now and not getattr(txn, "_announced", False)]
+    for txn in due:
+        txn._announced = True
+    if due:
+        emit("balance.available", Balance())
 
 
-def _refund_init(original: Any) -> Any:
-    def __init__(self: Any, **kwargs: Any) -> None:
-        original(self, **kwargs)
-        emit_balance_available()
+def _events_list(original: Any) -> Any:
+    def list_all(url: str, **params: Any) -> Any:
+        announce_available()
+        return original(url, **params)
 
-    return __init__
+    return list_all
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -208,6 +216,6 @@ def install() -> None:
     BalanceTransaction._api_list_all = classmethod(
         lambda cls, url, **params: list_transactions(url, **params))
     Charge._capture = _capture(Charge._capture)
-    Refund.__init__ = _refund_init(Refund.__init__)
+    resources.Event._api_list_all = staticmethod(_events_list(resources.Event._api_list_all))
     set_extra_api("GET", "/v1/balance", retrieve_balance)
     set_extra_api("GET", "/v1/balance/history", list_transactions)

@@ -9,7 +9,7 @@ from localstripe import resources
 from localstripe.resources import Charge
 
 from sync.emulator.apis import set_extra_api
-from sync.emulator.balance import dispute_transaction, emit_balance_available
+from sync.emulator.balance import dispute_transaction
 from sync.emulator.clock import clock
 from sync.emulator.errors import stripe_error, unknown_parameters
 from sync.emulator.events import emit
@@ -99,7 +99,6 @@ def move_funds(dispute: Dispute, *, withdrawn: bool) -> None:
     dispute.balance_transactions = [*dispute.balance_transactions, txn]
     emit("charge.dispute.funds_withdrawn" if withdrawn else
          "charge.dispute.funds_reinstated", dispute)
-    emit_balance_available()
 
 
 def open_dispute(charge: Any, *, reason: Any = "fraudulent", amount: Any = None,
