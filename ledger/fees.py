@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.models import database
+from ledger.money import format_amount
 from ledger.sql import execute
 from ledger.state import load_record, save_record
 
@@ -122,3 +123,14 @@ def save_balance(balance: Balance) -> None:
 
 def load_balance() -> Balance | None:
     return load_record(BALANCE_KEY, Balance)
+
+
+def describe_balance(balance: Balance | None, currency: str | None = None) -> str:
+    """'1234.56 USD available, 78.90 USD pending · 900 JPY available, 0 JPY pending' (of
+    one currency when one is given)."""
+    if balance is None:
+        return "not synced yet"
+    parts = [f"{format_amount(balance.available.get(code, 0), code)} available, "
+             f"{format_amount(balance.pending.get(code, 0), code)} pending"
+             for code in balance.currencies() if currency in (None, code)]
+    return " · ".join(parts) or "none"
