@@ -77,12 +77,12 @@ def missing_transactions(since: int, limit: int) -> list[tuple[str, str]]:
     rows = execute(database, (
         "SELECT kind, id FROM ("
         "SELECT 'charge' AS kind, latest_charge AS id, created FROM payment "
-        "WHERE created >= ? AND status = 'succeeded' AND captured = 1 "
+        "WHERE created >= ? AND status = 'succeeded' AND captured = ? "
         f"AND latest_charge IS NOT NULL AND {lacking.format('payment.latest_charge')} "
         "UNION ALL SELECT 'refund' AS kind, id, created FROM refund "
         "WHERE created >= ? AND COALESCE(status, 'succeeded') = 'succeeded' "
         f"AND {lacking.format('refund.id')}"
-        ") missing ORDER BY created DESC, id DESC LIMIT ?"), (since, since, limit))
+        ") missing ORDER BY created DESC, id DESC LIMIT ?"), (since, True, since, limit))
     return [(kind, object_id) for kind, object_id in rows]
 
 
