@@ -277,11 +277,15 @@ def balance_transaction_records(obj: StripeObject, as_of: int) -> Records:
 
 def _embedded_transactions(values: list[Any], as_of: int) -> Records:
     """The balance transactions a charge, refund or dispute carries expanded (ids alone
-    are fetched by the sync)."""
+    are fetched by the sync); one that is not a whole transaction is left out, not the
+    object that carries it."""
     records = Records()
     for value in values:
         if isinstance(value, dict):
-            records.extend(balance_transaction_records(value, as_of))
+            try:
+                records.extend(balance_transaction_records(value, as_of))
+            except RecordError:
+                continue
     return records
 
 

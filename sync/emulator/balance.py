@@ -38,7 +38,8 @@ TYPES = ("charge", "payment", "refund", "adjustment", "payout", "payout_cancel",
 
 @dataclass(frozen=True)
 class FeeRule:
-    """percent is in tenths of a percent (29 = 2.9 %); fixed in the currency's minor units."""
+    """A percentage in tenths of a percent (per_mille 29 = 2.9 %) plus a fixed amount in
+    the currency's minor units."""
 
     per_mille: int
     fixed: int
