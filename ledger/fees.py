@@ -69,13 +69,13 @@ def payment_fees(payment_id: str) -> PaymentFees | None:
                        available_on, net + int(others))
 
 
-def missing_transactions(since: int, limit: int) -> list[tuple[str, str]]:
-    """(kind, id) of captured charges and succeeded refunds created since `since` whose
+def missing_transactions(since: int, limit: int) -> list[tuple[str, str, int]]:
+    """(kind, id, created) of captured charges and succeeded refunds created since `since` whose
     balance transaction the ledger lacks, newest first, at most `limit`: Stripe sets a
     charge's after the charge event, so the sync asks again. Disputes carry theirs."""
     lacking = "NOT EXISTS (SELECT 1 FROM balance_transaction bt WHERE bt.source = {})"
     rows = execute(database, (
-        "SELECT kind, id FROM ("
+        "SELECT kind, id, created FROM ("
         "SELECT 'charge' AS kind, latest_charge AS id, created FROM payment "
         "WHERE created >= ? AND status = 'succeeded' AND captured = ? "
         f"AND latest_charge IS NOT NULL AND {lacking.format('payment.latest_charge')} "
@@ -83,7 +83,7 @@ def missing_transactions(since: int, limit: int) -> list[tuple[str, str]]:
         "WHERE created >= ? AND COALESCE(status, 'succeeded') = 'succeeded' "
         f"AND {lacking.format('refund.id')}"
         ") missing ORDER BY created DESC, id DESC LIMIT ?"), (since, True, since, limit))
-    return [(kind, object_id) for kind, object_id in rows]
+    return [(kind, object_id, created) for kind, object_id, created in rows]
 
 
 # -- the balance ---------------------------------------------------------------------------

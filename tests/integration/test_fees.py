@@ -21,7 +21,8 @@ from ledger.fees import load_balance, missing_transactions, payment_fees
 from ledger.models import Payment, database
 from sync.emulator import EmulatorProcess
 from sync.gateway import StripeGateway
-from tests.helpers import new_payment, sync
+from sync.service import SyncService
+from tests.helpers import CountingGateway, new_payment, sync
 
 DAY = 86_400
 
@@ -99,12 +100,16 @@ def test_a_transaction_set_after_the_charge_event_is_found_by_a_later_sync(
     intent = new_payment(stripe_client, 2000, "usd")
     charge = _charge_of(stripe_client, intent.id)
     txn = stripe_client.v1.charges.retrieve(charge).balance_transaction
-    emulator.control.drift(charge, balance_transaction=None)  # not set yet, as on Stripe
+    # Not made yet, as on Stripe: the charge names none, and none names the charge.
+    emulator.control.drift(charge, balance_transaction=None)
+    emulator.control.drift(txn, source=None)
     sync(gateway)
     assert payment_fees(intent.id) is None
-    assert missing_transactions(0, 10) == [("charge", charge)]  # asked again next time
+    created = Payment.get_by_id(intent.id).created
+    assert missing_transactions(0, 10) == [("charge", charge, created)]  # asked again later
 
-    emulator.control.drift(charge, balance_transaction=txn)  # Stripe sets it, no event
+    emulator.control.drift(txn, source=charge)  # Stripe makes it, and sends no event
+    emulator.control.drift(charge, balance_transaction=txn)
     sync(gateway)
     fees = payment_fees(intent.id)
     assert fees is not None and (fees.transaction, fees.fee) == (txn, 58 + 30)
@@ -188,3 +193,17 @@ def test_exports_carry_fee_and_net_and_the_balance_transactions(
         ("charge", "2500", "103", "ch_"), ("refund", "-500", "0", "re_")]
     charge = next(r for r in rows if r["type"] == "charge")
     assert json.loads(charge["fee_details"])[0]["amount"] == 103
+
+
+def test_new_charges_transactions_cost_one_list_request(
+        stripe_client: stripe.StripeClient, gateway: StripeGateway,
+        emulator: EmulatorProcess) -> None:
+    sync(gateway)
+    intents = [new_payment(stripe_client, 1000 + n, "usd") for n in range(5)]
+    counting = CountingGateway("sk_test_payconsole", emulator.api_base,
+                               requests_per_second=100)
+    SyncService(counting).run_once()
+    assert all(payment_fees(intent.id) is not None for intent in intents)
+    assert counting.gets["/v1/balance_transactions"] == 1
+    assert not [path for path in counting.gets if path.startswith("/v1/charges/")]
+    assert counting.gets["/v1/balance"] == 1
