@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ def ledger_status(settings: Settings) -> dict[str, Any]:
     """Everything `status` reports, under stable keys; LedgerError when the ledger cannot
     be opened (read-only)."""
     from ledger.facts import ledger_counts, newest_event_via
+    from ledger.fees import load_balance
     from ledger.migrations import LATEST_VERSION, schema_version
     from sync.health import load_health
     from sync.trust import load_account, load_last_reconcile
@@ -55,6 +57,7 @@ def ledger_status(settings: Settings) -> dict[str, Any]:
         health, reconcile = load_health(), load_last_reconcile()
         newest = newest_event_via(db, "webhook")
         counts = ledger_counts(db)
+        balance = load_balance()
         return {
             "backend": dialect_of(db).name,
             "ledger": settings.ledger.shown,
@@ -86,6 +89,10 @@ def ledger_status(settings: Settings) -> dict[str, Any]:
             },
             "counts": {"payments": counts.payments, "disputes": counts.disputes,
                        "events": counts.events},
+            # Minor units per currency, as Stripe last said it (GET /v1/balance).
+            "balance": None if balance is None else {
+                "as_of": balance.as_of, "available": balance.available,
+                "pending": balance.pending},
         }
     finally:
         db.close()
@@ -141,8 +148,18 @@ def _status_text(status: dict[str, Any], now: float) -> str:
         ("webhook", webhook_line),
         ("counts", f"{counts['payments']:,} payments · {counts['disputes']:,} disputes · "
                    f"{counts['events']:,} events"),
+        ("balance", _balance_line(status["balance"], ago)),
     )
     return "\n".join(f"{name:<10} {value}" for name, value in rows)
+
+
+def _balance_line(balance: dict[str, Any] | None, ago: Callable[[int | None], str]) -> str:
+    from ledger.fees import Balance, describe_balance
+
+    if balance is None:
+        return describe_balance(None)
+    return (f"{describe_balance(Balance(balance['available'], balance['pending']))} "
+            f"(as of {ago(balance['as_of'])})")
 
 
 def _format_argument(parser: argparse.ArgumentParser) -> None:

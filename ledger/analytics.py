@@ -20,6 +20,10 @@ Definitions (every figure is per currency; amounts are integer minor units):
   They are dated by opening, when Stripe withdrew the funds: the ledger keeps no date
   for a dispute's closing.
 - net = gross - refunded - disputed_lost.
+- fees: Stripe's processing fees on the charge balance transactions created in the period.
+- dispute_withdrawn: what disputes took out of the balance in the period, their amounts
+  and dispute fees, less what won disputes reinstated (by the transactions' `created`).
+- net_after_fees = gross - refunded - fees - dispute_withdrawn.
 - success_rate = succeeded / attempted; refund_rate = refunded / gross (a share of
   volume); dispute_rate = disputes / succeeded (the card networks' count ratio).
   Each is None when its divisor is 0.
@@ -37,6 +41,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from ledger.fees import CHARGE_TYPES_SQL, DISPUTE_CATEGORIES_SQL
 from ledger.rollups import BY_DAY, BY_KEY, DAY, TOTAL, Row, Source, merge, rollup, tally
 from ledger.sql import counted, greater
 
@@ -134,10 +139,16 @@ class Figures(_Volume):
     currency: str
     disputes: int = field(default=0, kw_only=True)
     disputed_lost: int = field(default=0, kw_only=True)
+    fees: int = field(default=0, kw_only=True)
+    dispute_withdrawn: int = field(default=0, kw_only=True)
 
     @property
     def net(self) -> int:
         return self.gross - self.refunded - self.disputed_lost
+
+    @property
+    def net_after_fees(self) -> int:
+        return self.gross - self.refunded - self.fees - self.dispute_withdrawn
 
     @property
     def average_payment(self) -> int | None:
@@ -213,6 +224,11 @@ DISPUTES = Source("dispute", {
     "disputes": "1",
     "disputed_lost": "CASE WHEN status = 'lost' THEN amount ELSE 0 END",
 })
+BALANCE = Source("balance_transaction", {
+    "fees": f"CASE WHEN type IN {CHARGE_TYPES_SQL} THEN fee ELSE 0 END",
+    "dispute_withdrawn": f"CASE WHEN reporting_category IN {DISPUTE_CATEGORIES_SQL} "
+                         "THEN -net ELSE 0 END",
+})
 
 def _figures(parts: Iterable[tuple[Source, list[Row]]]) -> dict[str, Figures]:
     merged = merge(parts, width=1)
@@ -233,7 +249,7 @@ def summary(period: Period, currency: str | None = None) -> dict[str, Figures]:
     """Figures per currency (only `currency` when given) for the period."""
     return _figures(
         (source, rollup(source, period, currency, [TOTAL])[0])
-        for source in (PAYMENTS, REFUNDS, DISPUTES)
+        for source in (PAYMENTS, REFUNDS, DISPUTES, BALANCE)
     )
 
 
@@ -355,7 +371,9 @@ def overview(period: Period, currency: str | None = None) -> Overview:
     payments = rollup(PAYMENTS, period, currency, [TOTAL, BY_DAY, BY_KEY], ("card_brand",))
     refunds = rollup(REFUNDS, period, currency, [TOTAL, BY_DAY])
     (disputes,) = rollup(DISPUTES, period, currency, [TOTAL])
-    current = _figures([(PAYMENTS, payments[0]), (REFUNDS, refunds[0]), (DISPUTES, disputes)])
+    (balance,) = rollup(BALANCE, period, currency, [TOTAL])
+    current = _figures([(PAYMENTS, payments[0]), (REFUNDS, refunds[0]), (DISPUTES, disputes),
+                        (BALANCE, balance)])
     return Overview(
         period,
         _compare(current, summary(period.previous(), currency)),

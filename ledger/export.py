@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from ledger.fees import CHARGE_TYPES_SQL
 from ledger.filters import PaymentFilter
 from ledger.models import database
-from ledger.sql import execute
+from ledger.sql import stream
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,17 @@ class ExportKind:
     columns: tuple[str, ...]
     order: str
     booleans: frozenset[str] = frozenset()
+    computed: dict[str, str] = field(default_factory=dict)  # column -> SQL expression
+
+    def select(self) -> str:
+        return ", ".join(f"{self.computed[c]} AS {c}" if c in self.computed else c
+                         for c in self.columns)
+
+
+def _charge_transaction(column: str) -> str:
+    """A payment's charge balance transaction's `column` (NULL until it is synced)."""
+    return (f"(SELECT SUM(bt.{column}) FROM balance_transaction bt WHERE bt.source = "
+            f"payment.latest_charge AND bt.type IN {CHARGE_TYPES_SQL})")
 
 
 EXPORTS: dict[str, ExportKind] = {
@@ -28,9 +40,10 @@ EXPORTS: dict[str, ExportKind] = {
         ("id", "created", "amount", "currency", "status", "amount_received",
          "amount_captured", "amount_refunded", "refunded", "disputed", "customer",
          "customer_email", "payment_method", "card_brand", "card_last4", "failure_code",
-         "failure_message", "decline_code", "latest_charge", "description"),
+         "failure_message", "decline_code", "latest_charge", "description", "fee", "net"),
         "created DESC, id DESC",
         frozenset({"refunded", "disputed"}),
+        {"fee": _charge_transaction("fee"), "net": _charge_transaction("net")},
     ),
     "customers": ExportKind(
         "customer",
@@ -56,6 +69,12 @@ EXPORTS: dict[str, ExportKind] = {
         "created DESC, id DESC",
         frozenset({"has_evidence"}),
     ),
+    "balance-transactions": ExportKind(
+        "balance_transaction",
+        ("id", "created", "amount", "currency", "fee", "net", "fee_details", "type",
+         "reporting_category", "status", "available_on", "source", "payout"),
+        "created DESC, id DESC",
+    ),
     # Oldest first, every column as stored: what an outside check of the chain needs.
     "audit": ExportKind(
         "audit_entry",
@@ -76,12 +95,12 @@ def iter_rows(kind: str, filter_by: PaymentFilter | None = None) -> Iterator[dic
     the table cannot apply raises FilterError here, before any row is written."""
     spec = EXPORTS[kind]
     condition = (filter_by or PaymentFilter()).condition(spec.table)
-    cursor = execute(database,
-        f"SELECT {', '.join(spec.columns)} FROM {spec.table}{condition.where()} "
+    rows = stream(database,
+        f"SELECT {spec.select()} FROM {spec.table}{condition.where()} "
         f"ORDER BY {spec.order}",
         condition.params,
     )
-    return _dicts(spec, cursor)
+    return _dicts(spec, rows)
 
 
 def _dicts(spec: ExportKind, cursor: Iterable[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:

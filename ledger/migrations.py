@@ -164,6 +164,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         "(created DESC, id DESC)",
         "CREATE INDEX IF NOT EXISTS payout_created ON payout (created DESC, id DESC)",
         tables=MONEY_MODELS),
+    # v7: fees and net after fees per day and currency (ledger/analytics.py), covering.
+    _migration(
+        "CREATE INDEX IF NOT EXISTS balance_transaction_analytics ON balance_transaction "
+        "(created / 86400, currency, created, type, reporting_category, fee, net)"),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

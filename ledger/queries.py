@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ledger import dispute_status
+from ledger.fees import PaymentFees, payment_fees
 from ledger.filters import PaymentFilter
 from ledger.models import Dispute, Event, Payment, Refund, database
 from ledger.sql import execute, single_int
@@ -198,6 +199,7 @@ class PaymentDetail:
     refunds: list[Refund]
     disputes: list[Dispute]
     timeline: list[TimelineEntry]
+    fees: PaymentFees | None = None  # None until its charge's balance transaction is synced
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -212,7 +214,7 @@ def payment_detail(payment_id: str) -> PaymentDetail | None:
     disputes = list(Dispute.select().where(Dispute.payment == payment_id))
     timeline = timeline_of({payment_id, payment.latest_charge, *(r.id for r in refunds),
                             *(d.id for d in disputes)})
-    return PaymentDetail(payment, refunds, disputes, timeline)
+    return PaymentDetail(payment, refunds, disputes, timeline, payment_fees(payment_id))
 
 
 def json_object(text: str | None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 from peewee import Case
 
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
+from ledger.models_money import BalanceTransaction
 from ledger.sql import chunks
 
 # The kinds a reconcile compares, as the CLI names them.
@@ -20,6 +21,7 @@ TABLES: dict[str, Any] = {
     "disputes": Dispute,
     "customers": Customer,
     "payment-methods": PaymentMethod,
+    "balance-transactions": BalanceTransaction,
 }
 # Stripe deletes customers and detaches payment methods; it never deletes the others.
 MARKABLE = ("customers", "payment-methods")

@@ -30,6 +30,7 @@ class Records:
     payment_charges: list[Row] = field(default_factory=list)
     refunds: list[Row] = field(default_factory=list)
     disputes: list[Row] = field(default_factory=list)
+    balance_transactions: list[Row] = field(default_factory=list)
 
     def extend(self, other: Records) -> None:
         for name in self.__dataclass_fields__:
@@ -178,6 +179,7 @@ def charge_records(obj: StripeObject, as_of: int) -> Records:
         "charge_as_of": as_of,
     }
     records = Records(payment_charges=[row])
+    records.extend(_embedded_transactions([obj.get("balance_transaction")], as_of))
     embedded = (obj.get("refunds") or {}).get("data") or []
     for refund in embedded:
         if isinstance(refund, dict):
@@ -205,7 +207,9 @@ def refund_records(obj: StripeObject, as_of: int, *, payment_id: str | None = No
         "metadata": _json(obj.get("metadata")),
         "as_of": as_of,
     }
-    return Records(refunds=[row])
+    records = Records(refunds=[row])
+    records.extend(_embedded_transactions([obj.get("balance_transaction")], as_of))
+    return records
 
 
 def dispute_records(obj: StripeObject, as_of: int) -> Records:
@@ -232,7 +236,9 @@ def dispute_records(obj: StripeObject, as_of: int) -> Records:
             [_funds_movement(txn) for txn in obj.get("balance_transactions") or []]).decode(),
         "as_of": as_of,
     }
-    return Records(disputes=[row])
+    records = Records(disputes=[row])
+    records.extend(_embedded_transactions(obj.get("balance_transactions") or [], as_of))
+    return records
 
 
 FUNDS_MOVEMENT_KEYS = ("id", "amount", "fee", "net", "currency", "created",
@@ -246,6 +252,43 @@ def _funds_movement(txn: Any) -> Row:
     return {key: txn.get(key) for key in FUNDS_MOVEMENT_KEYS}
 
 
+def balance_transaction_records(obj: StripeObject, as_of: int) -> Records:
+    _require(obj, "id", "amount", "currency", "net", "type")
+    row = {
+        "id": obj["id"],
+        "created": obj.get("created") or as_of,
+        "amount": obj["amount"],
+        "currency": obj["currency"].lower(),
+        "fee": obj.get("fee") or 0,
+        "net": obj["net"],
+        "fee_details": orjson.dumps([
+            {key: detail.get(key) for key in ("amount", "currency", "description", "type")}
+            for detail in obj.get("fee_details") or [] if isinstance(detail, dict)]).decode(),
+        "type": obj["type"],
+        "reporting_category": obj.get("reporting_category"),
+        "status": obj.get("status") or "pending",
+        "available_on": obj.get("available_on"),
+        "source": _id(obj.get("source")),
+        "payout": _id(obj.get("payout")),
+        "as_of": as_of,
+    }
+    return Records(balance_transactions=[row])
+
+
+def _embedded_transactions(values: list[Any], as_of: int) -> Records:
+    """The balance transactions a charge, refund or dispute carries expanded (ids alone
+    are fetched by the sync); one that is not a whole transaction is left out, not the
+    object that carries it."""
+    records = Records()
+    for value in values:
+        if isinstance(value, dict):
+            try:
+                records.extend(balance_transaction_records(value, as_of))
+            except RecordError:
+                continue
+    return records
+
+
 RECORDERS = {
     "customer": customer_records,
     "payment_method": payment_method_records,
@@ -253,6 +296,7 @@ RECORDERS = {
     "charge": charge_records,
     "refund": refund_records,
     "dispute": dispute_records,
+    "balance_transaction": balance_transaction_records,
 }
 
 

@@ -3,6 +3,7 @@
 The JSON shape is stable, exactly:
     {"period": {"start": "2026-11-01T00:00:00Z", "end": "2026-12-01T00:00:00Z"},
      "currencies": {"usd": {"gross": 123450, "refunded": ..., "net": ...,
+                            "fees": ..., "dispute_withdrawn": ..., "net_after_fees": ...,
                             "payments_succeeded": ..., "payments_attempted": ...,
                             "success_rate": 0.93, "refund_rate": ..., "dispute_rate": ...}}}
 Amounts are integer minor units; rates are fractions rounded to RATE_PLACES decimals, or
@@ -33,7 +34,8 @@ from ledger.labels import percent
 from ledger.money import format_amount
 
 REPORT_FIELDS = (
-    "gross", "refunded", "net", "payments_succeeded", "payments_attempted",
+    "gross", "refunded", "net", "fees", "dispute_withdrawn", "net_after_fees",
+    "payments_succeeded", "payments_attempted",
     "success_rate", "refund_rate", "dispute_rate",
 )
 RATE_PLACES = 4
@@ -108,6 +110,9 @@ def _currency_lines(comparison: Comparison) -> list[str]:
         f"  refunded {money('refunded')}",
         f"  disputes lost {money('disputed_lost')}",
         f"  net {money('net')}",
+        f"  fees {money('fees')}",
+        f"  disputes withdrawn {money('dispute_withdrawn')}",
+        f"  net after fees {money('net_after_fees')}",
         f"  payments {now.payments_succeeded:,} succeeded of {now.payments_attempted:,} attempted"
         f" ({_relative(change('payments_succeeded'))})",
         f"  success rate {percent(now.success_rate)} ({_points(change('success_rate'))})",

@@ -46,6 +46,20 @@ def execute_many(db: LedgerDatabase, sql: str, rows: Iterable[Sequence[Any] | di
     db.cursor().executemany(native(db, sql), rows)
 
 
+def stream(db: LedgerDatabase, sql: str, params: Sequence[Any] = (),
+           batch: int = 2_000) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query read lazily, in flat memory however many there are: SQLite's
+    cursor steps through them; on PostgreSQL a server-side cursor, in a transaction, hands
+    them over `batch` at a time (a plain cursor would fetch them all first)."""
+    if not dialect_of(db).is_postgres:
+        yield from execute(db, sql, params)
+        return
+    with db.atomic(), db.connection().cursor(name="payconsole_stream") as cursor:
+        cursor.itersize = batch
+        cursor.execute(native(db, sql), params)
+        yield from cursor
+
+
 def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """`values` in slices of at most `size`, for IN lists."""
     for start in range(0, len(values), size):

@@ -71,6 +71,11 @@ DISPUTES = _replace_all(
      "has_evidence", "submission_count", "evidence", "metadata", "is_charge_refundable",
      "submission_method", "balance_transactions", "as_of"),
 )
+BALANCE_TRANSACTIONS = _replace_all(
+    "balance_transaction",
+    ("id", "created", "amount", "currency", "fee", "net", "fee_details", "type",
+     "reporting_category", "status", "available_on", "source", "payout", "as_of"),
+)
 
 _INTENT_COLUMNS = (
     "id", "created", "amount", "currency", "status", "customer", "description",
@@ -126,6 +131,7 @@ class WriteCounts:
     payments: int = 0
     refunds: int = 0
     disputes: int = 0
+    balance_transactions: int = 0
 
 
 def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
@@ -136,6 +142,7 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
     PAYMENT_CHARGES.run(db, records.payment_charges)
     REFUNDS.run(db, records.refunds)
     DISPUTES.run(db, records.disputes)
+    BALANCE_TRANSACTIONS.run(db, records.balance_transactions)
     _link_refunds_and_disputes(db, records)
     _fill_customer_emails(db, records)
     return WriteCounts(
@@ -144,6 +151,7 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
         payments=len({r["id"] for r in records.payment_intents + records.payment_charges}),
         refunds=len(records.refunds),
         disputes=len(records.disputes),
+        balance_transactions=len(records.balance_transactions),
     )
 
 

@@ -17,11 +17,14 @@ from typing import Any
 import orjson
 
 from ledger.events import EventRow, insert_events, known_event_ids
+from ledger.fees import Balance, balance_of, save_balance
 from ledger.records import RecordError, Records, records_for
 from ledger.sql import LedgerDatabase
 from ledger.writes import WriteCounts, write_records
 
 log = logging.getLogger(__name__)
+
+BALANCE_AVAILABLE = "balance.available"  # its object is the balance (no id): kept as a record
 
 
 @dataclass
@@ -85,6 +88,7 @@ def apply_events(
     fresh = fresh_objects or {}
     records = Records()
     rows: list[EventRow] = []
+    balance: Balance | None = None  # the newest balance.available event's
     now = int(time.time())
     for event in ordered:
         if event["id"] in known:
@@ -96,12 +100,16 @@ def apply_events(
                      event.get("api_version"), via, now, orjson.dumps(event).decode()))
         result.new += 1
         result.newest_created = event["created"]
+        if event["type"] == BALANCE_AVAILABLE:
+            balance = balance_of(obj, event["created"])
         if obj.get("id") not in fresh:
             records.extend(_records_or_log(obj, event["created"], event["id"]))
     for obj, as_of in fresh.values():
         records.extend(_records_or_log(obj, as_of, obj.get("id")))
     insert_events(db, rows)
     result.writes = write_records(db, records)
+    if balance is not None:
+        save_balance(balance)
     return result
 
 

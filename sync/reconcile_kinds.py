@@ -50,6 +50,9 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
          _row_of("customers"), "/v1/customers"),
     Kind("payment-methods", ("customer", "exp_month", "exp_year", "card_last4"),
          _row_of("payment_methods")),
+    # Stripe sends no event when a pending transaction becomes available: this catches it.
+    Kind("balance-transactions", ("amount", "fee", "net", "currency", "status", "payout"),
+         _row_of("balance_transactions"), "/v1/balance_transactions"),
 )}
 
 

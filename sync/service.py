@@ -22,6 +22,7 @@ from ledger.sql import write_transaction
 from ledger.state import get_state, set_state
 from sync.account import AccountRefused, check_account
 from sync.apply import ApplyResult, apply_events, apply_objects, event_object, event_problem
+from sync.fees import fetch_missing_transactions, refresh_balance
 from sync.gateway import GatewayError, NotFound, StripeGateway
 from sync.health import SyncHealth, load_health, save_health
 from sync.resources import (
@@ -53,6 +54,7 @@ class SyncReport:
     duplicates: int = 0
     malformed: int = 0
     refetched: int = 0
+    transactions_found: int = 0  # balance transactions Stripe set after their charge event
     requests: int = 0
     seconds: float = 0.0
 
@@ -65,6 +67,8 @@ class SyncReport:
             f"{self.events_new} new events ({self.duplicates} already had, "
             f"{self.malformed} malformed), {self.refetched} objects re-fetched"
         )
+        if self.transactions_found:
+            parts.append(f"{self.transactions_found} balance transactions found late")
         parts.append(f"{self.requests} requests in {self.seconds:.1f}s")
         return "; ".join(parts)
 
@@ -136,6 +140,7 @@ class SyncService:
             if self._needs_backfill():
                 report.backfilled = self.backfill()
             self.poll(report)
+            self._fees(report)
             report.requests = self.gateway.requests_made - requests_before
             report.seconds = self._clock() - started
             self._record_success(report)
@@ -220,6 +225,13 @@ class SyncService:
                 _store_objects(page, as_of)
                 stored += len(page)
         return stored
+
+    def _fees(self, report: SyncReport) -> None:
+        """The balance transactions still missing (see sync.fees), and the balance."""
+        as_of = int(self._clock())
+        since = as_of - self.settings.backfill_days * DAY
+        report.transactions_found = fetch_missing_transactions(self.gateway, since, as_of).found
+        refresh_balance(self.gateway, as_of)
 
     # -- events ----------------------------------------------------------------------
 

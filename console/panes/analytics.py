@@ -10,6 +10,7 @@ hidden marks it stale, and showing it again recomputes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -25,6 +26,7 @@ from console.commands import ANALYTICS, bindings
 from console.panes.base import LedgerPane
 from console.widgets.tiles import THRESHOLDS_TEXT, TileBoard, standing_text, worst_standing
 from ledger.analytics import DAY_BOUNDARY, Comparison, Overview, Period, Standing, overview
+from ledger.fees import Balance, describe_balance, load_balance
 from ledger.models import database
 
 if TYPE_CHECKING:
@@ -43,10 +45,16 @@ ALL = "all"  # the currency choice showing every currency, each on its own
 WORKER_GROUP = "analytics"
 
 
-def compute(period: Period, currency: str | None) -> Overview:
+@dataclass(frozen=True)
+class Computed:
+    overview: Overview
+    balance: Balance | None  # as Stripe last said it
+
+
+def compute(period: Period, currency: str | None) -> Computed:
     """Runs in a worker thread, on a connection of its own (closed when done)."""
     with database.connection_context():
-        return overview(period, currency)
+        return Computed(overview(period, currency), load_balance())
 
 
 def day_range(period: Period) -> str:
@@ -92,6 +100,7 @@ class AnalyticsPane(LedgerPane):
             yield Label("", id="analytics-status")
         with VerticalScroll(id="analytics-body"):
             yield TileBoard(id="analytics-tiles")
+            yield Label("", id="analytics-balance")
             yield Label("", id="analytics-legend")
 
     # -- what the app calls ---------------------------------------------------------
@@ -140,8 +149,10 @@ class AnalyticsPane(LedgerPane):
     def _computed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != WORKER_GROUP:
             return
-        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, Overview):
-            self.show(event.worker.result)
+        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, Computed):
+            self.show(event.worker.result.overview)
+            self.query_one("#analytics-balance", Label).update(
+                "Balance: " + describe_balance(event.worker.result.balance, self.currency))
         elif event.state is WorkerState.ERROR:
             self._status(f"figures unavailable: {event.worker.error}", error=True)
 

@@ -66,6 +66,35 @@ def hold_facts(detail: PaymentDetail, now: float) -> list[Fact]:
             ("Capture by", Text(deadline(due, now) + guessed, style=hold_style(due, now)))]
 
 
+def funds_text(available_on: int | None, now: float) -> str:
+    """When the charge's net is (or was) available to pay out."""
+    if available_on is None:
+        return ""
+    when = local_time(available_on)
+    return f"available since {when}" if available_on <= now else f"pending until {when}"
+
+
+def fee_facts(detail: PaymentDetail, now: float) -> list[Fact]:
+    """Stripe's fee on the charge, what the charge left, and what the payment has left
+    after its refunds and disputes (when those changed it)."""
+    fees = detail.fees
+    if fees is None:
+        return [("Fee", Text("not synced yet", style="dim"))] if detail.payment.captured else []
+    code = fees.currency
+    facts: list[Fact] = [("Fee", format_amount(fees.fee, code)),
+                         ("Net", format_amount(fees.net, code)),
+                         ("Funds", funds_text(fees.available_on, now))]
+    if fees.kept != fees.net:
+        facts.append(("Net after refunds and disputes", format_amount(fees.kept, code)))
+    return facts
+
+
+def fee_rows(detail: PaymentDetail) -> Iterable[Cells]:
+    fees = detail.fees
+    for d in fees.details if fees else ():
+        yield (d.description or "", d.type or "", format_amount(d.amount, d.currency))
+
+
 def summary_facts(detail: PaymentDetail, now: float) -> list[Fact]:
     p = detail.payment
     return [
@@ -74,6 +103,7 @@ def summary_facts(detail: PaymentDetail, now: float) -> list[Fact]:
         ("Captured", money_or_blank(p.amount_captured, p.currency)),
         *hold_facts(detail, now),
         ("Refunded", money_or_blank(p.amount_refunded, p.currency)),
+        *fee_facts(detail, now),
         ("Status", status_text(p.status)),
         ("Disputed", Text("yes", style="bold red") if p.disputed else ""),
         ("Created", local_time(p.created, seconds=True)),
@@ -147,6 +177,10 @@ class PaymentDetailScreen(DetailScreen):
                 yield from section("Metadata", facts_table(
                     (key, str(value)) for key, value in sorted(detail.metadata.items())
                 ) if detail.metadata else Text("none", style="dim"))
+                if detail.fees is not None:
+                    yield from section("Fees", listing(
+                        ("Fee", "Type", "Amount"), fee_rows(detail),
+                        "no fee"))
                 yield from section("Refunds", listing(
                     ("Created", "Amount", "Status", "Reason", "Refund"),
                     refund_rows(detail), "none"))

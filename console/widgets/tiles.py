@@ -43,7 +43,7 @@ class TileSpec:
     places: int = 1  # decimals of a rate, in percent
 
 
-TILES: tuple[TileSpec, ...] = (
+VOLUME_TILES: tuple[TileSpec, ...] = (
     TileSpec("gross", "Gross volume", "money", True,
              "What succeeded payments captured in the period."),
     TileSpec("refunded", "Refunds", "money", False,
@@ -59,6 +59,18 @@ TILES: tuple[TileSpec, ...] = (
     TileSpec("dispute_rate", "Dispute rate", "rate", False,
              "Disputes opened ÷ successful payments.", places=2),
 )
+# A second line per currency: what Stripe kept, from the balance transactions.
+FEE_TILES: tuple[TileSpec, ...] = (
+    TileSpec("fees", "Fees", "money", False,
+             "Stripe's processing fees on the period's charges."),
+    TileSpec("dispute_withdrawn", "Disputes out", "money", False,
+             "Dispute amounts and dispute fees taken from the balance in the period, less "
+             "what won disputes reinstated."),
+    TileSpec("net_after_fees", "Net after fees", "money", True,
+             "Gross - refunds - fees - disputes withdrawn: what the period kept."),
+)
+TILE_LINES = (VOLUME_TILES, FEE_TILES)
+TILES = VOLUME_TILES + FEE_TILES
 
 THRESHOLDS_TEXT = ", ".join(f"{t.network} {t.rate * 100:g}%" for t in DISPUTE_THRESHOLDS)
 DISPUTE_HELP = (
@@ -154,17 +166,23 @@ class Tile(Widget):
             self.refresh()  # only what changed is repainted after a sync
 
 
-class TileRow(Horizontal):
-    """The tiles of one currency."""
+class TileRow(Vertical):
+    """The tiles of one currency, a line of them per TILE_LINES entry."""
 
     def __init__(self, currency: str) -> None:
         super().__init__(classes="tile-row", id=f"tiles-{currency}")
         self.currency = currency
-        self.tiles = [Tile(spec) for spec in TILES]
+        self.lines = [[Tile(spec) for spec in specs] for specs in TILE_LINES]
+        self.tiles = [tile for line in self.lines for tile in line]
 
     def compose(self) -> ComposeResult:
-        yield Label(self.currency.upper(), classes="tile-currency")
-        yield from self.tiles
+        for number, line in enumerate(self.lines):
+            with Horizontal(classes="tile-line"):
+                yield Label(self.currency.upper() if number == 0 else "",
+                            classes="tile-currency")
+                yield from line
+                if len(line) < len(self.lines[0]):
+                    yield Label("", classes="tile-filler")
 
     def show(self, comparison: Comparison) -> None:
         for tile in self.tiles:

@@ -18,6 +18,7 @@ from localstripe import resources
 
 from sync.emulator import (
     account,
+    balance,
     charges,
     clock,
     compat,
@@ -51,6 +52,7 @@ def install(state: persistence.StateFile) -> None:
     charges.install()
     refunds.install()
     disputes.install()
+    balance.install()
     _installed = True
 
 

@@ -9,10 +9,11 @@ from localstripe import resources
 from localstripe.resources import Charge
 
 from sync.emulator.apis import set_extra_api
+from sync.emulator.balance import dispute_transaction
 from sync.emulator.clock import clock
 from sync.emulator.errors import stripe_error, unknown_parameters
 from sync.emulator.events import emit
-from sync.emulator.params import as_bool, as_int, choice, merge_metadata
+from sync.emulator.params import as_bool, as_int, choice, created_filter, merge_metadata
 
 EVIDENCE_FIELDS = (
     "access_activity_log", "billing_address", "cancellation_policy",
@@ -35,8 +36,6 @@ OPEN = ("needs_response", "warning_needs_response")
 UNDER_REVIEW = ("under_review", "warning_under_review")
 CLOSED = ("won", "lost", "warning_closed")
 RESPONSE_WINDOW = 7 * 24 * 3600
-# Stripe's dispute fee (15.00 USD); the emulator charges it in minor units of any currency.
-DISPUTE_FEE = 1500
 
 # Stripe's test cards that succeed and are then disputed: number -> (status, reason).
 TEST_CARDS = {
@@ -93,22 +92,11 @@ class Dispute(resources.StripeObject):
 
 
 def move_funds(dispute: Dispute, *, withdrawn: bool) -> None:
-    """A balance transaction as Stripe adds one: the amount and the dispute fee out on
-    withdrawal, both back on reinstatement. (Not a method: localstripe exports every public
-    attribute of an object, methods included.)"""
-    sign = -1 if withdrawn else 1
-    amount, fee = sign * dispute.amount, -sign * DISPUTE_FEE
-    now = int(clock.time())
-    dispute.balance_transactions = [*dispute.balance_transactions, {
-        "id": "txn_" + resources.random_id(24), "object": "balance_transaction",
-        "amount": amount, "fee": fee, "net": amount - fee, "currency": dispute.currency,
-        "created": now, "available_on": now, "status": "available", "type": "adjustment",
-        "reporting_category": "dispute" if withdrawn else "dispute_reversal",
-        "description": f"Chargeback {'withdrawal' if withdrawn else 'reversal'} for "
-                       f"{dispute.charge}",
-        "fee_details": [{"amount": fee, "currency": dispute.currency,
-                         "description": "Dispute fee", "type": "stripe_fee"}],
-    }]
+    """A balance transaction as Stripe adds one (sync/emulator/balance.py): the amount and
+    the dispute fee out on withdrawal, both back on reinstatement. (Not a method: localstripe
+    exports every public attribute of an object, methods included.)"""
+    txn = dispute_transaction(dispute, withdrawn=withdrawn)
+    dispute.balance_transactions = [*dispute.balance_transactions, txn]
     emit("charge.dispute.funds_withdrawn" if withdrawn else
          "charge.dispute.funds_reinstated", dispute)
 
@@ -233,19 +221,6 @@ def close_refunded_inquiry(dispute: Dispute, fully_refunded: bool) -> None:
         emit("charge.dispute.closed", dispute)
 
 
-def _created_filter(created: Any) -> Callable[[Any], bool]:
-    """`created` as an exact timestamp or a {gt, gte, lt, lte} range."""
-    if not isinstance(created, dict):
-        exact = as_int(created, "created")
-        return lambda obj: obj.created == exact
-    tests = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
-    if not set(created) <= set(tests):
-        raise unknown_parameters({f"created[{k}]": v for k, v in created.items()
-                                  if k not in tests})
-    bounds = [(tests[op], as_int(value, f"created[{op}]")) for op, value in created.items()]
-    return lambda obj: all(test(obj.created, bound) for test, bound in bounds)
-
-
 def list_disputes(charge: Any = None, payment_intent: Any = None, created: Any = None,
                   limit: Any = None, starting_after: Any = None, **kwargs: Any) -> Any:
     if kwargs:
@@ -256,7 +231,7 @@ def list_disputes(charge: Any = None, payment_intent: Any = None, created: Any =
     if payment_intent is not None:
         filters.append(lambda d: d.payment_intent == payment_intent)
     if created is not None:
-        filters.append(_created_filter(created))
+        filters.append(created_filter(created))
     page = resources.List("/v1/disputes", limit=limit, starting_after=starting_after)
     page._list = [obj for key, obj in resources.store.items()
                   if key.startswith("dispute:") and all(f(obj) for f in filters)]

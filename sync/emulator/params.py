@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sync.emulator.errors import stripe_error
+from sync.emulator.errors import stripe_error, unknown_parameters
 
 
 def as_int(value: Any, param: str, *, minimum: int | None = None) -> int:
@@ -46,3 +47,16 @@ def merge_metadata(current: dict[str, str], update: Any) -> dict[str, str]:
         else:
             merged[key] = str(value)
     return merged
+
+
+def created_filter(created: Any) -> Callable[[Any], bool]:
+    """`created` as an exact timestamp or a {gt, gte, lt, lte} range."""
+    if not isinstance(created, dict):
+        exact = as_int(created, "created")
+        return lambda obj: obj.created == exact
+    tests = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
+    if not set(created) <= set(tests):
+        raise unknown_parameters({f"created[{k}]": v for k, v in created.items()
+                                  if k not in tests})
+    bounds = [(tests[op], as_int(value, f"created[{op}]")) for op, value in created.items()]
+    return lambda obj: all(test(obj.created, bound) for test, bound in bounds)

@@ -52,7 +52,7 @@ def test_status_of_a_synced_ledger(
     code, status = status_json(status_args, capsys)
     assert code == 0
     assert set(status) == {"backend", "ledger", "schema_version", "schema_latest", "account",
-                           "sync", "reconcile", "webhook", "counts"}
+                           "sync", "reconcile", "webhook", "counts", "balance"}
     assert (status["backend"], status["ledger"]) == ("sqlite", str(tmp_path / "ledger.db"))
     assert status["schema_version"] == status["schema_latest"] == LATEST_VERSION
     assert status["account"] == {
@@ -68,16 +68,21 @@ def test_status_of_a_synced_ledger(
     assert status["webhook"]["newest_event"]["id"] == "evt_pushed"
     assert status["counts"]["payments"] == 1 and status["counts"]["disputes"] == 0
     assert status["counts"]["events"] > 1
+    # 25.00 USD less the emulator's 2.9 % + 0.30 (0.725 rounded half up: 0.73), pending.
+    assert (status["balance"]["available"], status["balance"]["pending"]) == (
+        {"usd": 0}, {"usd": 2500 - 73 - 30})
 
     assert main(status_args) == 0
     text = capsys.readouterr().out
     lines = {line.split()[0]: line for line in text.splitlines()}
-    assert list(lines) == ["ledger", "account", "sync", "reconcile", "webhook", "counts"]
+    assert list(lines) == ["ledger", "account", "sync", "reconcile", "webhook", "counts",
+                           "balance"]
     assert lines["ledger"].endswith(f"ledger.db (schema {LATEST_VERSION} of {LATEST_VERSION})")
     assert "payconsole demo (acct_payconsole_demo, test) · US · usd" in lines["account"]
     assert lines["reconcile"].split() == ["reconcile", "never"]
     assert "(secret set)" in lines["webhook"] and "evt_pushed customer.updated" in lines["webhook"]
     assert "1 payments · 0 disputes" in lines["counts"]
+    assert "0.00 USD available, 23.97 USD pending (as of" in lines["balance"]
     assert SECRET not in text
 
 

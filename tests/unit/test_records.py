@@ -5,11 +5,14 @@ from typing import Any
 import pytest
 from peewee import SqliteDatabase
 
+from ledger.fees import balance_of
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
+from ledger.models_money import BalanceTransaction
 from ledger.records import RecordError, records_for
 from ledger.writes import write_records
 
-STORED = ["customer", "payment_method", "payment_intent", "charge", "refund", "dispute"]
+STORED = ["customer", "payment_method", "payment_intent", "charge", "refund", "dispute",
+          "balance_transaction"]
 
 
 @pytest.mark.parametrize("name", STORED)
@@ -28,6 +31,7 @@ def test_every_stored_fixture_parses_and_stores(
         "charge": Payment,
         "refund": Refund,
         "dispute": Dispute,
+        "balance_transaction": BalanceTransaction,
     }[name]
     key = obj.get("payment_intent") or obj["id"] if name == "charge" else obj["id"]
     assert model.get_by_id(key).created == obj["created"]
@@ -51,6 +55,32 @@ def test_dispute_fixture_keeps_deadline_and_status(
     row = Dispute.get_by_id(dispute["id"])
     assert row.due_by == dispute["evidence_details"]["due_by"]
     assert row.status == "warning_needs_response"
+
+
+def test_balance_transaction_and_balance_fixtures(
+    stripe_fixtures: dict[str, Any], ledger: SqliteDatabase
+) -> None:
+    txn = stripe_fixtures["balance_transaction"]
+    write_records(ledger, records_for(txn, as_of=1))
+    row = BalanceTransaction.get_by_id(txn["id"])
+    assert (row.amount, row.fee, row.net, row.type, row.source, row.status) == (
+        100, 0, 100, "charge", txn["source"], "available")
+    assert row.fee_details == "[]" and row.payout is None
+    balance = balance_of(stripe_fixtures["balance"], as_of=5)
+    assert (balance.available, balance.pending, balance.as_of) == ({"usd": 0}, {"usd": 0}, 5)
+    assert balance_of({"available": [{"currency": "usd"}, "x"]}, 1).available == {}
+
+
+def test_an_older_balance_transaction_snapshot_changes_nothing(
+    stripe_fixtures: dict[str, Any], ledger: SqliteDatabase
+) -> None:
+    txn = stripe_fixtures["balance_transaction"]
+    write_records(ledger, records_for(txn, as_of=10))
+    write_records(ledger, records_for({**txn, "status": "pending", "fee": 5, "net": 95}, 9))
+    row = BalanceTransaction.get_by_id(txn["id"])
+    assert (row.status, row.fee, row.as_of) == ("available", 0, 10)
+    write_records(ledger, records_for({**txn, "payout": {"id": "po_1"}}, as_of=11))
+    assert BalanceTransaction.get_by_id(txn["id"]).payout == "po_1"
 
 
 def test_unknown_objects_produce_no_rows(stripe_fixtures: dict[str, Any]) -> None:

@@ -33,7 +33,8 @@ def test_json_has_exactly_the_stable_keys(
     for figures in document["currencies"].values():
         assert tuple(figures) == REPORT_FIELDS
     assert document["currencies"]["usd"] == {
-        "gross": 19550, "refunded": 3500, "net": 13500, "payments_succeeded": 4,
+        "gross": 19550, "refunded": 3500, "net": 13500, "fees": 0, "dispute_withdrawn": 0,
+        "net_after_fees": 16050, "payments_succeeded": 4,
         "payments_attempted": 6, "success_rate": 0.6667, "refund_rate": 0.179,
         "dispute_rate": 0.5,
     }
@@ -43,7 +44,8 @@ def test_json_has_exactly_the_stable_keys(
 def test_json_for_one_currency(cli: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     document = json.loads(report(cli, capsys, "--format", "json", "--currency", "JPY"))
     assert document["currencies"] == {"jpy": {
-        "gross": 4500, "refunded": 500, "net": 4000, "payments_succeeded": 2,
+        "gross": 4500, "refunded": 500, "net": 4000, "fees": 0, "dispute_withdrawn": 0,
+        "net_after_fees": 4000, "payments_succeeded": 2,
         "payments_attempted": 3, "success_rate": 0.6667, "refund_rate": 0.1111,
         "dispute_rate": 0.5,
     }}
@@ -54,7 +56,8 @@ def test_csv_is_one_row_per_currency(cli: list[str], capsys: pytest.CaptureFixtu
     assert [row["currency"] for row in rows] == ["eur", "jpy", "kwd", "usd"]
     assert rows[2] == {
         "period_start": "2026-11-01T00:00:00Z", "period_end": "2026-12-01T00:00:00Z",
-        "currency": "kwd", "gross": "12345", "refunded": "0", "net": "0",
+        "currency": "kwd", "gross": "12345", "refunded": "0", "net": "0", "fees": "0",
+        "dispute_withdrawn": "0", "net_after_fees": "12345",
         "payments_succeeded": "1", "payments_attempted": "1", "success_rate": "1.0",
         "refund_rate": "0.0", "dispute_rate": "1.0",
     }
