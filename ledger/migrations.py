@@ -167,7 +167,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     # v7: fees and net after fees per day and currency (ledger/analytics.py), covering.
     _migration(
         "CREATE INDEX IF NOT EXISTS balance_transaction_analytics ON balance_transaction "
-        "(created / 86400, currency, created, type, reporting_category, fee, net)"),
+        "(created / 86400, currency, created, type, reporting_category, fee, net)",
+        postgres=("CREATE INDEX IF NOT EXISTS balance_transaction_analytics ON "
+                  "balance_transaction ((created / 86400), currency, created, type, "
+                  "reporting_category, fee, net)",)),
 )
 LATEST_VERSION = len(MIGRATIONS)
 
