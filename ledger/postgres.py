@@ -105,6 +105,10 @@ _PROBLEMS = {
     "57P01": "the server shut down the connection; nothing was half-written, try again",
     "42501": "this database role may not do that (ask an admin for the grant)",
 }
+_CONNECT_FAILURES = (("password authentication failed", "28P01"),
+                     ("no password supplied", "28P01"),
+                     ("no pg_hba.conf entry", "28000"),
+                     ("does not exist", "3D000"))
 # Errors that say "try the whole transaction again".
 RETRYABLE = frozenset({"40001", "40P01", "55P03"})
 
@@ -118,7 +122,11 @@ def postgres_problem(exc: BaseException) -> str | None:
         if code in RETRYABLE:
             return "another writer kept the ledger busy; nothing was written, try again"
         if isinstance(error, psycopg.OperationalError):
-            first = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+            text = str(error)
+            for needle, code in _CONNECT_FAILURES:  # failed connections carry no SQLSTATE
+                if needle in text:
+                    return _PROBLEMS[code]
+            first = text.strip().splitlines()[0] if text.strip() else "no answer"
             return f"cannot reach the database server ({first})"
     return None
 
