@@ -55,6 +55,12 @@ EXPORTS: dict[str, ExportKind] = {
         "created DESC, id DESC",
         frozenset({"has_evidence"}),
     ),
+    "dispute-files": ExportKind(
+        "dispute_file",
+        ("id", "dispute", "field", "filename", "size", "type", "pages", "sha256",
+         "uploaded_at", "operator"),
+        "uploaded_at DESC, id DESC",
+    ),
     # Oldest first, every column as stored: what an outside check of the chain needs.
     "audit": ExportKind(
         "audit_entry",

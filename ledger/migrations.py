@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ledger.models import ACTION_MODELS, ALL_MODELS, LedgerModel
+from ledger.models_files import FILE_INDEXES, FILE_MODELS
 from ledger.models_money import MONEY_MODELS
 from ledger.sql import LedgerDatabase, execute, single_int
 
@@ -114,6 +115,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "(created DESC, id DESC)",
         "CREATE INDEX IF NOT EXISTS payout_created ON payout (created DESC, id DESC)",
         tables=MONEY_MODELS),
+    # dispute evidence files uploaded to Stripe (metadata only)
+    _migration(*FILE_INDEXES, tables=FILE_MODELS),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -4,11 +4,14 @@ conftest files; each section here belongs to the test folder it is named after."
 
 from __future__ import annotations
 
+import io
 import os
 import select
 import sqlite3
+import struct
 import subprocess
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import closing
@@ -19,6 +22,7 @@ from typing import Any
 import pytest
 import stripe
 from peewee import SqliteDatabase
+from pypdf import PdfWriter
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Label
@@ -47,7 +51,7 @@ VISA = "4242424242424242"
 
 def client_for(api_base: str) -> stripe.StripeClient:
     """The real SDK on the emulator at `api_base`, failing at once rather than retrying."""
-    return stripe.StripeClient(API_KEY, base_addresses={"api": api_base},
+    return stripe.StripeClient(API_KEY, base_addresses={"api": api_base, "files": api_base},
                                max_network_retries=0)
 
 
@@ -138,6 +142,38 @@ def authorized(client: stripe.StripeClient, amount: int, currency: str = "usd") 
     return client.v1.payment_intents.create({
         "amount": amount, "currency": currency, "customer": customer, "payment_method": method,
         "confirm": True, "off_session": True, "capture_method": "manual"})
+
+
+def pdf_bytes(pages: int = 1, *, at_least: int = 0) -> bytes:
+    """A valid PDF of `pages` blank pages, padded (in its metadata) to `at_least` bytes."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(612, 792)
+    if at_least:
+        writer.add_metadata({"/Padding": "x" * at_least})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def png_bytes() -> bytes:
+    """A valid 1x1 PNG, built by hand."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def write_file(folder: Path, name: str, content: bytes) -> str:
+    """`content` as the file `name` in `folder`; its path as an operator types it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(content)
+    return str(path)
 
 
 def cli_env(tmp_path: Path, **variables: str) -> dict[str, str]:
