@@ -14,7 +14,7 @@ from ledger.models import Customer, Dispute, Payment, PaymentMethod
 from ledger.money import format_amount
 from ledger.queries import capture_by, json_object
 from sync import actions_checks as checks
-from sync.evidence_files import PacketItem
+from sync.evidence_files import PacketItem, attached_items
 from sync.plans import ActionPlan, ActionRefused
 
 
@@ -184,8 +184,7 @@ def evidence_warnings(dispute: Dispute, submit: bool, now: float) -> tuple[str, 
 def attached_files(dispute: Dispute) -> dict[str, PacketItem]:
     """The files the dispute's saved evidence holds, by field, as far as the ledger knows
     them (those payconsole uploaded): they count towards the packet limits."""
-    attached = dispute_files.attached_files(dispute.id, json_object(dispute.evidence))
-    return {name: PacketItem(name, f.filename, f.size, f.pages) for name, f in attached.items()}
+    return attached_items(dispute_files.attached_files(dispute.id, json_object(dispute.evidence)))
 
 
 def when(timestamp: int) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from ledger.dispute_files import FileRecord
 from sync.actions_checks import EVIDENCE_FILE_FIELDS
 from sync.plans import ActionRefused
 
@@ -174,6 +175,11 @@ class Packet:
             return (f"the evidence PDFs come to {self.pages} pages together ({listed}); Stripe "
                     f"takes at most {PAGES_MAX} pages for one dispute")
         return None
+
+
+def attached_items(records: Mapping[str, FileRecord]) -> dict[str, PacketItem]:
+    """The packet items of files already attached (field -> the ledger's record of it)."""
+    return {name: PacketItem(name, r.filename, r.size, r.pages) for name, r in records.items()}
 
 
 def packet(new: Iterable[EvidenceFile], attached: Mapping[str, PacketItem]) -> Packet:

@@ -5,6 +5,7 @@ conftest files; each section here belongs to the test folder it is named after."
 from __future__ import annotations
 
 import io
+import json
 import os
 import select
 import sqlite3
@@ -25,11 +26,12 @@ from peewee import SqliteDatabase
 from pypdf import PdfWriter
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Label
+from textual.widgets import Input, Label
 
 from console.app import PayConsoleApp
 from console.context import Mode
-from ledger.models import database
+from ledger.dispute_files import FileRecord, remember
+from ledger.models import Dispute, database
 from ledger.records import records_for
 from ledger.writes import write_records
 from sync.actions import Actions
@@ -397,3 +399,23 @@ def notes_of(app: App[Any], monkeypatch: pytest.MonkeyPatch) -> list[str]:
     notes: list[str] = []
     monkeypatch.setattr(app, "notify", lambda message, **_: notes.append(str(message)))
     return notes
+
+
+async def attach_file(pilot: Pilot[Any], field: str, path: str) -> None:
+    """In the open evidence form: the file picker of `field`, the path typed, enter."""
+    await pilot.click(f"#attach-{field}")
+    await pilot.pause()
+    pilot.app.screen.query_one("#picker-path", Input).value = path
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def saved_evidence_file() -> FileRecord:
+    """dp_1's receipt, uploaded from payconsole 10 minutes ago and saved on the dispute."""
+    record = FileRecord(id="file_receipt1", dispute="dp_1", field="receipt",
+                        filename="receipt-A1001.pdf", size=48_213, type="pdf", pages=2,
+                        sha256="ab" * 32, uploaded_at=NOW - 600, operator=OPERATOR)
+    remember(record)
+    Dispute.update(evidence=json.dumps({"receipt": record.id})).where(
+        Dispute.id == "dp_1").execute()
+    return record
