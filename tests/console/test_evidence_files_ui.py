@@ -10,6 +10,7 @@ from peewee import SqliteDatabase
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from console.context import Mode
 from console.screens.confirm import ConfirmScreen
 from console.screens.dispute_detail import DisputeDetailScreen, evidence_facts, file_rows
 from console.screens.evidence_form import EvidenceForm
@@ -105,3 +106,16 @@ async def test_the_detail_and_the_form_show_files_already_uploaded(
         assert shown(form, "#evidence-file-receipt") == (
             "on Stripe: receipt-A1001.pdf (PDF, 48 KB, 2 pages)")
         assert "1 file, 48 KB of 4.5 MB, 2 of 50 pages" in shown(form, "#evidence-packet")
+
+
+async def test_offline_the_detail_lists_the_files(make_app: AppFactory,
+                                                  filled_ledger: SqliteDatabase) -> None:
+    record = saved_evidence_file()
+    app = make_app(mode=Mode.OFFLINE)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "enter")
+        detail = app.screen
+        assert isinstance(detail, DisputeDetailScreen)
+        assert detail.detail.files == [record]
+        await pilot.press("v")  # offline: no actions, so no form either
+        assert app.screen is detail
