@@ -37,8 +37,14 @@ def with_uploads(gateway: StripeGateway, plan: EvidencePlan, *, now: int) -> Evi
 
 
 def _upload(gateway: StripeGateway, plan: EvidencePlan, file: EvidenceFile, now: int) -> str:
-    answer = gateway.upload_file(file.filename, file.content, purpose=PURPOSE,
-                                 idempotency_key=upload_key(plan, file))
+    try:
+        answer = gateway.upload_file(file.filename, file.content, purpose=PURPOSE,
+                                     idempotency_key=upload_key(plan, file))
+    except GatewayError as exc:  # say which file: a plan may upload several
+        raise type(exc)(f"{exc} (uploading {file.filename} for {file.field}; the dispute "
+                        "was not changed)", status=exc.status, code=exc.code,
+                        request_id=exc.request_id, retryable=exc.retryable,
+                        error=exc.error) from None
     file_id = answer.get("id")
     if not isinstance(file_id, str) or not file_id:
         raise GatewayError(f"Stripe sent an unreadable answer to the upload of {file.filename} "

@@ -158,7 +158,8 @@ def test_a_failed_upload_leaves_the_draft_as_it_was(
     # The first file goes up, the second's upload is refused: the dispute is not updated.
     proxy.inject(Fault(status=400, path="/v1/files", skip=1, body=json.dumps(
         {"error": {"type": "invalid_request_error", "message": "upload refused"}})))
-    with pytest.raises(ActionFailed, match="upload refused"):
+    with pytest.raises(ActionFailed, match=r"upload refused \(uploading policy\.png for "
+                       r"refund_policy; the dispute was not changed\)"):
         through_proxy.execute(through_proxy.plan_evidence(
             dispute_id, {"product_description": "A mug"}, files=files))
     assert stripe_client.v1.disputes.retrieve(dispute_id).evidence.to_dict() == draft
