@@ -37,7 +37,7 @@ def test_sizes_in_stripes_decimal_units(size: int, text: str) -> None:
     ("photo.jpg", JPEG, "jpeg", None),
     ("photo.jpeg", JPEG, "jpeg", None),
     ("chat.png", png_bytes(), "png", None),
-])
+], ids=lambda value: value if isinstance(value, str) else "")  # bytes differ between runs
 def test_a_file_is_typed_by_its_content(tmp_path: Path, name: str, content: bytes, kind: str,
                                         pages: int | None) -> None:
     checked = inspect("receipt", write_file(tmp_path, name, content))
@@ -64,7 +64,7 @@ def _encrypted_pdf() -> bytes:
     ("empty.pdf", b"", "empty.pdf is empty"),
     ("broken.pdf", b"%PDF-1.7\n" + b"\x00garbage" * 20, "broken.pdf is not a readable PDF"),
     ("locked.pdf", _encrypted_pdf(), "locked.pdf is a password-protected PDF"),
-])
+], ids=lambda value: value if isinstance(value, str) and len(value) < 20 else "")
 def test_files_stripe_would_refuse(tmp_path: Path, name: str, content: bytes,
                                    message: str) -> None:
     with pytest.raises(ActionRefused) as refused:
