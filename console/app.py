@@ -165,6 +165,8 @@ class PayConsoleApp(App[None]):
         self._released = True
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        if self.context.team is not None:
+            self.context.team.close()
         if self.context.on_exit is not None:
             self.context.on_exit()
 
@@ -257,8 +259,6 @@ class PayConsoleApp(App[None]):
     async def action_quit(self) -> None:
         for service in self.context.services:
             await service.stop()
-        if self.context.team is not None:
-            await self.context.team.stop()
         self._release()
         self.exit()
 

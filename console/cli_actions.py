@@ -161,13 +161,14 @@ def _method_update_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class _EvidenceFields(argparse.Action):
-    """`--field NAME=TEXT`, repeatable, into one dict; a name given twice is refused."""
+    """`--field NAME=TEXT` or `--file FIELD=PATH`, repeatable, into one dict; a name given
+    twice is refused."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
         name, sep, text = str(values).partition("=")
         if not sep or not name.strip():
-            parser.error(f"{option_string}: expected NAME=TEXT, got {values!r}")
+            parser.error(f"{option_string}: expected {self.metavar}, got {values!r}")
         fields: dict[str, str] = dict(getattr(namespace, self.dest) or {})
         if name.strip() in fields:
             parser.error(f"{option_string}: the evidence field {name.strip()} was given twice")
@@ -179,6 +180,11 @@ def _dispute_evidence_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--field", action=_EvidenceFields, dest="fields", default={},
                         metavar="NAME=TEXT",
                         help="an evidence text field, e.g. product_description=...; repeatable")
+    parser.add_argument("--file", action=_EvidenceFields, dest="files", default={},
+                        metavar="FIELD=PATH",
+                        help="a PDF, JPEG or PNG for an evidence file field, e.g. "
+                        "receipt=./receipt.pdf (uploaded once; at most 5 MB, 4.5 MB and 50 "
+                        "pages for all of the dispute's files); repeatable")
     parser.add_argument("--submit", action="store_true",
                         help="submit to the bank (usually possible once); default: save a draft")
 
@@ -215,9 +221,10 @@ DISPUTE_COMMANDS: dict[str, Command] = {
     "evidence": _action(
         "save dispute evidence as a draft, or submit it",
         'payconsole dispute evidence dp_123 --field product_description="Blue mug, '
-        'shipped 2 May" --field shipping_date=2025-05-02 --submit --yes',
+        'shipped 2 May" --file receipt=./receipt.pdf --submit --yes',
         "DP_ID", lambda actions, args: actions.plan_evidence(
-            args.target, args.fields, submit=args.submit, repeat=args.again),
+            args.target, args.fields, submit=args.submit, files=args.files,
+            repeat=args.again),
         _dispute_evidence_arguments),
     "accept": _action(
         "accept a dispute, conceding its amount (cannot be undone)",

@@ -49,6 +49,7 @@ DISPUTE_DETAIL = Place("dispute detail", main_screen=False)
 CONFIRM = Place("confirmation", main_screen=False)
 DIALOG = Place("action dialog", main_screen=False)
 EVIDENCE_FORM = Place("evidence form", main_screen=False)
+FILE_PICKER = Place("file picker", main_screen=False)
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("evidence.submit", "ctrl+t", "Submit", "Submit evidence", "Submit the evidence "
             "to the bank (confirmed first: usually only once)", "send(True)",
             (EVIDENCE_FORM,), priority=True),
+    Command("picker.close", "escape", "Close", "Close the file picker", "Attach nothing; "
+            "the field keeps what it had", "close", (FILE_PICKER,)),
 )
 
 BY_ID: dict[str, Command] = {command.id: command for command in COMMANDS}

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from ledger import lookups
+from ledger.dispute_files import FileRecord, files_of
 from ledger.dispute_status import (
     NEEDS_RESPONSE,
     STILL_OPEN,
@@ -170,6 +171,11 @@ class DisputeDetail:
     def evidence(self) -> dict[str, Any]:
         """The evidence saved on Stripe (text, and file ids), without empty fields."""
         return json_object(self.dispute.evidence)
+
+    @property
+    def files(self) -> list[FileRecord]:
+        """The evidence files uploaded for it, as the ledger keeps them (offline too)."""
+        return files_of(self.dispute.id)
 
     @property
     def funds(self) -> list[FundsMovement]:

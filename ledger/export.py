@@ -75,6 +75,12 @@ EXPORTS: dict[str, ExportKind] = {
          "reporting_category", "status", "available_on", "source", "payout"),
         "created DESC, id DESC",
     ),
+    "dispute-files": ExportKind(
+        "dispute_file",
+        ("id", "dispute", "field", "filename", "size", "type", "pages", "sha256",
+         "uploaded_at", "operator"),
+        "uploaded_at DESC, id DESC",
+    ),
     # Oldest first, every column as stored: what an outside check of the chain needs.
     "audit": ExportKind(
         "audit_entry",

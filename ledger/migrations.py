@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ledger.dialect import dialect_of
 from ledger.models import ACTION_MODELS, ALL_MODELS, LedgerModel
+from ledger.models_files import FILE_INDEXES, FILE_MODELS
 from ledger.models_money import MONEY_MODELS
 from ledger.sql import LedgerDatabase, execute, single_int
 
@@ -171,6 +172,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         postgres=("CREATE INDEX IF NOT EXISTS balance_transaction_analytics ON "
                   "balance_transaction ((created / 86400), currency, created, type, "
                   "reporting_category, fee, net)",)),
+    # v8: dispute evidence files uploaded to Stripe (metadata only)
+    _migration(*FILE_INDEXES, tables=FILE_MODELS),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

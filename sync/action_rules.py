@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from ledger import dispute_status, dispute_views, lookups, pending
+from ledger import dispute_files, dispute_status, dispute_views, lookups, pending
 from ledger.models import Customer, Dispute, Payment, PaymentMethod
 from ledger.money import format_amount
-from ledger.queries import capture_by
+from ledger.queries import capture_by, json_object
 from sync import actions_checks as checks
+from sync.evidence_files import PacketItem, attached_items
 from sync.plans import ActionPlan, ActionRefused
 
 
@@ -178,6 +179,12 @@ def evidence_warnings(dispute: Dispute, submit: bool, now: float) -> tuple[str, 
         warnings.append("evidence can usually be submitted only once: after this it cannot be "
                         f"changed, and the bank decides on what was sent{due}")
     return tuple(warnings)
+
+
+def attached_files(dispute: Dispute) -> dict[str, PacketItem]:
+    """The files the dispute's saved evidence holds, by field, as far as the ledger knows
+    them (those payconsole uploaded): they count towards the packet limits."""
+    return attached_items(dispute_files.attached_files(dispute.id, json_object(dispute.evidence)))
 
 
 def when(timestamp: int) -> str:

@@ -29,6 +29,7 @@ from ledger.queries import capture_by
 from sync import action_reads as reads
 from sync import action_rules as rules
 from sync import actions_checks as checks
+from sync import evidence_files, evidence_uploads
 from sync.account import AccountRefused, check_account
 from sync.action_answers import refusal_message, related_ids, result_of
 from sync.apply import apply_objects
@@ -41,11 +42,11 @@ from sync.plans import (
     ActionResult,
     ChargePlan,
     DetachPlan,
-    EvidencePlan,
     MethodUpdatePlan,
     RefundPlan,
     SetDefaultPlan,
 )
+from sync.plans_evidence import EvidencePlan
 from sync.plans_payments import CANCEL_REASONS, CancelPlan, CapturePlan
 
 P = TypeVar("P", bound=ActionPlan)
@@ -225,20 +226,26 @@ class Actions:
     # -- disputes ----------------------------------------------------------------------
 
     def plan_evidence(self, dispute_id: str, fields: Mapping[str, str], *, submit: bool = False,
-                      repeat: bool = False) -> EvidencePlan:
-        """Evidence text fields saved as a draft (`submit=False`) or submitted to the bank."""
-        asked = {"fields": sorted(fields), "submit": submit}
+                      files: Mapping[str, str] | None = None, repeat: bool = False
+                      ) -> EvidencePlan:
+        """Evidence text fields and files (field -> path) saved as a draft (`submit=False`)
+        or submitted to the bank. The files are read and checked now, uploaded by execute."""
+        asked = {"fields": sorted(fields), "files": sorted(files or {}), "submit": submit}
         with self._refusals_audited("dispute.evidence", dispute_id, asked):
             dispute = rules.open_dispute(dispute_id)
             evidence = checks.evidence(fields, today=self._today())
-            if not evidence and not submit:
-                raise ActionRefused("no evidence fields given")
-            if not evidence and not dispute.has_evidence:
+            attached = rules.attached_files(dispute)
+            given = evidence_files.inspect_all(files or {}, attached)
+            packet = evidence_files.packet(given, attached)
+            if not evidence and not given and not submit:
+                raise ActionRefused("no evidence fields or files given")
+            if not evidence and not given and not dispute.has_evidence:
                 raise ActionRefused(f"nothing to submit: no evidence is saved on {dispute.id}")
             plan = EvidencePlan(
                 operator=self.operator, target=dispute.id, live=self.live,
                 payment_id=dispute.payment, amount=dispute.amount, currency=dispute.currency,
                 due_by=dispute.due_by, evidence=tuple(sorted(evidence.items())), submit=submit,
+                files=given, packet=packet.summary if packet.items else None,
                 warnings=rules.evidence_warnings(dispute, submit, self.clock()),
             )
             return self._settle(plan, repeat)
@@ -270,6 +277,8 @@ class Actions:
                              target=plan.target, attempt=plan.attempt, now=self._now())
         self._audit_plan(plan, "attempted")
         try:
+            if isinstance(plan, EvidencePlan):  # its files go to the Files API first
+                plan = evidence_uploads.with_uploads(self.gateway, plan, now=self._now())
             obj, declined = self._send(plan)
         except GatewayError as exc:
             raise self._failure(plan, exc) from None

@@ -25,7 +25,7 @@ EXPIRY_YEARS_AHEAD = 50
 
 # Dispute evidence: Stripe's text fields. The long ones are documented as "a maximum
 # character count of 20,000"; the others are plain strings (5,000). File fields take an
-# uploaded file's id, which payconsole does not upload, so they are not accepted.
+# uploaded file (sync.evidence_files checks and sync.evidence_uploads uploads them).
 EVIDENCE_LONG_TEXT = (
     "access_activity_log", "cancellation_policy_disclosure", "cancellation_rebuttal",
     "duplicate_charge_explanation", "product_description", "refund_policy_disclosure",
@@ -157,8 +157,8 @@ def evidence(fields: Mapping[str, str], *, today: date) -> dict[str, str]:
 
 def _evidence_field(name: str, value: str, today: date) -> str:
     if name in EVIDENCE_FILE_FIELDS:
-        raise ActionRefused(f"evidence field {name!r} takes an uploaded file, which payconsole "
-                            "cannot send; describe it in a text field instead")
+        raise ActionRefused(f"evidence field {name!r} takes a file, not text: give it as a file "
+                            f"(--file {name}=PATH, or attach it in the evidence form)")
     if name not in EVIDENCE_TEXT_FIELDS:
         raise ActionRefused(f"unknown evidence field {name!r}; Stripe's text fields are: "
                             f"{', '.join(EVIDENCE_TEXT_FIELDS)}")

@@ -7,6 +7,7 @@ stores and parses.
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import Iterator
@@ -102,7 +103,10 @@ class StripeGateway:
         max_network_retries: int = 2,
         timeout_seconds: float = 30.0,
     ) -> None:
-        addresses = {"api": api_base.rstrip("/")} if api_base else None
+        # The SDK sends uploads to its `files` address (files.stripe.com): another server
+        # (the emulator, a proxy) answers both.
+        base = api_base.rstrip("/") if api_base else None
+        addresses = {"api": base, "files": base} if base else None
         self._where = urlsplit(api_base).netloc if api_base else "api.stripe.com"
         self._client = stripe.StripeClient(
             api_key,
@@ -116,14 +120,20 @@ class StripeGateway:
         self._account: StripeAccount | None = None
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None,
-                *, idempotency_key: str | None = None) -> dict[str, Any]:
-        """One API call, rate limited; 429s wait out Retry-After, other errors raise."""
+                *, idempotency_key: str | None = None, upload: bool = False) -> dict[str, Any]:
+        """One API call, rate limited; 429s wait out Retry-After, other errors raise.
+        `upload`: a multipart upload to the Files API's address."""
         options: dict[str, Any] = {}
         if idempotency_key:
             options["idempotency_key"] = idempotency_key
+        if upload:
+            options.update(base="files", content_type="multipart/form-data")
         for attempt in range(1, _RATE_LIMIT_ATTEMPTS + 1):
             self._limiter.acquire()
             self.requests_made += 1
+            for part in (params or {}).values() if upload else ():
+                if isinstance(part, io.BytesIO):
+                    part.seek(0)  # a retried upload sends the file again from its start
             try:
                 response = self._client.raw_request(method, path, **(params or {}), **options)
             except stripe.StripeError as exc:
@@ -164,6 +174,14 @@ class StripeGateway:
     def post(self, path: str, params: dict[str, Any] | None = None,
              *, idempotency_key: str | None = None) -> dict[str, Any]:
         return self.request("post", path, params, idempotency_key=idempotency_key)
+
+    def upload_file(self, filename: str, content: bytes, *, purpose: str,
+                    idempotency_key: str) -> dict[str, Any]:
+        """`POST /v1/files`: the bytes as a file named `filename`, for `purpose`."""
+        upload = io.BytesIO(content)
+        upload.name = filename  # the SDK sends it as the part's filename
+        return self.request("post", "/v1/files", {"purpose": purpose, "file": upload},
+                            idempotency_key=idempotency_key, upload=True)
 
     def pages(self, path: str, params: dict[str, Any] | None = None
               ) -> Iterator[list[dict[str, Any]]]:

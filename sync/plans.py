@@ -8,12 +8,10 @@ with `attempt` it gives the idempotency key every write carries.
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ledger.audit import canonical_json
 from ledger.money import format_amount, format_major
 from ledger.pending import fingerprint as action_fingerprint
 from ledger.pending import idempotency_key as action_idempotency_key
@@ -310,39 +308,6 @@ class DetachPlan(_MethodPlan):
     def summary(self) -> str:
         return (f"Detach {self.card} ({self.target}) from {self.customer_id}: it can no longer "
                 "be charged")
-
-
-@dataclass(frozen=True, kw_only=True)
-class EvidencePlan(_DisputePlan):
-    action: ClassVar[str] = "dispute.evidence"
-    due_by: int | None
-    evidence: tuple[tuple[str, str], ...]  # (field, text), sorted by field
-    submit: bool
-
-    def params(self) -> dict[str, Any]:
-        return {"evidence": dict(self.evidence), "submit": self.submit}
-
-    def audit_params(self) -> dict[str, Any]:
-        # Evidence can run to 150,000 characters: the log keeps which fields and a digest.
-        digest = hashlib.sha256(canonical_json(dict(self.evidence)).encode()).hexdigest()
-        return {"fields": {name: len(text) for name, text in self.evidence},
-                "evidence_sha256": digest, "submit": self.submit}
-
-    def request(self) -> StripeRequest:
-        params: dict[str, Any] = {"submit": self.submit}
-        if self.evidence:
-            params["evidence"] = dict(self.evidence)
-        return StripeRequest(f"/v1/disputes/{self.target}", params)
-
-    @property
-    def destructive(self) -> bool:
-        return self.submit
-
-    @property
-    def summary(self) -> str:
-        names = ", ".join(name for name, _ in self.evidence) or "the evidence already saved"
-        verb = "Submit to the bank" if self.submit else "Save as a draft (not submitted)"
-        return f"{verb} evidence for dispute {self.target}: {names}"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,8 +35,9 @@ class TeamLedger:
         self._on_change = hand_over
         self.feed.start()
 
-    async def stop(self) -> None:
-        await asyncio.to_thread(self.feed.stop)
+    def close(self) -> None:
+        """Stop listening (waits a moment for the feed's thread: at most its poll)."""
+        self.feed.stop()
 
     @property
     def connected(self) -> bool:

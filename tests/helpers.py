@@ -4,11 +4,15 @@ conftest files; each section here belongs to the test folder it is named after."
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import select
 import sqlite3
+import struct
 import subprocess
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
@@ -19,14 +23,16 @@ from typing import Any
 import pytest
 import stripe
 from peewee import Database, SqliteDatabase
+from pypdf import PdfWriter
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Label
+from textual.widgets import Input, Label
 
 from console.app import PayConsoleApp
 from console.context import Mode
 from ledger.dialect import dialect_of, to_pyformat
-from ledger.models import database
+from ledger.dispute_files import FileRecord, remember
+from ledger.models import Dispute, database
 from ledger.records import records_for
 from ledger.writes import write_records
 from sync.actions import Actions
@@ -48,7 +54,7 @@ VISA = "4242424242424242"
 
 def client_for(api_base: str) -> stripe.StripeClient:
     """The real SDK on the emulator at `api_base`, failing at once rather than retrying."""
-    return stripe.StripeClient(API_KEY, base_addresses={"api": api_base},
+    return stripe.StripeClient(API_KEY, base_addresses={"api": api_base, "files": api_base},
                                max_network_retries=0)
 
 
@@ -139,6 +145,38 @@ def authorized(client: stripe.StripeClient, amount: int, currency: str = "usd") 
     return client.v1.payment_intents.create({
         "amount": amount, "currency": currency, "customer": customer, "payment_method": method,
         "confirm": True, "off_session": True, "capture_method": "manual"})
+
+
+def pdf_bytes(pages: int = 1, *, at_least: int = 0) -> bytes:
+    """A valid PDF of `pages` blank pages, padded (in its metadata) to `at_least` bytes."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(612, 792)
+    if at_least:
+        writer.add_metadata({"/Padding": "x" * at_least})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def png_bytes() -> bytes:
+    """A valid 1x1 PNG, built by hand."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def write_file(folder: Path, name: str, content: bytes) -> str:
+    """`content` as the file `name` in `folder`; its path as an operator types it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(content)
+    return str(path)
 
 
 def cli_env(tmp_path: Path, **variables: str) -> dict[str, str]:
@@ -401,3 +439,23 @@ def notes_of(app: App[Any], monkeypatch: pytest.MonkeyPatch) -> list[str]:
     notes: list[str] = []
     monkeypatch.setattr(app, "notify", lambda message, **_: notes.append(str(message)))
     return notes
+
+
+async def attach_file(pilot: Pilot[Any], field: str, path: str) -> None:
+    """In the open evidence form: the file picker of `field`, the path typed, enter."""
+    await pilot.click(f"#attach-{field}")
+    await pilot.pause()
+    pilot.app.screen.query_one("#picker-path", Input).value = path
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def saved_evidence_file() -> FileRecord:
+    """dp_1's receipt, uploaded from payconsole 10 minutes ago and saved on the dispute."""
+    record = FileRecord(id="file_receipt1", dispute="dp_1", field="receipt",
+                        filename="receipt-A1001.pdf", size=48_213, type="pdf", pages=2,
+                        sha256="ab" * 32, uploaded_at=NOW - 600, operator=OPERATOR)
+    remember(record)
+    Dispute.update(evidence=json.dumps({"receipt": record.id})).where(
+        Dispute.id == "dp_1").execute()
+    return record

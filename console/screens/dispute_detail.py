@@ -1,8 +1,8 @@
 """One dispute in full: whether it is an inquiry or a chargeback, the disputed payment, the
 deadline (local and UTC), the funds withdrawn and reinstated, the evidence already saved on
-Stripe, and the timeline of the payment, its charge and the dispute. Its action keys
-(evidence, accept; refund for an inquiry a refund ends) act on this dispute
-(console.operator_actions)."""
+Stripe, the evidence files uploaded for it, and the timeline of the payment, its charge and
+the dispute. Its action keys (evidence, accept; refund for an inquiry a refund ends) act on
+this dispute (console.operator_actions)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ from console.screens.detail_sections import (
 from console.widgets.countdown import deadline
 from console.widgets.formatting import local_time, money_or_blank, status_text
 from ledger import dispute_status
+from ledger.dispute_files import FileRecord
 from ledger.dispute_views import DisputeDetail, FundsMovement, dispute_detail
 from ledger.labels import card_label
 from ledger.money import format_amount
 from sync.actions_checks import EVIDENCE_FILE_FIELDS
+from sync.evidence_files import format_size
 
 
 def evidence_state(has_evidence: bool, submission_count: int) -> str:
@@ -83,10 +85,25 @@ def payment_facts(detail: DisputeDetail) -> list[Fact]:
     ]
 
 
-def evidence_facts(evidence: dict[str, Any]) -> Iterable[Fact]:
+def evidence_facts(evidence: dict[str, Any], files: Iterable[FileRecord] = ()) -> Iterable[Fact]:
+    """Each saved field; a file field names its file where the ledger knows it."""
+    names = {record.id: record.filename for record in files}
     for name, value in sorted(evidence.items()):
-        kind = " (file)" if name in EVIDENCE_FILE_FIELDS else ""
-        yield f"{name}{kind}", str(value)
+        if name not in EVIDENCE_FILE_FIELDS:
+            yield name, str(value)
+        else:
+            known = f"{names[value]} ({value})" if value in names else str(value)
+            yield f"{name} (file)", known
+
+
+FILE_HEADERS = ("Field", "File", "Type", "Size", "Pages", "Uploaded", "By", "File id")
+
+
+def file_rows(files: Iterable[FileRecord]) -> Iterable[tuple[str, ...]]:
+    for f in files:
+        yield (f.field, f.filename, f.type.upper(), format_size(f.size),
+               "" if f.pages is None else str(f.pages), local_time(f.uploaded_at, seconds=True),
+               f.operator, f.id)
 
 
 FUNDS_HEADERS = ("Time", "Funds", "Amount", "Fee", "Net", "Balance transaction")
@@ -127,9 +144,12 @@ class DisputeDetailScreen(DetailScreen):
                 yield from section("Disputed payment", facts_table(payment_facts(detail)))
                 yield from section("Funds withdrawn and reinstated", listing(
                     FUNDS_HEADERS, funds_rows(detail.funds), "none: no funds moved"))
+                files = detail.files
                 yield from section("Evidence saved on Stripe", facts_table(
-                    evidence_facts(detail.evidence)) if detail.evidence
+                    evidence_facts(detail.evidence, files)) if detail.evidence
                     else Text("none yet", style="dim"))
+                yield from section("Evidence files uploaded", listing(
+                    FILE_HEADERS, file_rows(files), "none uploaded from payconsole"))
                 yield from section("Timeline", timeline(
                     detail.timeline, "no events stored for this dispute or its payment"))
 

@@ -1,15 +1,16 @@
 """The evidence form (`v`): Stripe's evidence text fields for one dispute, prefilled with
 what is saved on Stripe, checked as they are typed (by the same checks the plan makes),
-then saved as a draft or submitted to the bank after a confirmation.
+and its file fields (receipt, customer_communication, ...), each chosen in a file picker
+and checked there; then saved as a draft or submitted to the bank after a confirmation.
 
-Only the fields that differ from what is saved are sent. Stripe's file fields
-(customer_communication, receipt, ...) take uploads, which payconsole does not make.
+Only the text fields that differ from what is saved, and the files chosen now, are sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -22,6 +23,8 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from console.commands import EVIDENCE_FORM, bindings
 from console.screens.action_form import ActionForm, FormRequest, field
 from console.widgets.countdown import countdown, utc_time
+from console.widgets.evidence_files import EvidenceFiles
+from ledger.dispute_files import attached_files
 from ledger.dispute_status import is_closed
 from ledger.dispute_views import DisputeDetail, dispute_detail
 from ledger.money import format_amount
@@ -94,6 +97,9 @@ class EvidenceForm(ActionForm):
         self.clock = clock
         self.saved = {name: str(value) for name, value in detail.evidence.items()}
         self.editors: dict[str, Input | TextArea] = {}
+        self.files = EvidenceFiles(
+            {name: value for name, value in self.saved.items() if name in EVIDENCE_FILE_FIELDS},
+            attached_files(detail.dispute.id, detail.evidence), Path.cwd())
 
     @classmethod
     def opened(cls, request: FormRequest) -> EvidenceForm:
@@ -115,8 +121,10 @@ class EvidenceForm(ActionForm):
             box.border_title = f"Evidence for dispute {dispute.id}"
             box.border_subtitle = "ctrl+s save draft · ctrl+t submit · esc close"
             yield Static(Text(self._about()), id="evidence-about")
-            yield Static(Text(self._files_note()), id="evidence-files")
+            yield Static("Emptying a text field does not clear it on Stripe; a file chosen "
+                         "here replaces the one saved for its field.", id="evidence-files")
             with VerticalScroll(id="evidence-fields"):
+                yield self.files
                 for name in LONG_FIELDS:
                     yield from field(field_label(name), self._editor(name))
                 with Grid(id="evidence-facts"):
@@ -135,13 +143,6 @@ class EvidenceForm(ActionForm):
                if d.due_by else "no deadline")
         return (f"{format_amount(d.amount, d.currency)} · {d.reason or 'no reason given'} · "
                 f"{d.status} · {due} · submitted {d.submission_count} time(s)")
-
-    def _files_note(self) -> str:
-        attached = [name for name in self.saved if name in EVIDENCE_FILE_FIELDS]
-        note = ("Stripe takes customer_communication, receipt and the other documents as file "
-                "uploads, which payconsole cannot send: describe them in a text field. "
-                "Emptying a field does not clear it on Stripe.")
-        return note + (f" Files already attached: {', '.join(attached)}." if attached else "")
 
     def _editor(self, name: str) -> Input | TextArea:
         text = self.saved.get(name, "")
@@ -209,13 +210,14 @@ class EvidenceForm(ActionForm):
             self.editors[next(iter(problems))].focus()
             self._message("Fix the fields marked in red first.", "-error")
             return
-        fields = self.changed()
-        if not fields and not submit:
-            self._message("Nothing to save: no field differs from what is saved on Stripe.",
-                          "-error")
+        fields, files = self.changed(), self.files.paths()
+        if not fields and not files and not submit:
+            self._message("Nothing to save: no field differs from what is saved on Stripe, "
+                          "and no file is chosen.", "-error")
             return
         try:
-            plan = self.actions.plan_evidence(self.detail.dispute.id, fields, submit=submit)
+            plan = self.actions.plan_evidence(self.detail.dispute.id, fields, submit=submit,
+                                              files=files)
         except ActionRefused as exc:
             self.show_error(str(exc))
             return

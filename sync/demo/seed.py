@@ -273,8 +273,9 @@ class _Seeder:
     def evidence(self, box: dict[str, str], *, submit: bool) -> None:
         self.gateway.post(f"/v1/disputes/{box['id']}", {"submit": submit, "evidence": {
             "product_description": "Annual software licence, delivered by email.",
-            "customer_communication": "Customer confirmed receipt on the support chat.",
-            "uncategorized_text": "Access logs show regular use after purchase."}})
+            # customer_communication takes a file: the chat is described in text instead.
+            "uncategorized_text": "Customer confirmed receipt on the support chat.",
+            "access_activity_log": "Access logs show regular use after purchase."}})
 
     def accept(self, box: dict[str, str]) -> None:
         self.gateway.post(f"/v1/disputes/{box['id']}/close")

@@ -24,6 +24,7 @@ from sync.emulator import (
     compat,
     disputes,
     events,
+    files,
     payment_methods,
     persistence,
     refunds,
@@ -53,6 +54,7 @@ def install(state: persistence.StateFile) -> None:
     refunds.install()
     disputes.install()
     balance.install()
+    files.install()
     _installed = True
 
 
@@ -70,6 +72,7 @@ def build_app(state: persistence.StateFile,
     # After error and auth handling, before localstripe's save-after-write middleware.
     app.middlewares.insert(2, idempotency_cache.middleware)
     control_api.add_routes(app)
+    files.add_routes(app)
     account.add_route(app, emulated_account or account.EmulatedAccount())
     app.cleanup_ctx.append(_flusher(state))
     return app

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 from localstripe.errors import UserError
+
+from sync.emulator.files import parameters_digest
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -53,7 +54,7 @@ class IdempotencyCache:
         key = request.headers.get("Idempotency-Key")
         if request.method != "POST" or not key or not request.path.startswith("/v1/"):
             return await handler(request)
-        this = _Request(request.path, hashlib.sha256(await request.read()).hexdigest())
+        this = _Request(request.path, await parameters_digest(request))
         first = self._requests.get(key)
         if first is not None:
             return self._replay(key, first, this)

@@ -6,7 +6,10 @@ After a deliberate change of the look, review and refresh them with
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from textual.pilot import Pilot
 
 from console.context import Mode
 from sync.apply import ApplyResult
@@ -15,6 +18,15 @@ from sync.scheduler import Job
 from sync.trust import ReconcileSummary, StripeAccount, save_account, save_last_reconcile
 from sync.webhook import WebhookReceiver, WebhookStats
 from tests.console.conftest import NOW, SIZE, AppFactory
+from tests.helpers import (
+    attach_file,
+    offline_actions,
+    pdf_bytes,
+    png_bytes,
+    saved_evidence_file,
+    with_actions,
+    write_file,
+)
 
 
 def idle_sync() -> Job:
@@ -61,3 +73,18 @@ def test_events_pane_with_the_last_reconcile(make_app: AppFactory, snap_compare:
         checked={"payments": 7, "refunds": 1, "disputes": 1, "customers": 2,
                  "payment-methods": 3, "early-fraud-warnings": 0}))
     assert snap_compare(make_app(jobs=[idle_sync()]), press=["5"], terminal_size=(120, 16))
+
+
+def test_evidence_form_with_files_attached(make_app: AppFactory, snap_compare: Any,
+                                           tmp_path: Path) -> None:
+    saved_evidence_file()  # the receipt is on Stripe already
+    chat = write_file(tmp_path, "chat-with-customer.png", png_bytes())
+    tracking = write_file(tmp_path, "tracking.pdf", pdf_bytes(3))
+
+    async def attach(pilot: Pilot) -> None:
+        await pilot.press("2", "v")
+        await attach_file(pilot, "customer_communication", chat)
+        await attach_file(pilot, "shipping_documentation", tracking)
+
+    app = with_actions(make_app(), offline_actions())
+    assert snap_compare(app, run_before=attach, terminal_size=SIZE)

@@ -15,7 +15,7 @@ import stripe
 
 from console.cli import main
 from sync.emulator import ControlClient
-from tests.helpers import authorized
+from tests.helpers import authorized, pdf_bytes, png_bytes, write_file
 
 API_KEY = "sk_test_payconsole"
 
@@ -231,3 +231,39 @@ def test_capture_and_cancel(stripe_client: stripe.StripeClient, cli: Any, emulat
                                                + 60)
     code, out, err = cli("capture", lapsing.id, "--yes")  # this machine's clock says in time
     assert (code, out) == (1, "") and "expired for capture" in err
+
+
+def test_dispute_evidence_files(stripe_client: stripe.StripeClient, cli: Any, emulator: Any,
+                                tmp_path: Path) -> None:
+    charge = stripe_client.v1.payment_intents.retrieve(payment(stripe_client)).latest_charge
+    dp = ControlClient(emulator.api_base).create_dispute(charge)["id"]
+    receipt = write_file(tmp_path, "receipt.pdf", pdf_bytes(2))
+    code, out, err = cli("dispute", "evidence", dp, "--file", f"receipt={receipt}",
+                         "--field", "product_description=Blue mug", "--yes")
+    assert code == 0 and out.strip() == f"{dp} needs_response", err
+    assert "receipt = receipt.pdf (PDF" in err and "1 file, " in err
+    code, _, err = cli("dispute", "evidence", dp, "--file", f"receipt={receipt}",
+                       "--field", "product_description=Blue mug", "--yes")
+    assert code == 2 and "already succeeded" in err and "--again" in err
+    assert cli("dispute", "evidence", dp, "--file", f"receipt={receipt}", "--field",
+               "product_description=Blue mug", "--yes", "--again")[0] == 0
+    (file,) = stripe_client.v1.files.list({"purpose": "dispute_evidence"}).data  # once
+    code, _, err = cli("dispute", "evidence", dp, "--file",
+                       f"customer_signature={write_file(tmp_path, 'sig.pdf', png_bytes())}")
+    assert code == 2 and "sig.pdf for customer_signature is a PNG by its content" in err
+    code, _, err = cli("dispute", "evidence", dp, "--file", "receipt=./nowhere.pdf")
+    assert code == 2 and "./nowhere.pdf: no such file" in err
+    code, _, err = cli("dispute", "evidence", dp, "--file", f"favourite={receipt}")
+    assert code == 2 and "'favourite' is not an evidence field that takes a file" in err
+    with pytest.raises(SystemExit) as usage:
+        cli("dispute", "evidence", dp, "--file", receipt)
+    assert usage.value.code == 2
+
+    code, out, err = cli("dispute", "evidence", dp, "--submit", "--yes")
+    assert code == 0 and "under_review" in out, err
+    assert stripe_client.v1.disputes.retrieve(dp).evidence.receipt == file.id
+    code, out, _ = cli("export", "dispute-files")
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert (row["id"], row["dispute"], row["field"], row["filename"], row["pages"],
+            row["type"], row["size"]) == (file.id, dp, "receipt", "receipt.pdf", 2, "pdf",
+                                          file.size)

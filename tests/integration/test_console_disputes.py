@@ -1,7 +1,7 @@
 """The Disputes pane against the emulator, driven with Pilot: a dispute opened on the server
 reaches the pane by a real sync (announced once), evidence is saved as a draft then
-submitted, a second submission shows Stripe's refusal in the form, and accepting loses
-the dispute."""
+submitted, a second submission shows Stripe's refusal in the form, accepting loses
+the dispute, and a file attached in the form is uploaded and listed in the detail."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from console.app import PayConsoleApp
 from console.context import ConsoleContext, Mode
 from console.panes.disputes import DisputesTable, dispute_columns
 from console.screens.confirm import ConfirmScreen
+from console.screens.dispute_detail import DisputeDetailScreen, evidence_facts
 from console.screens.evidence_form import EvidenceForm
 from ledger.db import open_ledger
 from ledger.models import Dispute
@@ -28,7 +29,7 @@ from sync.gateway import StripeGateway
 from sync.scheduler import Job
 from sync.service import SyncService
 from tests.conftest import Waiter
-from tests.helpers import gateway_for, new_payment
+from tests.helpers import attach_file, gateway_for, new_payment, pdf_bytes, write_file
 
 SIZE = (150, 40)
 
@@ -150,3 +151,28 @@ async def test_accepting_a_dispute_concedes_it(
         await wait_for(lambda: row_cells(table)[2] == "lost", pilot=pilot)
         assert row_cells(table)[0] == "closed"
         assert Dispute.get_by_id(table.row_at(0).id).status == "lost"
+
+
+async def test_files_attached_in_the_form_are_uploaded_and_listed_in_the_detail(
+        emulator: EmulatorProcess, stripe_client: stripe.StripeClient, gateway: StripeGateway,
+        tmp_path: Path, wait_for: Waiter) -> None:
+    emulator.control.create_dispute(paid_charge(stripe_client, 7500))
+    receipt = write_file(tmp_path / "files", "receipt.pdf", pdf_bytes(2))
+    app = console(gateway, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "v")
+        form = app.screen
+        assert isinstance(form, EvidenceForm)
+        await attach_file(pilot, "receipt", receipt)
+        await pilot.press("ctrl+s")  # a draft: sent without a confirmation
+        await wait_for(lambda: not isinstance(app.screen, EvidenceForm), pilot=pilot)
+        dispute_id = app.query_one(DisputesTable).row_at(0).id
+        (uploaded,) = stripe_client.v1.files.list({"purpose": "dispute_evidence"}).data
+        assert stripe_client.v1.disputes.retrieve(dispute_id).evidence.receipt == uploaded.id
+        await pilot.press("enter")
+        detail = app.screen
+        assert isinstance(detail, DisputeDetailScreen)
+        assert [(f.id, f.filename, f.pages) for f in detail.detail.files] == [
+            (uploaded.id, "receipt.pdf", 2)]
+        assert dict(evidence_facts(detail.detail.evidence, detail.detail.files)) == {
+            "receipt (file)": f"receipt.pdf ({uploaded.id})"}

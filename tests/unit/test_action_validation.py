@@ -288,7 +288,7 @@ def test_evidence_validation() -> None:
                           "customer_purchase_ip": "203.0.113.7"}, today=TODAY)
     assert ok["product_description"] == "A mug"
     for fields, why in [({"favourite_colour": "blue"}, "unknown evidence field"),
-                        ({"receipt": "file_123"}, "uploaded file"),
+                        ({"receipt": "file_123"}, "takes a file, not text"),
                         ({"product_description": "x" * 20_001}, "at most 20,000"),
                         ({"shipping_carrier": "x" * 5_001}, "at most 5,000"),
                         ({"service_date": "01/06/2025"}, "YYYY-MM-DD"),
