@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,8 +34,8 @@ SIZE = (150, 40)
 
 @pytest.fixture
 def gateway(emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
-            tmp_path: Path) -> Iterator[StripeGateway]:
-    db = open_ledger(tmp_path / "ledger.db")
+            ledger_location: str) -> Iterator[StripeGateway]:
+    db = open_ledger(ledger_location)
     yield gateway_for(emulator.api_base)
     db.close()
 
@@ -46,11 +45,11 @@ def paid_charge(client: stripe.StripeClient, amount: int) -> str:
     return str(new_payment(client, amount).latest_charge)
 
 
-def console(gateway: StripeGateway, tmp_path: Path) -> PayConsoleApp:
+def console(gateway: StripeGateway, ledger_location: str) -> PayConsoleApp:
     service = SyncService(gateway)
     service.run_once()  # what the ledger holds when the console opens is not news
     context = ConsoleContext(
-        ledger_location=tmp_path / "ledger.db", mode=Mode.TEST, operator="ada",
+        ledger_location=ledger_location, mode=Mode.TEST, operator="ada",
         jobs=[Job("sync", service.run_once, every_seconds=3600, run_at_start=False)],
         actions=Actions(gateway, "ada"))
     return PayConsoleApp(context)
@@ -78,9 +77,9 @@ async def fill_and_send(pilot: Pilot, fields: dict[str, str], key: str) -> Evide
 
 async def test_a_new_dispute_reaches_the_pane_then_evidence_is_drafted_and_submitted(
         emulator: EmulatorProcess, stripe_client: stripe.StripeClient, gateway: StripeGateway,
-        tmp_path: Path, wait_for: Waiter) -> None:
+        ledger_location: str, wait_for: Waiter) -> None:
     charge = paid_charge(stripe_client, 7500)
-    app = console(gateway, tmp_path)
+    app = console(gateway, ledger_location)
     titles: list[str] = []
     bells: list[bool] = []
     notify = app.notify
@@ -135,10 +134,10 @@ async def test_a_new_dispute_reaches_the_pane_then_evidence_is_drafted_and_submi
 
 async def test_accepting_a_dispute_concedes_it(
         emulator: EmulatorProcess, stripe_client: stripe.StripeClient, gateway: StripeGateway,
-        tmp_path: Path, wait_for: Waiter) -> None:
+        ledger_location: str, wait_for: Waiter) -> None:
     charge = paid_charge(stripe_client, 6000)
     emulator.control.create_dispute(charge, reason="fraudulent", amount=4500)
-    app = console(gateway, tmp_path)
+    app = console(gateway, ledger_location)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
         table = app.query_one(DisputesTable)
