@@ -11,6 +11,7 @@ from ledger.filters import Condition, PaymentFilter, escape_like, prefix_upper_b
 from ledger.labels import card_label, expiry_label
 from ledger.models import database
 from ledger.queries import Listing, flag_as_bool
+from ledger.sql import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +95,8 @@ class MethodRow:
                            exp_year=self.exp_year) or f"{self.type} {self.id}")
 
 
-_IS_DEFAULT = ("COALESCE((SELECT default_payment_method = payment_method.id FROM customer "
-               "WHERE customer.id = payment_method.customer), 0)")
+_IS_DEFAULT = (f"COALESCE((SELECT {counted('default_payment_method = payment_method.id')} "
+               "FROM customer WHERE customer.id = payment_method.customer), 0)")
 
 
 class CustomerMethods(Listing[MethodRow]):
@@ -111,7 +112,7 @@ class CustomerMethods(Listing[MethodRow]):
         super().__init__(PaymentFilter(customer=customer_id) if customer_id else None)
         self.customer_id = customer_id
         if customer_id is None:
-            self._condition = Condition("1 = 0")
+            self._condition = Condition("1 = 0")  # portable: PostgreSQL's WHERE takes no 0
 
     def _row(self, values: tuple[Any, ...]) -> MethodRow:
         return MethodRow(*flag_as_bool(values, -1))

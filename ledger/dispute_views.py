@@ -32,7 +32,7 @@ from ledger.queries import (
     json_object,
     timeline_of,
 )
-from ledger.sql import counted, execute, single_int
+from ledger.sql import counted, execute, marks, single_int
 
 HOUR = 3_600
 DAY = 24 * HOUR
@@ -120,11 +120,11 @@ class DisputeCounts:
 
 def dispute_counts() -> DisputeCounts:
     """How many disputes are in each group (one pass over a small table)."""
-    open_marks = ", ".join("?" * len(NEEDS_RESPONSE))
-    review_marks = ", ".join("?" * len(UNDER_REVIEW))
+    needing = counted(f"status IN ({marks(NEEDS_RESPONSE)})")
+    reviewed = counted(f"status IN ({marks(UNDER_REVIEW)})")
     row = execute(database,
-        f"SELECT coalesce(sum({counted(f'status IN ({open_marks})')}), 0), "
-        f"coalesce(sum({counted(f'status IN ({review_marks})')}), 0), count(*) FROM dispute",
+        f"SELECT coalesce(sum({needing}), 0), coalesce(sum({reviewed}), 0), count(*) "
+        "FROM dispute",
         (*NEEDS_RESPONSE, *UNDER_REVIEW),
     ).fetchone()
     return DisputeCounts(row[0], row[1], row[2] - row[0] - row[1])

@@ -14,7 +14,7 @@ import subprocess
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ from console.app import PayConsoleApp
 from console.context import Mode
 from ledger.dialect import dialect_of, to_pyformat
 from ledger.dispute_files import FileRecord, remember
+from ledger.locations import is_postgres_url
 from ledger.models import Dispute, database
 from ledger.records import records_for
 from ledger.writes import write_records
@@ -227,33 +228,56 @@ def stripe_headers(body: bytes, *, secret: str = SECRET, at: float | None = None
             "Stripe-Signature": signature + extra}
 
 
+# For a test about SQLite itself (its docstring says why): its ledger is a file, and it gets
+# no PostgreSQL variant (one that could not run would be a failure, not a skip).
+SQLITE_ONLY = pytest.mark.parametrize("ledger_location", ["sqlite"], indirect=True)
+
 SYNCED_TABLES = ("customer", "payment_method", "payment", "refund", "dispute", "event")
 # Columns that say when or how a row was written, not what Stripe said: they differ between
 # two correct ledgers synced at different times.
 VOLATILE = {"as_of", "charge_as_of", "intent_as_of", "received_at", "received_via"}
 
 Dump = dict[str, list[tuple[Any, ...]]]
+Location = str | Path  # where a ledger is: a file, or a postgresql:// URL
+# The `ledger_copy` fixture (tests/integration/conftest.py): (source, name) -> the copy.
+LedgerCopy = Callable[[Location, str], Location]
 
 
-def dump_ledger(path: Path) -> Dump:
-    """Every synced row, volatile columns left out, sorted; and whether the events cursor
-    covers the newest event (its value is the time of the backfill, when that is newer)."""
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+def dump_ledger(location: Location) -> Dump:
+    """Every synced row of the ledger at `location`, volatile columns left out, sorted; and
+    whether the events cursor covers the newest event (its value is the time of the
+    backfill, when that is newer). The same shape on both backends."""
+    with closing(HandEdits(location)) as db:
         dump: Dump = {}
         for table in SYNCED_TABLES:
-            columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")
-                       if row[1] not in VOLATILE]
-            rows = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id")
-            dump[table] = [tuple(row) for row in rows]
-        dump["cursor"] = db.execute(
-            "SELECT CAST(value AS INTEGER) >= (SELECT coalesce(max(created), 0) FROM event) "
-            "FROM sync_state WHERE key = 'events_cursor'").fetchall()
+            columns = [name for name in db.columns(table) if name not in VOLATILE]
+            dump[table] = db.rows(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id")
+        dump["cursor"] = db.rows(
+            "SELECT CASE WHEN CAST(value AS BIGINT) >= "
+            "(SELECT coalesce(max(created), 0) FROM event) THEN 1 ELSE 0 END "
+            "FROM sync_state WHERE key = 'events_cursor'")
     return dump
 
 
-def integrity(path: Path) -> str:
-    with closing(sqlite3.connect(path)) as db:
-        return str(db.execute("PRAGMA integrity_check").fetchone()[0])
+def whole_ledger(location: Location) -> Dump:
+    """Every row of every table of the ledger at `location` (cursor, health, audit
+    included), each table's rows in one order whatever the backend returned them in."""
+    with closing(HandEdits(location)) as db:
+        return {table: sorted(db.rows(f"SELECT * FROM {table}"), key=repr)
+                for table in db.tables()}
+
+
+def integrity(location: Location) -> str:
+    """"ok" when the ledger at `location` is sound: SQLite's integrity check; on PostgreSQL
+    (which has no such check without extensions), every table reads and no index was left
+    invalid."""
+    with closing(HandEdits(location)) as db:
+        if not db.postgres:
+            return str(db.rows("PRAGMA integrity_check")[0][0])
+        for table in db.tables():
+            db.rows(f"SELECT count(*) FROM {table}")
+        invalid = db.rows("SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid")
+        return "ok" if not invalid else f"invalid indexes: {invalid}"
 
 
 # -- unit -------------------------------------------------------------------------------
@@ -354,16 +378,20 @@ def fill(db: SqliteDatabase, objects: list[dict[str, Any]]) -> None:
 
 class HandEdits:
     """A connection of its own to a ledger, as someone editing it by hand would use (the
-    sqlite3 module on a file, psycopg on a PostgreSQL ledger); `?` placeholders on both."""
+    sqlite3 module on a file, psycopg on a PostgreSQL ledger); `?` placeholders on both.
+    `ledger` is an open ledger or where one is (a file, or a postgresql:// URL); a file
+    that does not exist is an error, never created."""
 
-    def __init__(self, ledger: Database) -> None:
-        self.postgres = dialect_of(ledger).is_postgres
+    def __init__(self, ledger: Database | Location) -> None:
+        where = location_of(ledger)
+        self.postgres = is_postgres_url(where)
         if self.postgres:
             import psycopg
 
-            self._conn: Any = psycopg.connect(ledger.url, autocommit=True)
+            self._conn: Any = psycopg.connect(str(where), autocommit=True)
         else:
-            self._conn = sqlite3.connect(ledger.database, isolation_level=None)
+            self._conn = sqlite3.connect(f"{Path(where).resolve().as_uri()}?mode=rw",
+                                         uri=True, isolation_level=None)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._conn.execute(to_pyformat(sql) if self.postgres else sql, params)
@@ -373,9 +401,87 @@ class HandEdits:
         names = [column[0] for column in cursor.description]
         return dict(zip(names, cursor.fetchone(), strict=True))
 
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self.execute(sql, params).fetchall()]
+
+    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.execute(sql, params).fetchone()[0]
+
+    def tables(self) -> list[str]:
+        """The ledger's tables, by name (not the backend's own)."""
+        if self.postgres:
+            sql = ("SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                   "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name")
+        else:
+            sql = ("SELECT name FROM sqlite_master WHERE type = 'table' "
+                   "AND name NOT LIKE 'sqlite%' ORDER BY name")
+        return [str(name) for (name,) in self.rows(sql)]
+
+    def columns(self, table: str) -> list[str]:
+        """`table`'s columns in their order, as SQLite lists them: PostgreSQL's `rowid`
+        column stands in for SQLite's hidden one, so it is left out."""
+        if not self.postgres:
+            return [str(row[1]) for row in self.rows(f"PRAGMA table_info({table})")]
+        names = self.rows("SELECT column_name FROM information_schema.columns WHERE "
+                          "table_schema = current_schema() AND table_name = ? "
+                          "ORDER BY ordinal_position", (table,))
+        return [str(name) for (name,) in names if name != "rowid"]
+
     def drop_trigger(self, name: str) -> None:
         self.execute(f"DROP TRIGGER {name} ON audit_entry" if self.postgres
                      else f"DROP TRIGGER {name}")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def location_of(ledger: Database | Location) -> Location:
+    """Where an open ledger is (its file, or its URL); a location as it is."""
+    if not isinstance(ledger, Database):
+        return ledger
+    return str(ledger.url) if dialect_of(ledger).is_postgres else str(ledger.database)
+
+
+def copy_ledger(source: Location, target: Location) -> Location:
+    """A consistent copy of the ledger at `source` made at `target` (a file for an SQLite
+    ledger, through SQLite's backup API, WAL included; for a PostgreSQL ledger, a database
+    URL, made with the source as its template: `source` must have no other connections,
+    so the open ledger's own is closed first, and peewee reconnects on its next query)."""
+    if not is_postgres_url(source):
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+        return target
+    import psycopg
+
+    database.close()
+    maintenance = str(source).rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(maintenance, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{_database_name(target)}" '
+                      f'TEMPLATE "{_database_name(source)}"')
+    return target
+
+
+def beside(location: Location, name: str) -> Location:
+    """Where a second ledger called `name` goes next to the one at `location`: a file in
+    the same folder, or a database on the same server."""
+    if is_postgres_url(location):
+        return f"{location}_{name}"
+    return Path(location).with_name(f"{name}.db")
+
+
+def drop_copies(*copies: Location) -> None:
+    """Drop the PostgreSQL databases `copy_ledger` made (SQLite copies go with tmp_path)."""
+    import psycopg
+
+    for copy in copies:
+        if is_postgres_url(copy):
+            maintenance = str(copy).rsplit("/", 1)[0] + "/postgres"
+            with psycopg.connect(maintenance, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{_database_name(copy)}" WITH (FORCE)')
+
+
+def _database_name(url: Location) -> str:
+    return str(url).rsplit("/", 1)[1].split("?", 1)[0]
 
 
 def query_plan(sql: str, params: Sequence[Any] = ()) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from peewee import SqliteDatabase
+from peewee import Database
 from textual.widgets import Input, TextArea
 
 from console.app import PayConsoleApp
@@ -100,7 +99,7 @@ def refunded_events() -> list[dict[str, Any]]:
     ]
 
 
-def write_objects(db: SqliteDatabase, objects: list[dict[str, Any]], as_of: int) -> None:
+def write_objects(db: Database, objects: list[dict[str, Any]], as_of: int) -> None:
     with db.atomic():
         for obj in objects:
             write_records(db, records_for(obj, as_of))
@@ -124,7 +123,7 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def filled_ledger(ledger: SqliteDatabase) -> SqliteDatabase:
+def filled_ledger(ledger: Database) -> Database:
     write_objects(ledger, fixed_objects(), as_of=NOW - 3600)
     with ledger.atomic():
         apply_events(ledger, refunded_events(), via="webhook")
@@ -137,14 +136,14 @@ AppFactory = Callable[..., PayConsoleApp]
 
 
 @pytest.fixture
-def make_app(filled_ledger: SqliteDatabase, tmp_path: Path) -> AppFactory:
+def make_app(filled_ledger: Database, ledger_location: str) -> AppFactory:
     def factory(*, mode: Mode = Mode.TEST, jobs: list[Job] | None = None,
                 keymap: dict[str, str] | None = None,
                 on_exit: Callable[[], None] | None = None,
                 clock: Callable[[], float] = lambda: NOW,
                 services: list[WebhookReceiver] | None = None) -> PayConsoleApp:
         context = ConsoleContext(
-            ledger_location=tmp_path / "ledger.db", mode=mode, operator=OPERATOR,
+            ledger_location=ledger_location, mode=mode, operator=OPERATOR,
             jobs=jobs or [], keymap=keymap or {}, on_exit=on_exit, services=services or [],
         )
         return PayConsoleApp(context, clock=clock)
@@ -175,7 +174,7 @@ def customer_objects() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def ledger_with_customers(filled_ledger: SqliteDatabase) -> SqliteDatabase:
+def ledger_with_customers(filled_ledger: Database) -> Database:
     write_objects(filled_ledger, customer_objects(), as_of=NOW - 3600)
     return filled_ledger
 
@@ -184,10 +183,10 @@ ActionsAppFactory = Callable[..., PayConsoleApp]
 
 
 @pytest.fixture
-def actions_app(ledger_with_customers: SqliteDatabase, tmp_path: Path) -> ActionsAppFactory:
+def actions_app(ledger_with_customers: Database, ledger_location: str) -> ActionsAppFactory:
     """The app over the ledger with customers, given `actions` (None: none)."""
     def factory(actions: Actions | None, mode: Mode = Mode.TEST) -> PayConsoleApp:
-        context = ConsoleContext(ledger_location=tmp_path / "ledger.db", mode=mode,
+        context = ConsoleContext(ledger_location=ledger_location, mode=mode,
                                  operator=OPERATOR, actions=actions)
         return PayConsoleApp(context, clock=lambda: NOW)
 

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from peewee import SqliteDatabase
+from peewee import Database
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label
 
@@ -72,7 +72,7 @@ def history() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def seeded(filled_ledger: SqliteDatabase) -> SqliteDatabase:
+def seeded(filled_ledger: Database) -> Database:
     write_objects(filled_ledger, history(), as_of=NOW - 60)
     return filled_ledger
 
@@ -115,7 +115,7 @@ def expected_texts(period: Period, currency: str | None = None) -> dict[str, dic
 
 
 async def test_tiles_show_the_ledgers_figures_per_currency(
-    make_app: AppFactory, seeded: SqliteDatabase, wait_for: Waiter) -> None:
+    make_app: AppFactory, seeded: Database, wait_for: Waiter) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         shown = await show_analytics(pilot, wait_for)
@@ -137,7 +137,7 @@ async def test_tiles_show_the_ledgers_figures_per_currency(
 
 
 async def test_changing_period_and_currency_recomputes(
-    make_app: AppFactory, seeded: SqliteDatabase, wait_for: Waiter) -> None:
+    make_app: AppFactory, seeded: Database, wait_for: Waiter) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         shown = await show_analytics(pilot, wait_for)
@@ -163,7 +163,7 @@ async def test_changing_period_and_currency_recomputes(
         assert shown.currencies == ["eur", "gbp", "jpy", "kwd", "usd"]
 
 
-async def test_a_custom_range_and_a_bad_one(make_app: AppFactory, seeded: SqliteDatabase,
+async def test_a_custom_range_and_a_bad_one(make_app: AppFactory, seeded: Database,
                                            wait_for: Waiter) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -185,7 +185,7 @@ async def test_a_custom_range_and_a_bad_one(make_app: AppFactory, seeded: Sqlite
 
 
 async def test_figures_come_from_a_worker_thread_and_follow_each_sync(
-    make_app: AppFactory, seeded: SqliteDatabase, monkeypatch: pytest.MonkeyPatch,
+    make_app: AppFactory, seeded: Database, monkeypatch: pytest.MonkeyPatch,
     wait_for: Waiter) -> None:
     threads: list[threading.Thread] = []
 
@@ -214,7 +214,7 @@ async def test_figures_come_from_a_worker_thread_and_follow_each_sync(
 
 
 async def test_a_sync_while_hidden_waits_until_the_pane_is_shown(
-    make_app: AppFactory, seeded: SqliteDatabase, monkeypatch: pytest.MonkeyPatch,
+    make_app: AppFactory, seeded: Database, monkeypatch: pytest.MonkeyPatch,
     wait_for: Waiter) -> None:
     calls: list[Period] = []
 
@@ -234,7 +234,7 @@ async def test_a_sync_while_hidden_waits_until_the_pane_is_shown(
 
 
 def test_snapshot_of_the_analytics_pane(
-    make_app: AppFactory, seeded: SqliteDatabase, snap_compare: Any, wait_for: Waiter) -> None:
+    make_app: AppFactory, seeded: Database, snap_compare: Any, wait_for: Waiter) -> None:
     async def shown(pilot: Pilot) -> None:
         await show_analytics(pilot, wait_for)
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from peewee import SqliteDatabase
+from peewee import Database
 from textual.command import CommandList
 from textual.widgets import Static, TabbedContent
 
@@ -61,7 +61,7 @@ async def test_enter_opens_the_detail_with_its_timeline(make_app: AppFactory) ->
 
 
 async def test_a_synced_payment_appears_on_top_and_the_cursor_stays(
-    make_app: AppFactory, filled_ledger: SqliteDatabase, wait_for: Waiter) -> None:
+    make_app: AppFactory, filled_ledger: Database, wait_for: Waiter) -> None:
     def sync() -> str:  # what the real sync does, as far as the app can tell
         write_objects(filled_ledger, payment_objects("pi_new", NOW, 999, "usd", "succeeded"),
                       as_of=NOW)

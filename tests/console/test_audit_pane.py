@@ -3,10 +3,7 @@ when it verifies, red where it breaks)."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
-from peewee import SqliteDatabase
+from peewee import Database
 from textual.pilot import Pilot
 from textual.widgets import Label
 
@@ -14,6 +11,7 @@ from console.panes.audit import AuditPane
 from ledger.audit import NewEntry, append
 from tests.conftest import Waiter
 from tests.console.conftest import NOW, SIZE, AppFactory
+from tests.helpers import HandEdits
 
 
 def log_three_actions() -> None:
@@ -32,7 +30,7 @@ def chain_status(pilot: Pilot) -> Label:
 
 
 async def test_entries_newest_first_and_the_chain_verified(
-        make_app: AppFactory, filled_ledger: SqliteDatabase, wait_for: Waiter) -> None:
+        make_app: AppFactory, filled_ledger: Database, wait_for: Waiter) -> None:
     log_three_actions()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -55,11 +53,11 @@ async def test_entries_newest_first_and_the_chain_verified(
 
 
 async def test_a_tampered_entry_shows_where_the_chain_breaks(
-        make_app: AppFactory, filled_ledger: SqliteDatabase, tmp_path: Path,
+        make_app: AppFactory, filled_ledger: Database,
         wait_for: Waiter) -> None:
     log_three_actions()
-    raw = sqlite3.connect(tmp_path / "ledger.db", isolation_level=None)
-    raw.execute("DROP TRIGGER audit_entry_no_update")
+    raw = HandEdits(filled_ledger)
+    raw.drop_trigger("audit_entry_no_update")
     raw.execute("UPDATE audit_entry SET target = 'pi_other' WHERE seq = 2")
     raw.close()
     app = make_app()

@@ -4,7 +4,7 @@ header's count of holds lapsing within 24 h."""
 
 from __future__ import annotations
 
-from peewee import SqliteDatabase
+from peewee import Database
 from rich.text import Text
 
 from console.panes.payments import PaymentsPane
@@ -60,7 +60,7 @@ def hold(pid: str, created: int, capture_before: int | None) -> list[dict[str, o
              "payment_method_details": {"type": "card", "card": card}}]
 
 
-async def test_holds_in_the_header_pane_and_detail(filled_ledger: SqliteDatabase,
+async def test_holds_in_the_header_pane_and_detail(filled_ledger: Database,
                                                    make_app: AppFactory) -> None:
     write_objects(filled_ledger, [*hold("pi_hold_soon", NOW + 60, NOW + 5 * 3600),
                                   *hold("pi_hold_later", NOW + 120, NOW + 5 * DAY)],

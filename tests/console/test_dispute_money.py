@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from peewee import SqliteDatabase
+from peewee import Database
 from textual.widgets import Input
 
 from console.screens.dispute_detail import DisputeDetailScreen, dispute_facts, funds_rows
@@ -26,7 +26,7 @@ def txn(tid: str, amount: int, fee: int, created: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def money_ledger(filled_ledger: SqliteDatabase) -> SqliteDatabase:
+def money_ledger(filled_ledger: Database) -> Database:
     """dp_inquiry on pi_usd (12.50 USD, refundable); dp_won on pi_won, funds moved twice."""
     write_objects(filled_ledger, [
         *payment_objects("pi_won", NOW - 30 * DAY, 4000, "eur", "succeeded",
@@ -59,7 +59,7 @@ async def open_detail(pilot: Any, dispute_id: str) -> DisputeDetailScreen:
 
 
 async def test_r_on_an_inquiry_opens_the_refund_of_all_that_is_left(
-        make_app: AppFactory, money_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, money_ledger: Database) -> None:
     app = with_actions(make_app(), offline_actions())
     async with app.run_test(size=SIZE) as pilot:
         detail = await open_detail(pilot, "dp_inquiry")
@@ -73,7 +73,7 @@ async def test_r_on_an_inquiry_opens_the_refund_of_all_that_is_left(
 
 
 async def test_a_won_chargeback_lists_its_funds_and_refuses_a_refund(
-        make_app: AppFactory, money_ledger: SqliteDatabase,
+        make_app: AppFactory, money_ledger: Database,
         monkeypatch: pytest.MonkeyPatch) -> None:
     detail = dispute_detail("dp_won")
     assert detail is not None
@@ -92,7 +92,7 @@ async def test_a_won_chargeback_lists_its_funds_and_refuses_a_refund(
                    for note in notes)
 
 
-def test_won_dispute_detail_snapshot(make_app: AppFactory, money_ledger: SqliteDatabase,
+def test_won_dispute_detail_snapshot(make_app: AppFactory, money_ledger: Database,
                                      snap_compare: Any) -> None:
     async def open_won(pilot: Any) -> None:
         await open_detail(pilot, "dp_won")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from peewee import SqliteDatabase
+from peewee import Database
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label, Static, TextArea
 
@@ -48,7 +48,7 @@ def dispute(dp_id: str, pi_id: str, created: int, amount: int, currency: str, st
 
 
 @pytest.fixture
-def disputes_ledger(filled_ledger: SqliteDatabase) -> SqliteDatabase:
+def disputes_ledger(filled_ledger: Database) -> Database:
     """dp_1 (due in 6 days, from conftest) and one dispute of each other kind."""
     t = NOW - 5 * DAY
     write_objects(filled_ledger, [
@@ -136,7 +136,7 @@ def test_urgency_bands(status: str, due_by: int | None, level: Urgency | None) -
 # -- the pane ----------------------------------------------------------------------------
 
 async def test_open_disputes_first_by_deadline_with_countdowns(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         table = await show_disputes(pilot)
@@ -160,7 +160,7 @@ async def test_open_disputes_first_by_deadline_with_countdowns(
 
 
 async def test_rows_are_coloured_by_urgency_and_follow_the_clock(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     now = [float(NOW)]
     app = make_app(clock=lambda: now[0])
     async with app.run_test(size=SIZE) as pilot:
@@ -182,7 +182,7 @@ async def test_rows_are_coloured_by_urgency_and_follow_the_clock(
 
 
 async def test_closed_disputes_can_be_hidden_keeping_the_cursor(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         table = await show_disputes(pilot)
@@ -194,7 +194,7 @@ async def test_closed_disputes_can_be_hidden_keeping_the_cursor(
 
 
 async def test_a_new_dispute_is_announced_once_and_the_cursor_stays(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase, wait_for: Waiter) -> None:
+        make_app: AppFactory, disputes_ledger: Database, wait_for: Waiter) -> None:
     urgent = dispute("dp_new", "pi_disputed", NOW, 8000, "usd", "needs_response",
                      "credit_not_processed", NOW + HOUR)
 
@@ -224,7 +224,7 @@ async def test_a_new_dispute_is_announced_once_and_the_cursor_stays(
 
 
 async def test_the_detail_shows_payment_deadline_evidence_and_timeline(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await show_disputes(pilot)
@@ -246,7 +246,7 @@ async def test_the_detail_shows_payment_deadline_evidence_and_timeline(
 
 
 async def test_actions_are_hidden_and_explained_when_unavailable(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     read_only = Actions(None, "ops@example.com", read_only=True)  # type: ignore[arg-type]
     app = with_actions(make_app(), read_only)
     toasts = record_toasts(app)
@@ -287,7 +287,7 @@ async def type_into(pilot: Pilot, form: EvidenceForm, name: str, text: str) -> N
 
 
 async def test_evidence_form_is_prefilled_and_checks_fields_as_typed(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     app = with_actions(make_app(), offline_actions())
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot)
@@ -323,7 +323,7 @@ async def test_evidence_form_is_prefilled_and_checks_fields_as_typed(
 
 
 async def test_submitting_evidence_confirms_that_it_is_final(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     app = with_actions(make_app(), offline_actions())
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot, "down")  # dp_soon: nothing saved yet
@@ -341,7 +341,7 @@ async def test_submitting_evidence_confirms_that_it_is_final(
 
 
 async def test_evidence_form_shows_plan_refusals_on_their_field(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     app = with_actions(make_app(), offline_actions())
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot)
@@ -358,7 +358,7 @@ async def test_evidence_form_shows_plan_refusals_on_their_field(
 
 
 async def test_closed_disputes_have_no_evidence_form(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     app = with_actions(make_app(), offline_actions())
     async with app.run_test(size=SIZE) as pilot:
         await show_disputes(pilot)
@@ -369,7 +369,7 @@ async def test_closed_disputes_have_no_evidence_form(
 # -- accepting ---------------------------------------------------------------------------
 
 async def test_accept_names_the_amount_and_live_mode_needs_it_typed(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     live = Actions(None, "ops@example.com", live=True, allow_live_actions=True,  # type: ignore[arg-type]
                    clock=lambda: NOW)
     app = with_actions(make_app(mode=Mode.LIVE), live)
@@ -390,7 +390,7 @@ async def test_accept_names_the_amount_and_live_mode_needs_it_typed(
 
 
 async def test_dispute_keys_can_be_remapped(make_app: AppFactory,
-                                            disputes_ledger: SqliteDatabase) -> None:
+                                            disputes_ledger: Database) -> None:
     app = with_actions(make_app(keymap={"disputes.evidence": "e", "disputes.detail": "o"}),
                        offline_actions())
     async with app.run_test(size=SIZE) as pilot:
@@ -404,18 +404,18 @@ async def test_dispute_keys_can_be_remapped(make_app: AppFactory,
 
 # -- snapshots ---------------------------------------------------------------------------
 
-def test_disputes_pane_snapshot(make_app: AppFactory, disputes_ledger: SqliteDatabase,
+def test_disputes_pane_snapshot(make_app: AppFactory, disputes_ledger: Database,
                                 snap_compare: Any) -> None:
     # The cursor on the "later" dispute, so the overdue row shows its colour.
     assert snap_compare(make_app(), press=["2", "down", "down", "down"], terminal_size=SIZE)
 
 
-def test_dispute_detail_snapshot(make_app: AppFactory, disputes_ledger: SqliteDatabase,
+def test_dispute_detail_snapshot(make_app: AppFactory, disputes_ledger: Database,
                                  snap_compare: Any) -> None:
     assert snap_compare(make_app(), press=["2", "down", "enter"], terminal_size=SIZE)
 
 
-def test_evidence_form_snapshot(make_app: AppFactory, disputes_ledger: SqliteDatabase,
+def test_evidence_form_snapshot(make_app: AppFactory, disputes_ledger: Database,
                                 snap_compare: Any) -> None:
     async def with_a_bad_date(pilot: Pilot) -> None:
         form = await open_form(pilot)
@@ -428,7 +428,7 @@ def test_evidence_form_snapshot(make_app: AppFactory, disputes_ledger: SqliteDat
 
 
 async def test_accept_from_the_detail_acts_on_the_dispute_shown(
-        make_app: AppFactory, disputes_ledger: SqliteDatabase) -> None:
+        make_app: AppFactory, disputes_ledger: Database) -> None:
     app = with_actions(make_app(), offline_actions())
     async with app.run_test(size=SIZE) as pilot:
         await show_disputes(pilot)

@@ -22,17 +22,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peewee import SqliteDatabase
+from peewee import Database
 from textual.widgets import TabbedContent
 
 from console.commands import PANES
 from console.context import Mode
 from console.panes.analytics import AnalyticsPane
 from console.widgets.status_header import OFFLINE_ACTIONS
+from ledger.dialect import dialect_of
+from ledger.locations import is_postgres_url
 from sync.scheduler import Job
 from tests.conftest import Waiter
 from tests.console.conftest import SIZE, AppFactory
-from tests.helpers import label_text
+from tests.helpers import SQLITE_ONLY, label_text, location_of, whole_ledger
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -159,16 +161,32 @@ def quit_when_done(process: subprocess.Popen[bytes], terminal: int) -> int:
     return process.wait(timeout=QUIT_SECONDS / 4)
 
 
-def ledger_copy(ledger: SqliteDatabase, where: Path) -> Path:
+def ledger_copy(ledger: Database, where: Path) -> Path:
     """The ledger as one self-contained file, like a copy sent from another machine."""
     ledger.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     where.mkdir()
     return Path(shutil.copy(ledger.database, where / "ledger.db"))
 
 
+def to_review(ledger: Database, where: Path) -> str:
+    """Where `--read-only` reviews the ledger: an SQLite ledger's self-contained copy, a
+    PostgreSQL ledger on its server."""
+    return location_of(ledger) if dialect_of(ledger).is_postgres else str(
+        ledger_copy(ledger, where))
+
+
+def as_stored(location: str) -> object:
+    """What any write would change: the file's bytes and time; on a server, every row."""
+    if is_postgres_url(location):
+        return whole_ledger(location)
+    return Path(location).read_bytes(), Path(location).stat().st_mtime_ns
+
+
+@SQLITE_ONLY
 def test_payconsole_offline_never_opens_a_socket(
-    filled_ledger: SqliteDatabase, tmp_path: Path
+    filled_ledger: Database, tmp_path: Path
 ) -> None:
+    """SQLite only: offline review is of a file (a PostgreSQL ledger is on the network)."""
     path = ledger_copy(filled_ledger, tmp_path / "copy")
     code, screen, attempts = run_console(["--offline", "--ledger", str(path)], tmp_path)
     assert code == 0, screen[-2000:]
@@ -176,12 +194,12 @@ def test_payconsole_offline_never_opens_a_socket(
     assert b"actions unavailable" in screen
 
 
-def test_read_only_never_writes_the_ledger_file(
-    filled_ledger: SqliteDatabase, tmp_path: Path
+def test_read_only_never_writes_the_ledger(
+    filled_ledger: Database, tmp_path: Path
 ) -> None:
-    path = ledger_copy(filled_ledger, tmp_path / "copy")
-    before = path.read_bytes(), path.stat().st_mtime_ns
-    code, screen, attempts = run_console(["--read-only", "--ledger", str(path)], tmp_path)
+    location = to_review(filled_ledger, tmp_path / "copy")
+    before = as_stored(location)
+    code, screen, attempts = run_console(["--read-only", "--ledger", location], tmp_path)
     assert code == 0, screen[-2000:]
     assert attempts == ""
-    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert as_stored(location) == before

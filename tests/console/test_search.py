@@ -3,7 +3,7 @@ refused searches, Escape, and lazy paging of the results."""
 
 from __future__ import annotations
 
-from peewee import SqliteDatabase
+from peewee import Database
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Select
 
@@ -103,7 +103,7 @@ async def test_escape_clears_the_search(make_app: AppFactory) -> None:
         assert label_text(pilot, "#payments-summary").startswith("7 payments, newest first")
 
 
-async def test_results_page_lazily(make_app: AppFactory, filled_ledger: SqliteDatabase) -> None:
+async def test_results_page_lazily(make_app: AppFactory, filled_ledger: Database) -> None:
     objects = []
     for n in range(1200):
         status = "succeeded" if n % 3 else "canceled"

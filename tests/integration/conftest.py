@@ -13,7 +13,15 @@ from ledger.db import open_ledger
 from sync.actions import Actions
 from sync.emulator import EmulatorProcess
 from sync.gateway import StripeGateway
-from tests.helpers import client_for, gateway_for
+from tests.helpers import (
+    LedgerCopy,
+    Location,
+    beside,
+    client_for,
+    copy_ledger,
+    drop_copies,
+    gateway_for,
+)
 from tests.integration.fault_proxy import FaultProxy
 
 HERE = Path(__file__).parent
@@ -47,11 +55,26 @@ def proxy(emulator: EmulatorProcess) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture
-def gateway(emulator: EmulatorProcess, stripe_client: stripe.StripeClient, tmp_path: Path
+def gateway(emulator: EmulatorProcess, stripe_client: stripe.StripeClient, ledger_location: str
             ) -> StripeGateway:
-    """A gateway on the emptied emulator, over a new ledger of the test's own."""
-    open_ledger(tmp_path / "ledger.db")
+    """A gateway on the emptied emulator, over a new ledger of the test's own (on each
+    backend)."""
+    open_ledger(ledger_location)
     return gateway_for(emulator.api_base)
+
+
+@pytest.fixture
+def ledger_copy(ledger_location: str) -> Iterator[LedgerCopy]:
+    """`ledger_copy(source, name)`: a consistent copy of the ledger at `source`, beside the
+    test's own ledger and called `name` (dropped after the test)."""
+    made: list[Location] = []
+
+    def copy(source: Location, name: str) -> Location:
+        made.append(copy_ledger(source, beside(ledger_location, name)))
+        return made[-1]
+
+    yield copy
+    drop_copies(*made)
 
 
 @pytest.fixture

@@ -3,13 +3,10 @@ account (a second emulator instance) or of another mode is refused with nothing 
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 import stripe
@@ -23,7 +20,7 @@ from sync.gateway import StripeGateway
 from sync.plans import ActionRefused
 from sync.service import SyncError, SyncService
 from sync.trust import StripeAccount, load_account
-from tests.helpers import API_KEY, ROOT, cli_env, gateway_for, new_payment
+from tests.helpers import API_KEY, ROOT, cli_env, gateway_for, new_payment, whole_ledger
 from tests.integration.fault_proxy import Fault, FaultProxy
 
 DEMO = StripeAccount("acct_payconsole_demo", livemode=False, name="payconsole demo",
@@ -36,52 +33,43 @@ def other_emulator() -> Iterator[EmulatorProcess]:
         yield other
 
 
-def whole_ledger(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (cursor, health, audit included)."""
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        tables = [row[0] for row in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {table: sorted(db.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
-                for table in tables}
-
-
 @pytest.fixture
 def synced_ledger(stripe_client: stripe.StripeClient, emulator: EmulatorProcess,
-                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+                  tmp_path: Path, ledger_location: str, monkeypatch: pytest.MonkeyPatch
+                  ) -> tuple[str, str]:
     """A ledger synced once with the session emulator's account; a payment in it. The
     CLI gets the test key and folders of its own."""
     monkeypatch.setenv("STRIPE_API_KEY", API_KEY)
     monkeypatch.delenv("PAYCONSOLE_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    path = tmp_path / "ledger.db"
     payment = new_payment(stripe_client, 1500).id
-    open_ledger(path)
+    open_ledger(ledger_location)
     SyncService(gateway_for(emulator.api_base)).run_once()
-    return path, str(payment)
+    return ledger_location, str(payment)
 
 
-def test_the_first_sync_records_the_account(synced_ledger: tuple[Path, str]) -> None:
+def test_the_first_sync_records_the_account(synced_ledger: tuple[str, str]) -> None:
     assert load_account() == DEMO
     assert DEMO.label == "payconsole demo (acct_payconsole_demo, test)"
 
 
 def test_the_account_is_asked_once_per_gateway(
-        stripe_client: stripe.StripeClient, proxy: FaultProxy, tmp_path: Path) -> None:
-    open_ledger(tmp_path / "ledger.db")
+        stripe_client: stripe.StripeClient, proxy: FaultProxy, ledger_location: str) -> None:
+    open_ledger(ledger_location)
     service = SyncService(gateway_for(proxy.url))
     service.run_once()
     service.run_once()
     assert len(proxy.outcomes("/v1/account")) == 1
 
 
-def run_cli(path: Path, api_base: str, *command: str) -> int:
+def run_cli(path: str, api_base: str, *command: str) -> int:
     """`payconsole COMMAND` on the ledger at `path`, with the test key, on `api_base`."""
     return main([*command, "--ledger", str(path), "--api-base", api_base])
 
 
 def test_sync_with_another_accounts_key_writes_nothing(
-        synced_ledger: tuple[Path, str], other_emulator: EmulatorProcess,
+        synced_ledger: tuple[str, str], other_emulator: EmulatorProcess,
         capsys: pytest.CaptureFixture[str]) -> None:
     path, _ = synced_ledger
     before = whole_ledger(path)
@@ -94,7 +82,7 @@ def test_sync_with_another_accounts_key_writes_nothing(
 
 
 def test_a_live_key_on_a_test_ledger_is_refused(
-        synced_ledger: tuple[Path, str], emulator: EmulatorProcess) -> None:
+        synced_ledger: tuple[str, str], emulator: EmulatorProcess) -> None:
     path, _ = synced_ledger
     before = whole_ledger(path)
     live = StripeGateway("sk_live_payconsole", emulator.api_base, max_network_retries=0)
@@ -105,7 +93,7 @@ def test_a_live_key_on_a_test_ledger_is_refused(
 
 
 def test_operator_actions_with_another_accounts_key_are_refused(
-        synced_ledger: tuple[Path, str], other_emulator: EmulatorProcess,
+        synced_ledger: tuple[str, str], other_emulator: EmulatorProcess,
         capsys: pytest.CaptureFixture[str]) -> None:
     path, payment = synced_ledger
     before = whole_ledger(path)
@@ -120,7 +108,7 @@ def test_operator_actions_with_another_accounts_key_are_refused(
 
 
 def test_the_console_sync_stops_until_asked_and_webhooks_are_refused(
-        synced_ledger: tuple[Path, str], other_emulator: EmulatorProcess) -> None:
+        synced_ledger: tuple[str, str], other_emulator: EmulatorProcess) -> None:
     path, _ = synced_ledger
     before = whole_ledger(path)
     other = FaultProxy(other_emulator.api_base).start()
@@ -143,8 +131,8 @@ def test_the_console_sync_stops_until_asked_and_webhooks_are_refused(
 
 
 def test_a_key_that_may_not_read_the_account_is_refused(
-        stripe_client: stripe.StripeClient, proxy: FaultProxy, tmp_path: Path) -> None:
-    path = tmp_path / "ledger.db"
+        stripe_client: stripe.StripeClient, proxy: FaultProxy, ledger_location: str) -> None:
+    path = ledger_location
     open_ledger(path)
     before = whole_ledger(path)
     proxy.inject(Fault(status=403, path="/v1/account", body=(
@@ -156,12 +144,12 @@ def test_a_key_that_may_not_read_the_account_is_refused(
 
 
 def test_check_account_compares_with_the_recorded_one(
-        synced_ledger: tuple[Path, str], emulator: EmulatorProcess) -> None:
+        synced_ledger: tuple[str, str], emulator: EmulatorProcess) -> None:
     assert check_account(gateway_for(emulator.api_base)) == DEMO
 
 
 def test_reconcile_with_another_accounts_key_writes_nothing(
-        synced_ledger: tuple[Path, str], other_emulator: EmulatorProcess,
+        synced_ledger: tuple[str, str], other_emulator: EmulatorProcess,
         capsys: pytest.CaptureFixture[str]) -> None:
     path, _ = synced_ledger
     before = whole_ledger(path)
@@ -171,7 +159,7 @@ def test_reconcile_with_another_accounts_key_writes_nothing(
 
 
 def test_the_sync_loop_stops_on_another_accounts_key(
-        synced_ledger: tuple[Path, str], other_emulator: EmulatorProcess, tmp_path: Path) -> None:
+        synced_ledger: tuple[str, str], other_emulator: EmulatorProcess, tmp_path: Path) -> None:
     """Headless `payconsole sync` (the loop, not --once) exits 2 instead of idling."""
     path, _ = synced_ledger
     before = whole_ledger(path)

@@ -4,7 +4,6 @@ a per-object fetch (payment methods are listed per customer: Stripe only lists t
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import stripe
@@ -16,7 +15,7 @@ from tests.helpers import CountingGateway
 
 
 def test_backfill_lists_in_pages_of_100(emulator: Any, stripe_client: stripe.StripeClient,
-                                        tmp_path: Path) -> None:
+                                        ledger_location: str) -> None:
     customers = [stripe_client.v1.customers.create({"email": f"c{n}@example.com"})
                  for n in range(3)]
     methods = []
@@ -32,7 +31,7 @@ def test_backfill_lists_in_pages_of_100(emulator: Any, stripe_client: stripe.Str
             "amount": 100 + n, "currency": "usd", "customer": customers[n % 3].id,
             "payment_method": methods[n % 3], "confirm": True, "off_session": True})
 
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     gateway = CountingGateway("sk_test_payconsole", emulator.api_base, requests_per_second=100)
     SyncService(gateway).backfill()
 

@@ -25,11 +25,12 @@ REQUIRED_PAYMENT_FIELDS = {
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emulator: Any) -> list[str]:
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ledger_location: str,
+            emulator: Any) -> list[str]:
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_payconsole")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return ["--ledger", str(tmp_path / "ledger.db"), "--api-base", emulator.api_base]
+    return ["--ledger", ledger_location, "--api-base", emulator.api_base]
 
 
 def seed_payment(client: stripe.StripeClient) -> str:
@@ -70,9 +71,9 @@ def test_sync_once_then_export_jsonl_and_csv(
 
 
 def test_sync_once_against_a_dead_server_exits_1(
-    cli_env: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    cli_env: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dead = ["--ledger", str(tmp_path / "l.db"), "--api-base", "http://127.0.0.1:9"]
+    dead = [*cli_env[:2], "--api-base", "http://127.0.0.1:9"]
     assert main(["sync", "--once", *dead]) == 1
     err = capsys.readouterr().err
     assert "cannot reach Stripe" in err and "sk_test_payconsole" not in err

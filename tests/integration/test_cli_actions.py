@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,20 +14,20 @@ import stripe
 
 from console.cli import main
 from sync.emulator import ControlClient
-from tests.helpers import authorized, pdf_bytes, png_bytes, write_file
+from tests.helpers import HandEdits, authorized, pdf_bytes, png_bytes, write_file
 
 API_KEY = "sk_test_payconsole"
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emulator: Any,
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ledger_location: str, emulator: Any,
         capsys: pytest.CaptureFixture[str]) -> Any:
     """Runs `payconsole ARGS` against the emulator; returns (exit code, stdout, stderr)."""
     monkeypatch.setenv("STRIPE_API_KEY", API_KEY)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal: nobody to ask
-    common = ["--ledger", str(tmp_path / "ledger.db"), "--api-base", emulator.api_base]
+    common = ["--ledger", ledger_location, "--api-base", emulator.api_base]
 
     def run(*args: str) -> tuple[int, str, str]:
         code = main([*args, *common])
@@ -170,7 +169,7 @@ def test_live_and_read_only_configurations(stripe_client: stripe.StripeClient, c
 
 
 def test_audit_verify_and_export(stripe_client: stripe.StripeClient, cli: Any,
-                                 tmp_path: Path) -> None:
+                                 ledger_location: str) -> None:
     pi = payment(stripe_client)
     assert cli("refund", pi, "--amount", "1", "--yes")[0] == 0
     assert cli("refund", pi, "--amount", "1000", "--yes")[0] == 2
@@ -182,8 +181,8 @@ def test_audit_verify_and_export(stripe_client: stripe.StripeClient, cli: Any,
     assert [e["result"] for e in entries] == ["attempted", "succeeded", "refused"]
     assert "sk_test" not in out
 
-    raw = sqlite3.connect(tmp_path / "ledger.db", isolation_level=None)
-    raw.execute("DROP TRIGGER audit_entry_no_update")
+    raw = HandEdits(ledger_location)
+    raw.drop_trigger("audit_entry_no_update")
     raw.execute("UPDATE audit_entry SET operator = 'mallory' WHERE seq = 2")
     raw.close()
     code, out, err = cli("audit", "verify")

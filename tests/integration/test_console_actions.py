@@ -5,7 +5,6 @@ decline code in the dialog."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,11 +32,11 @@ SIZE = (150, 40)
 
 
 @pytest.fixture
-def console(emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path
+def console(emulator: Any, stripe_client: stripe.StripeClient, ledger_location: str
             ) -> tuple[StripeGateway, PayConsoleApp]:
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     gateway = gateway_for(emulator.api_base)
-    context = ConsoleContext(ledger_location=tmp_path / "ledger.db", mode=Mode.TEST,
+    context = ConsoleContext(ledger_location=ledger_location, mode=Mode.TEST,
                              operator="ops", actions=Actions(gateway, "ops"))
     return gateway, PayConsoleApp(context)
 

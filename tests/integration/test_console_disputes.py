@@ -36,8 +36,8 @@ SIZE = (150, 40)
 
 @pytest.fixture
 def gateway(emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
-            tmp_path: Path) -> Iterator[StripeGateway]:
-    db = open_ledger(tmp_path / "ledger.db")
+            ledger_location: str) -> Iterator[StripeGateway]:
+    db = open_ledger(ledger_location)
     yield gateway_for(emulator.api_base)
     db.close()
 
@@ -47,11 +47,11 @@ def paid_charge(client: stripe.StripeClient, amount: int) -> str:
     return str(new_payment(client, amount).latest_charge)
 
 
-def console(gateway: StripeGateway, tmp_path: Path) -> PayConsoleApp:
+def console(gateway: StripeGateway, ledger_location: str) -> PayConsoleApp:
     service = SyncService(gateway)
     service.run_once()  # what the ledger holds when the console opens is not news
     context = ConsoleContext(
-        ledger_location=tmp_path / "ledger.db", mode=Mode.TEST, operator="ada",
+        ledger_location=ledger_location, mode=Mode.TEST, operator="ada",
         jobs=[Job("sync", service.run_once, every_seconds=3600, run_at_start=False)],
         actions=Actions(gateway, "ada"))
     return PayConsoleApp(context)
@@ -79,9 +79,9 @@ async def fill_and_send(pilot: Pilot, fields: dict[str, str], key: str) -> Evide
 
 async def test_a_new_dispute_reaches_the_pane_then_evidence_is_drafted_and_submitted(
         emulator: EmulatorProcess, stripe_client: stripe.StripeClient, gateway: StripeGateway,
-        tmp_path: Path, wait_for: Waiter) -> None:
+        ledger_location: str, wait_for: Waiter) -> None:
     charge = paid_charge(stripe_client, 7500)
-    app = console(gateway, tmp_path)
+    app = console(gateway, ledger_location)
     titles: list[str] = []
     bells: list[bool] = []
     notify = app.notify
@@ -136,10 +136,10 @@ async def test_a_new_dispute_reaches_the_pane_then_evidence_is_drafted_and_submi
 
 async def test_accepting_a_dispute_concedes_it(
         emulator: EmulatorProcess, stripe_client: stripe.StripeClient, gateway: StripeGateway,
-        tmp_path: Path, wait_for: Waiter) -> None:
+        ledger_location: str, wait_for: Waiter) -> None:
     charge = paid_charge(stripe_client, 6000)
     emulator.control.create_dispute(charge, reason="fraudulent", amount=4500)
-    app = console(gateway, tmp_path)
+    app = console(gateway, ledger_location)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
         table = app.query_one(DisputesTable)
@@ -155,10 +155,10 @@ async def test_accepting_a_dispute_concedes_it(
 
 async def test_files_attached_in_the_form_are_uploaded_and_listed_in_the_detail(
         emulator: EmulatorProcess, stripe_client: stripe.StripeClient, gateway: StripeGateway,
-        tmp_path: Path, wait_for: Waiter) -> None:
+        tmp_path: Path, ledger_location: str, wait_for: Waiter) -> None:
     emulator.control.create_dispute(paid_charge(stripe_client, 7500))
     receipt = write_file(tmp_path / "files", "receipt.pdf", pdf_bytes(2))
-    app = console(gateway, tmp_path)
+    app = console(gateway, ledger_location)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2", "v")
         form = app.screen

@@ -4,7 +4,6 @@ event is found and repaired by the job the console runs, and the header says so.
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import stripe
@@ -21,15 +20,15 @@ from tests.helpers import VISA, customer_with_cards, gateway_for, label_text, sy
 
 
 async def test_the_console_reconciles_on_schedule_and_shows_the_repair(
-        emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path,
+        emulator: Any, stripe_client: stripe.StripeClient, ledger_location: str,
         wait_for: Waiter) -> None:
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     gateway = gateway_for(emulator.api_base)
     customer, _ = customer_with_cards(stripe_client, VISA)
     sync(gateway)
     emulator.control.drift(customer, email="moved@example.com")  # no event: only drift
     job = Job("reconcile", partial(scheduled_reconcile, gateway, days=3), every_seconds=3600)
-    app = PayConsoleApp(ConsoleContext(ledger_location=tmp_path / "ledger.db", mode=Mode.TEST,
+    app = PayConsoleApp(ConsoleContext(ledger_location=ledger_location, mode=Mode.TEST,
                                        operator="ops", jobs=[job]))
     async with app.run_test(size=(150, 40)) as pilot:
         await wait_for(lambda: label_text(pilot, "#header-drift").startswith(

@@ -24,15 +24,18 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from ledger.db import open_ledger
+from ledger.locations import is_postgres_url
 from sync.emulator import ControlClient, EmulatorProcess
 from sync.service import SyncService
 from tests.conftest import Waiter
 from tests.helpers import (
     ROOT,
     SYNCED_TABLES,
+    HandEdits,
     cli_env,
     client_for,
     dump_ledger,
@@ -127,9 +130,10 @@ def backlog(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield emulator, dump_ledger(clean)
 
 
-def _resume_and_compare(path: Path, api_base: str, clean: Any) -> dict[str, int]:
-    """Check the killed ledger, finish the sync, compare; returns what the kill left."""
-    assert path.exists(), "the killed run left no ledger"
+def _resume_and_compare(path: str, api_base: str, clean: Any) -> dict[str, int]:
+    """Check the killed ledger, finish the sync, compare with the clean one (an SQLite
+    file, whatever the backend: the same dump on both); returns what the kill left."""
+    assert is_postgres_url(path) or Path(path).exists(), "the killed run left no ledger"
     assert integrity(path) == "ok"
     left = {table: len(rows) for table, rows in dump_ledger(path).items()}
     open_ledger(path)
@@ -141,9 +145,9 @@ def _resume_and_compare(path: Path, api_base: str, clean: Any) -> dict[str, int]
 @pytest.mark.parametrize("point", ["backfill-page", "in-transaction", "events-not-objects",
                                    "after-commit"])
 def test_killed_at_a_point_of_the_sync_then_restarted(
-        backlog: Any, tmp_path: Path, point: str) -> None:
+        backlog: Any, ledger_location: str, point: str) -> None:
     emulator, clean = backlog
-    path = tmp_path / "ledger.db"
+    path = ledger_location
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.integration.test_crash_recovery", point, str(path),
          emulator.api_base], cwd=ROOT, stdout=subprocess.PIPE)
@@ -157,14 +161,14 @@ def test_killed_at_a_point_of_the_sync_then_restarted(
         assert left["event"] == len(clean["event"])
 
 
-def committed_rows(path: Path) -> dict[str, int]:
+def committed_rows(path: str) -> dict[str, int]:
     """Rows of each synced table that another process has committed to the ledger at
     `path`; empty while there is no ledger or no schema yet."""
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        with closing(HandEdits(path)) as db:
+            return {table: db.value(f"SELECT count(*) FROM {table}")
                     for table in SYNCED_TABLES}
-    except sqlite3.OperationalError:  # not created yet (or being created)
+    except (sqlite3.OperationalError, psycopg.errors.UndefinedTable):  # not created yet
         return {}
 
 
@@ -180,9 +184,10 @@ MOMENTS: dict[str, Callable[[dict[str, int]], bool]] = {
 
 @pytest.mark.parametrize("moment", list(MOMENTS))
 def test_payconsole_sync_killed_during_its_backfill(
-        backlog: Any, tmp_path: Path, wait_for: Waiter, moment: str) -> None:
+        backlog: Any, tmp_path: Path, ledger_location: str, wait_for: Waiter, moment: str
+) -> None:
     emulator, clean = backlog
-    path = tmp_path / "ledger.db"
+    path = ledger_location
     process = subprocess.Popen(
         [sys.executable, "-m", "console.cli", "sync", "--once", "--api-base", emulator.api_base,
          "--ledger", str(path)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import subprocess
 import threading
 import time
@@ -35,7 +34,10 @@ from sync.health import load_health
 from sync.service import SyncError, SyncService, SyncSettings, backoff_seconds
 from tests.helpers import (
     API_KEY,
+    SQLITE_ONLY,
     Dump,
+    LedgerCopy,
+    Location,
     client_for,
     dump_ledger,
     gateway_for,
@@ -47,16 +49,10 @@ from tests.helpers import (
 from tests.integration.fault_proxy import Fault, FaultProxy
 
 
-def copy_ledger(source: Path, target: Path) -> Path:
-    """A consistent copy (WAL included), through SQLite's backup API."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return target
-
-
-def clean_sync(before: Path, work: Path, api_base: str) -> Dump:
-    """What a fault-free sync makes of the `before` ledger."""
-    open_ledger(copy_ledger(before, work))
+def clean_sync(ledger_copy: LedgerCopy, before: Location, api_base: str) -> Dump:
+    """What a fault-free sync makes of the `before` ledger (in a copy of it)."""
+    work = ledger_copy(before, "clean")
+    open_ledger(work)
     SyncService(gateway_for(api_base)).run_once()
     return dump_ledger(work)
 
@@ -69,13 +65,13 @@ def activity(client: stripe.StripeClient, payments: int) -> None:
             client.v1.refunds.create({"payment_intent": intent.id, "amount": 300})
 
 
-def prepare(stripe_client: stripe.StripeClient, path: Path, api_base: str,
-            payments: int = 40) -> Path:
+def prepare(stripe_client: stripe.StripeClient, ledger_copy: LedgerCopy, path: str,
+            api_base: str, payments: int = 40) -> Location:
     """Sync once (backfill done), then make a backlog; returns a copy of the ledger then."""
     open_ledger(path)
     SyncService(gateway_for(api_base)).run_once()
     activity(stripe_client, payments)
-    return copy_ledger(path, path.with_name("before.db"))
+    return ledger_copy(path, "before")
 
 
 @pytest.mark.parametrize(("fault", "message"), [
@@ -92,9 +88,9 @@ def prepare(stripe_client: stripe.StripeClient, path: Path, api_base: str,
 ])
 def test_a_failed_run_writes_nothing_and_the_next_catches_up(
         stripe_client: stripe.StripeClient, emulator: EmulatorProcess, proxy: FaultProxy,
-        tmp_path: Path, fault: Fault, message: str) -> None:
-    path = tmp_path / "ledger.db"
-    before = prepare(stripe_client, path, emulator.api_base)
+        ledger_location: str, ledger_copy: LedgerCopy, fault: Fault, message: str) -> None:
+    path = ledger_location
+    before = prepare(stripe_client, ledger_copy, path, emulator.api_base)
     proxy.inject(fault)
     # Long enough for a busy machine's emulator to answer, short enough for the hang.
     service = SyncService(gateway_for(proxy.url, timeout_seconds=2, max_network_retries=1))
@@ -110,13 +106,14 @@ def test_a_failed_run_writes_nothing_and_the_next_catches_up(
     report = service.run_due()
     assert report is not None and report.events_new > 100
     assert load_health().consecutive_failures == 0
-    assert dump_ledger(path) == clean_sync(before, tmp_path / "clean.db", emulator.api_base)
+    assert dump_ledger(path) == clean_sync(ledger_copy, before, emulator.api_base)
 
 
 def test_transient_500s_and_429s_are_retried_within_the_run(
         stripe_client: stripe.StripeClient, emulator: EmulatorProcess, proxy: FaultProxy,
-        tmp_path: Path) -> None:
-    before = prepare(stripe_client, tmp_path / "ledger.db", emulator.api_base, payments=5)
+        ledger_location: str, ledger_copy: LedgerCopy) -> None:
+    before = prepare(stripe_client, ledger_copy, ledger_location, emulator.api_base,
+                     payments=5)
     proxy.inject(Fault(status=500, path="/v1/events", times=1))
     proxy.inject(Fault(status=429, path="/v1/payment_intents/", times=1,
                        headers={"Retry-After": "1"},
@@ -125,8 +122,7 @@ def test_transient_500s_and_429s_are_retried_within_the_run(
     SyncService(gateway_for(proxy.url, max_network_retries=2)).run_once()
     assert time.monotonic() - started >= 1.0  # Retry-After was honoured
     assert "500" in proxy.outcomes("/v1/events") and "429" in proxy.outcomes("/v1/payment_")
-    assert dump_ledger(tmp_path / "ledger.db") == clean_sync(before, tmp_path / "clean.db",
-                                                             emulator.api_base)
+    assert dump_ledger(ledger_location) == clean_sync(ledger_copy, before, emulator.api_base)
 
 
 def stop_before_request(service: SyncService, number: int, stop: Callable[[], Any]) -> None:
@@ -145,14 +141,14 @@ def stop_before_request(service: SyncService, number: int, stop: Callable[[], An
 
 
 def test_the_emulator_stopped_mid_sync_then_restarted(
-        tmp_path: Path) -> None:
+        tmp_path: Path, ledger_location: str, ledger_copy: LedgerCopy) -> None:
     state = tmp_path / "emulator.state"
-    path = tmp_path / "ledger.db"
+    path = ledger_location
     own = EmulatorProcess(state=state).start()
     port = own.port
     try:
         client = client_for(own.api_base)
-        before = prepare(client, path, own.api_base)
+        before = prepare(client, ledger_copy, path, own.api_base)
         service = SyncService(gateway_for(own.api_base, max_network_retries=1))
         stop_before_request(service, 2, own.stop)  # the second page of events
         with pytest.raises(SyncError, match="connection refused"):
@@ -162,13 +158,13 @@ def test_the_emulator_stopped_mid_sync_then_restarted(
         own = EmulatorProcess(state=state, port=port).start()  # same address, same data
         service.retry_now()
         assert service.run_due() is not None
-        assert dump_ledger(path) == clean_sync(before, tmp_path / "clean.db", own.api_base)
+        assert dump_ledger(path) == clean_sync(ledger_copy, before, own.api_base)
     finally:
         own.stop()
 
 
-def test_scheduled_runs_back_off_exponentially_and_recover(tmp_path: Path) -> None:
-    open_ledger(tmp_path / "ledger.db")
+def test_scheduled_runs_back_off_exponentially_and_recover(ledger_location: str) -> None:
+    open_ledger(ledger_location)
     now = [1_000_000.0]
     settings = SyncSettings(retry_base_seconds=10, retry_max_seconds=80)
     dead = SyncService(gateway_for("http://127.0.0.1:9", timeout_seconds=1), settings,
@@ -194,14 +190,14 @@ def test_scheduled_runs_back_off_exponentially_and_recover(tmp_path: Path) -> No
 
 
 def test_console_and_a_headless_sync_write_the_same_ledger_at_once(
-        stripe_client: stripe.StripeClient, emulator: EmulatorProcess, tmp_path: Path,
+        stripe_client: stripe.StripeClient, emulator: EmulatorProcess, ledger_location: str,
         caplog: pytest.LogCaptureFixture) -> None:
     """The sync (backfill, events, health) in one thread, the console in another reading
     its panes and writing what actions write (objects, audit entries), Stripe busy in a
     third: for three seconds (longer if a busy machine has not done 20 console writes by
     then), no write may fail with "database is locked"."""
     caplog.set_level(logging.INFO, logger="ledger.db")
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     customer, method = make_customer_with_card(stripe_client, "gil@example.com")
     started = time.monotonic()
     errors: list[BaseException] = []
@@ -253,10 +249,13 @@ def paced_payment(client: stripe.StripeClient, customer: str, method: str) -> No
     time.sleep(0.05)  # a busy shop, not a flood: each sync run stays short
 
 
+@SQLITE_ONLY
 def test_a_full_disk_is_a_clear_message_and_corrupts_nothing(
-        stripe_client: stripe.StripeClient, emulator: EmulatorProcess, tmp_path: Path) -> None:
-    path = tmp_path / "ledger.db"
-    before = prepare(stripe_client, path, emulator.api_base)
+        stripe_client: stripe.StripeClient, emulator: EmulatorProcess, ledger_location: str,
+        ledger_copy: LedgerCopy) -> None:
+    """SQLite only: the full disk is made with SQLite's max_page_count."""
+    path = ledger_location
+    before = prepare(stripe_client, ledger_copy, path, emulator.api_base)
     pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
     database.execute_sql(f"PRAGMA max_page_count = {pages}")  # no room to grow: SQLITE_FULL
     service = SyncService(gateway_for(emulator.api_base))
@@ -266,13 +265,16 @@ def test_a_full_disk_is_a_clear_message_and_corrupts_nothing(
     database.execute_sql("PRAGMA max_page_count = 1073741823")  # space freed
     service.retry_now()
     service.run_due()
-    assert dump_ledger(path) == clean_sync(before, tmp_path / "clean.db", emulator.api_base)
+    assert dump_ledger(path) == clean_sync(ledger_copy, before, emulator.api_base)
 
 
+@SQLITE_ONLY
 def test_a_ledger_turned_read_only_mid_run_is_a_clear_message(
-        stripe_client: stripe.StripeClient, emulator: EmulatorProcess, tmp_path: Path) -> None:
-    path = tmp_path / "ledger.db"
-    before = prepare(stripe_client, path, emulator.api_base, payments=5)
+        stripe_client: stripe.StripeClient, emulator: EmulatorProcess, ledger_location: str,
+        ledger_copy: LedgerCopy) -> None:
+    """SQLite only: a file turned read-only (SQLite's query_only stands in for it)."""
+    path = ledger_location
+    before = prepare(stripe_client, ledger_copy, path, emulator.api_base, payments=5)
     database.execute_sql("PRAGMA query_only = 1")  # as if the file system went read-only
     with pytest.raises(SyncError, match="ledger file has become read-only"):
         SyncService(gateway_for(emulator.api_base)).run_once()
@@ -313,6 +315,7 @@ def make_read_only(folder: Path) -> None:
 
 def test_a_read_only_ledger_file_is_refused_with_what_to_do(
         read_only_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """SQLite only: about a ledger file whose folder cannot be written."""
     path = read_only_folder / "ledger.db"
     open_ledger(path).close()
     make_read_only(read_only_folder)
@@ -332,8 +335,8 @@ def test_a_read_only_ledger_file_is_refused_with_what_to_do(
 
 def test_bad_events_in_the_events_list_are_stored_or_skipped_never_a_crash(
         stripe_client: stripe.StripeClient, emulator: EmulatorProcess, proxy: FaultProxy,
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    open_ledger(tmp_path / "ledger.db")
+        ledger_location: str, caplog: pytest.LogCaptureFixture) -> None:
+    open_ledger(ledger_location)
     service = SyncService(gateway_for(proxy.url))
     service.run_once()
     now = int(time.time())

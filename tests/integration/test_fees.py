@@ -19,6 +19,7 @@ from console.cli import main
 from ledger.analytics import Period, summary
 from ledger.fees import load_balance, missing_transactions, payment_fees
 from ledger.models import Payment, database
+from ledger.sql import single_int
 from sync.emulator import EmulatorProcess
 from sync.gateway import StripeGateway
 from sync.service import SyncService
@@ -137,7 +138,7 @@ def test_the_balance_is_the_emulators_and_follows_the_transactions(
 def test_report_json_fees_and_net_after_fees_match_plain_sql(
         stripe_client: stripe.StripeClient, gateway: StripeGateway, emulator: EmulatorProcess,
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], ledger_location: str) -> None:
     sync(gateway)
     payments = [new_payment(stripe_client, amount, currency) for amount, currency in (
         (1999, "usd"), (4550, "usd"), (12000, "jpy"), (7001, "usd"), (800, "jpy"))]
@@ -150,11 +151,11 @@ def test_report_json_fees_and_net_after_fees_match_plain_sql(
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     assert main(["report", "--days", "1", "--format", "json",
-                 "--ledger", str(tmp_path / "ledger.db")]) == 0
+                 "--ledger", ledger_location]) == 0
     reported = json.loads(capsys.readouterr().out)["currencies"]
 
     def one(sql: str, currency: str) -> int:
-        return int(database.execute_sql(sql, (currency,)).fetchone()[0])
+        return single_int(database, sql, (currency,))
 
     for currency in ("usd", "jpy"):
         gross = one("SELECT COALESCE(SUM(amount_captured), 0) FROM payment "
@@ -176,12 +177,13 @@ def test_report_json_fees_and_net_after_fees_match_plain_sql(
 
 def test_exports_carry_fee_and_net_and_the_balance_transactions(
         stripe_client: stripe.StripeClient, gateway: StripeGateway, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        ledger_location: str) -> None:
     paid = new_payment(stripe_client, 2500, "usd")
     stripe_client.v1.refunds.create({"payment_intent": paid.id, "amount": 500})
     sync(gateway)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    ledger = ["--ledger", str(tmp_path / "ledger.db")]
+    ledger = ["--ledger", ledger_location]
 
     assert main(["export", "payments", "--format", "jsonl", *ledger]) == 0
     (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

@@ -7,7 +7,6 @@ the detail with amounts and fees."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,16 +46,16 @@ REFUSAL = "Stripe refunds a disputed payment through the dispute"
 
 @pytest.fixture
 def gateway(emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
-            tmp_path: Path) -> StripeGateway:
-    open_ledger(tmp_path / "ledger.db")
+            ledger_location: str) -> StripeGateway:
+    open_ledger(ledger_location)
     return gateway_for(emulator.api_base)
 
 
-def console(gateway: StripeGateway, tmp_path: Path) -> PayConsoleApp:
+def console(gateway: StripeGateway, ledger_location: str) -> PayConsoleApp:
     service = SyncService(gateway)
     service.run_once()
     context = ConsoleContext(
-        ledger_location=tmp_path / "ledger.db", mode=Mode.TEST, operator="ada",
+        ledger_location=ledger_location, mode=Mode.TEST, operator="ada",
         jobs=[Job("sync", service.run_once, every_seconds=3600, run_at_start=False)],
         actions=Actions(gateway, "ada"))
     return PayConsoleApp(context)
@@ -83,10 +82,10 @@ async def open_detail(pilot: Pilot[Any]) -> DisputeDetailScreen:
 
 
 async def test_an_inquiry_is_shown_as_one_then_a_refund_from_its_detail_closes_it(
-        stripe_client: stripe.StripeClient, gateway: StripeGateway, tmp_path: Path,
+        stripe_client: stripe.StripeClient, gateway: StripeGateway, ledger_location: str,
         wait_for: Waiter) -> None:
     intent = new_payment(stripe_client, 6400, number=INQUIRY_CARD)
-    app = console(gateway, tmp_path)
+    app = console(gateway, ledger_location)
     (dispute,) = Dispute.select()
     assert (dispute.status, dispute.is_charge_refundable) == ("warning_needs_response", True)
     assert json.loads(dispute.balance_transactions) == []  # an inquiry withdraws nothing
@@ -124,9 +123,9 @@ async def test_an_inquiry_is_shown_as_one_then_a_refund_from_its_detail_closes_i
 
 
 async def test_a_chargebacks_payment_is_still_refused_a_refund(
-        stripe_client: stripe.StripeClient, gateway: StripeGateway, tmp_path: Path) -> None:
+        stripe_client: stripe.StripeClient, gateway: StripeGateway, ledger_location: str) -> None:
     intent = new_payment(stripe_client, 3000, number=CHARGEBACK_CARD)
-    app = console(gateway, tmp_path)
+    app = console(gateway, ledger_location)
     (dispute,) = Dispute.select()
     assert (dispute.status, dispute.is_charge_refundable) == ("needs_response", False)
     with pytest.raises(ActionRefused, match=REFUSAL):

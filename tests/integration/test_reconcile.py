@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from tests.helpers import (
     ROOT,
     VISA,
     CountingGateway,
+    HandEdits,
     cli_env,
     customer_with_cards,
     dump_ledger,
@@ -48,8 +48,8 @@ def event_of(client: stripe.StripeClient, event_type: str, object_id: str) -> st
     return next(e.id for e in events.data if e.data.object["id"] == object_id)
 
 
-def ledger_sql(path: Path, sql: str, *params: Any) -> None:
-    with closing(sqlite3.connect(path)) as db, db:
+def ledger_sql(location: str, sql: str, *params: Any) -> None:
+    with closing(HandEdits(location)) as db:
         db.execute(sql, params)
 
 
@@ -58,7 +58,7 @@ class Account:
     and a second customer."""
 
     def __init__(self, emulator: EmulatorProcess, client: stripe.StripeClient,
-                 ledger: Path) -> None:
+                 ledger: str) -> None:
         self.customer, (self.card, self.spare_card) = customer_with_cards(client, VISA, VISA)
         self.payment = pay(client, self.customer, self.card, 5000)
         self.refund = client.v1.refunds.create({"payment_intent": self.payment.id,
@@ -72,8 +72,8 @@ class Account:
 
 @pytest.fixture
 def account(emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
-            tmp_path: Path) -> Account:
-    return Account(emulator, stripe_client, tmp_path / "ledger.db")
+            ledger_location: str) -> Account:
+    return Account(emulator, stripe_client, ledger_location)
 
 
 def test_a_synced_ledger_has_no_drift(account: Account) -> None:
@@ -85,8 +85,8 @@ def test_a_synced_ledger_has_no_drift(account: Account) -> None:
 
 def test_drift_of_each_kind_is_found_repaired_and_then_gone(
         account: Account, emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
-        tmp_path: Path) -> None:
-    control, ledger = emulator.control, tmp_path / "ledger.db"
+        ledger_location: str) -> None:
+    control, ledger = emulator.control, ledger_location
     # In the emulator, with no event: an update; objects whose events were deleted.
     control.drift(account.customer, email="new@example.com")
     control.drift(account.dispute["id"], evidence_details={"submission_count": 2})
@@ -128,12 +128,13 @@ def test_drift_of_each_kind_is_found_repaired_and_then_gone(
 
 
 def test_the_cli_exit_codes_and_json(account: Account, emulator: EmulatorProcess,
-                                     tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     tmp_path: Path, ledger_location: str,
+                                     capsys: pytest.CaptureFixture[str],
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in cli_env(tmp_path).items():
         monkeypatch.setenv(name, value)
-    ledger = tmp_path / "ledger.db"
-    common = ["--ledger", str(ledger), "--api-base", emulator.api_base]
+    ledger = ledger_location
+    common = ["--ledger", ledger, "--api-base", emulator.api_base]
     emulator.control.drift(account.customer, name="Ada L.")
     before = dump_ledger(ledger)
 
@@ -164,14 +165,14 @@ def test_the_cli_exit_codes_and_json(account: Account, emulator: EmulatorProcess
 
 def test_requests_are_one_list_a_page_per_kind(emulator: EmulatorProcess,
                                                stripe_client: stripe.StripeClient,
-                                               tmp_path: Path) -> None:
+                                               ledger_location: str) -> None:
     customers = [customer_with_cards(stripe_client, VISA, email=f"c{n}@example.com")
                  for n in range(3)]
     payments = 230
     for n in range(payments):
         customer, (card,) = customers[n % 3]
         pay(stripe_client, customer, card, 100 + n)
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     sync(gateway_for(emulator.api_base))
 
     gateway = CountingGateway("sk_test_payconsole", emulator.api_base, requests_per_second=100)
@@ -186,9 +187,10 @@ def test_requests_are_one_list_a_page_per_kind(emulator: EmulatorProcess,
 
 
 def test_payconsole_sync_runs_the_scheduled_reconcile(
-        account: Account, emulator: EmulatorProcess, tmp_path: Path) -> None:
+        account: Account, emulator: EmulatorProcess, tmp_path: Path, ledger_location: str
+) -> None:
     emulator.control.drift(account.customer, email="moved@example.com")
-    ledger = tmp_path / "ledger.db"
+    ledger = ledger_location
     env = cli_env(tmp_path, PAYCONSOLE_SYNC__RECONCILE_EVERY="0.5",
                   PAYCONSOLE_SYNC__INTERVAL_SECONDS="60")
     process = subprocess.Popen(
@@ -201,10 +203,9 @@ def test_payconsole_sync_runs_the_scheduled_reconcile(
         process.terminate()
         _, err = process.communicate(timeout=60)
     assert b"Traceback" not in err
-    with closing(sqlite3.connect(ledger)) as db:
-        email = db.execute("SELECT email FROM customer WHERE id = ?",
-                           (account.customer,)).fetchone()[0]
-        stored = json.loads(db.execute("SELECT value FROM sync_state WHERE key = "
-                                       "'last_reconcile'").fetchone()[0])
+    with closing(HandEdits(ledger)) as db:
+        email = db.value("SELECT email FROM customer WHERE id = ?", (account.customer,))
+        stored = json.loads(db.value("SELECT value FROM sync_state WHERE key = "
+                                     "'last_reconcile'"))
     assert email == "moved@example.com"
     assert stored["different"] >= 1 and stored["repaired"] >= 1

@@ -29,7 +29,7 @@ from sync.emulator import ControlClient, EmulatorProcess
 from sync.gateway import StripeGateway
 from sync.service import SyncError, SyncService
 from sync.webhook import WebhookReceiver, sign
-from tests.helpers import ROOT, cli_env, make_customer_with_card, pay
+from tests.helpers import ROOT, cli_env, make_customer_with_card, pay, whole_ledger
 from tests.integration.fault_proxy import Fault, FaultProxy
 
 CANARY = "SECRETCANARY"
@@ -40,8 +40,8 @@ Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, proxy: FaultProxy,
-        capsys: pytest.CaptureFixture[str]) -> Cli:
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ledger_location: str,
+        proxy: FaultProxy, capsys: pytest.CaptureFixture[str]) -> Cli:
     """`payconsole ARGS` in-process through the proxy; returns (code, stdout, stderr)."""
     monkeypatch.setenv("STRIPE_API_KEY", KEY)
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", HOOK_SECRET)
@@ -50,7 +50,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, proxy: FaultProxy,
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
 
     def run(*args: str) -> tuple[int, str, str]:
-        code = main([*args, "--ledger", str(tmp_path / "ledger.db"), "--api-base", proxy.url])
+        code = main([*args, "--ledger", ledger_location, "--api-base", proxy.url])
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -72,7 +72,8 @@ def files_holding(folder: Path, needle: str) -> list[str]:
 
 def test_no_output_or_file_ever_holds_the_key(
         emulator: EmulatorProcess, stripe_client: stripe.StripeClient, proxy: FaultProxy,
-        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        cli: Cli, tmp_path: Path, ledger_location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     customer, method, refundable, dispute = seed(stripe_client, emulator)
     outputs: list[str] = []
 
@@ -86,7 +87,7 @@ def test_no_output_or_file_ever_holds_the_key(
     env = cli_env(tmp_path, STRIPE_API_KEY=KEY, STRIPE_WEBHOOK_SECRET=HOOK_SECRET)
     process = subprocess.run(
         [sys.executable, "-m", "console.cli", "sync", "--once", "--ledger",
-         str(tmp_path / "ledger.db"), "--api-base", proxy.url],
+         ledger_location, "--api-base", proxy.url],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60)
     outputs += [process.stdout, process.stderr]
 
@@ -113,19 +114,21 @@ def test_no_output_or_file_ever_holds_the_key(
     run("audit", "verify")
     run("report", code=None)
 
-    log_text = log_secret_failures(tmp_path, monkeypatch)
+    log_text = log_secret_failures(tmp_path, ledger_location, monkeypatch)
     assert not [text for text in [*outputs, log_text] if CANARY in text]
     assert files_holding(tmp_path, CANARY) == []
+    assert CANARY not in repr(whole_ledger(ledger_location))  # on a server too
     assert "sk_test_…" in "".join(outputs)  # the quoted key was there, redacted
 
 
-def log_secret_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def log_secret_failures(tmp_path: Path, ledger_location: str,
+                        monkeypatch: pytest.MonkeyPatch) -> str:
     """The console's log file, at DEBUG for every library, through an exploding sync, an
     unreachable Stripe, and webhooks with bad signatures."""
     log_file = tmp_path / "data" / "payconsole.log"
     log_to_file(log_file)
     logging.getLogger().setLevel(logging.DEBUG)
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     dead = SyncService(StripeGateway(KEY, "http://127.0.0.1:9", max_network_retries=1))
     with pytest.raises(SyncError):
         dead.run_once()

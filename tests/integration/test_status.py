@@ -12,24 +12,26 @@ import stripe
 
 from console.cli import main
 from ledger.db import open_ledger
+from ledger.locations import display_url, is_postgres_url
 from ledger.migrations import LATEST_VERSION
 from sync.emulator import EmulatorProcess
 from sync.service import SyncError, SyncService
 from sync.trust import ReconcileSummary, save_last_reconcile
-from tests.helpers import gateway_for, new_payment
+from tests.helpers import SQLITE_ONLY, gateway_for, new_payment
 from tests.integration.fault_proxy import Fault, FaultProxy
 
 SECRET = "whsec_statustestsecret"
 
 
 @pytest.fixture
-def status_args(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+def status_args(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ledger_location: str
+                ) -> list[str]:
     monkeypatch.delenv("STRIPE_API_KEY", raising=False)  # status needs no key
     monkeypatch.delenv("PAYCONSOLE_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", SECRET)
-    return ["status", "--ledger", str(tmp_path / "ledger.db")]
+    return ["status", "--ledger", ledger_location]
 
 
 def status_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, Any]:
@@ -38,10 +40,10 @@ def status_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[in
 
 
 def test_status_of_a_synced_ledger(
-        stripe_client: stripe.StripeClient, emulator: EmulatorProcess, tmp_path: Path,
+        stripe_client: stripe.StripeClient, emulator: EmulatorProcess, ledger_location: str,
         status_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     new_payment(stripe_client, 2500)
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     service = SyncService(gateway_for(emulator.api_base))
     service.run_once()
     pushed = {"id": "evt_pushed", "object": "event", "type": "customer.updated",
@@ -52,8 +54,11 @@ def test_status_of_a_synced_ledger(
     code, status = status_json(status_args, capsys)
     assert code == 0
     assert set(status) == {"backend", "ledger", "schema_version", "schema_latest", "account",
-                           "sync", "reconcile", "webhook", "counts", "balance"}
-    assert (status["backend"], status["ledger"]) == ("sqlite", str(tmp_path / "ledger.db"))
+                           "sync", "reconcile", "webhook", "counts", "balance",
+                           "leader"}
+    shown = (("postgresql", display_url(ledger_location)) if is_postgres_url(ledger_location)
+             else ("sqlite", ledger_location))
+    assert (status["backend"], status["ledger"]) == shown
     assert status["schema_version"] == status["schema_latest"] == LATEST_VERSION
     assert status["account"] == {
         "id": "acct_payconsole_demo", "name": "payconsole demo", "mode": "test",
@@ -75,9 +80,11 @@ def test_status_of_a_synced_ledger(
     assert main(status_args) == 0
     text = capsys.readouterr().out
     lines = {line.split()[0]: line for line in text.splitlines()}
-    assert list(lines) == ["ledger", "account", "sync", "reconcile", "webhook", "counts",
-                           "balance"]
-    assert lines["ledger"].endswith(f"ledger.db (schema {LATEST_VERSION} of {LATEST_VERSION})")
+    leader = ["leader"] if shown[0] == "postgresql" else []
+    assert list(lines) == ["ledger", *leader, "account", "sync", "reconcile", "webhook",
+                           "counts", "balance"]
+    assert lines["ledger"] == (f"ledger     {' '.join(shown)} "
+                               f"(schema {LATEST_VERSION} of {LATEST_VERSION})")
     assert "payconsole demo (acct_payconsole_demo, test) · US · usd" in lines["account"]
     assert lines["reconcile"].split() == ["reconcile", "never"]
     assert "(secret set)" in lines["webhook"] and "evt_pushed customer.updated" in lines["webhook"]
@@ -87,9 +94,9 @@ def test_status_of_a_synced_ledger(
 
 
 def test_a_failed_sync_and_a_reconcile_are_reported(
-        stripe_client: stripe.StripeClient, proxy: FaultProxy, tmp_path: Path,
+        stripe_client: stripe.StripeClient, proxy: FaultProxy, ledger_location: str,
         status_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     service = SyncService(gateway_for(proxy.url))
     service.run_once()
     save_last_reconcile(ReconcileSummary(at=1_700_000_000, since=1, until=2,
@@ -110,8 +117,10 @@ def test_a_failed_sync_and_a_reconcile_are_reported(
     assert "FAILING (1 in a row)" in text and "drift 2 (missing 0, different 2" in text
 
 
+@SQLITE_ONLY
 def test_a_ledger_that_cannot_be_opened_exits_2(
         tmp_path: Path, status_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """SQLite only: a missing file and a file that is not a database are a file's faults."""
     assert main(status_args) == 2
     assert capsys.readouterr().err.strip() == f"payconsole: no ledger at {tmp_path}/ledger.db"
     (tmp_path / "ledger.db").write_text("not a database")

@@ -3,7 +3,6 @@ polling, events seen twice, and a restart resuming from its cursor."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,9 +20,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def service(emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path
+def service(emulator: Any, stripe_client: stripe.StripeClient, ledger_location: str
             ) -> SyncService:
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     return SyncService(gateway_for(emulator.api_base))
 
 
@@ -84,14 +83,14 @@ def test_events_re_read_in_the_overlap_are_applied_once(
 
 
 def test_a_restarted_sync_resumes_from_its_cursor(
-    emulator: Any, stripe_client: stripe.StripeClient, service: SyncService, tmp_path: Path
+    emulator: Any, stripe_client: stripe.StripeClient, service: SyncService, ledger_location: str
 ) -> None:
     customer, method = make_customer_with_card(stripe_client, "eve@example.com")
     service.run_once()
     cursor = get_state(CURSOR_KEY)
     pay(stripe_client, customer, method, 700)
     # A new process: new gateway, new service, same ledger file.
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     restarted = SyncService(gateway_for(emulator.api_base))
     report = restarted.run_once()
     assert not report.backfilled
@@ -99,8 +98,8 @@ def test_a_restarted_sync_resumes_from_its_cursor(
     assert Payment.select().where(Payment.amount == 700).count() == 1
 
 
-def test_an_unreachable_server_fails_cleanly_and_records_health(tmp_path: Path) -> None:
-    open_ledger(tmp_path / "ledger.db")
+def test_an_unreachable_server_fails_cleanly_and_records_health(ledger_location: str) -> None:
+    open_ledger(ledger_location)
     dead = SyncService(StripeGateway("sk_test_secretvalue", "http://127.0.0.1:9",
                                      max_network_retries=0, timeout_seconds=2))
     with pytest.raises(SyncError) as caught:

@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 import stripe
 from aiohttp.test_utils import TestClient, TestServer
-from peewee import SqliteDatabase
+from peewee import Database
 
 from ledger.db import open_ledger
 from ledger.models import Event, Payment
@@ -45,7 +45,7 @@ def ledger_counts() -> tuple[int, int]:
 
 
 @pytest.fixture
-async def client(ledger: SqliteDatabase) -> AsyncIterator[TestClient[Any, Any]]:
+async def client(ledger: Database) -> AsyncIterator[TestClient[Any, Any]]:
     receiver = WebhookReceiver(SECRET, store_event, max_body_bytes=4096)
     async with TestClient(TestServer(receiver.app())) as test_client:
         test_client.receiver = receiver  # type: ignore[attr-defined]
@@ -143,7 +143,7 @@ async def test_duplicates_out_of_order_unknown_and_unseen_objects(
 
 
 async def test_an_event_that_cannot_be_stored_is_not_acknowledged(
-        ledger: SqliteDatabase, caplog: pytest.LogCaptureFixture) -> None:
+        ledger: Database, caplog: pytest.LogCaptureFixture) -> None:
     # The second same-second event makes the receiver re-fetch the intent; Stripe is down.
     dead = SyncService(gateway_for("http://127.0.0.1:9", timeout_seconds=1))
     receiver = WebhookReceiver(SECRET, dead.apply_pushed)
@@ -158,7 +158,7 @@ async def test_an_event_that_cannot_be_stored_is_not_acknowledged(
 
 
 def test_a_same_second_event_stored_meanwhile_by_another_writer_is_resolved(
-        emulator: Any, stripe_client: stripe.StripeClient, ledger: SqliteDatabase,
+        emulator: Any, stripe_client: stripe.StripeClient, ledger: Database,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Two events of one second for one payment, the newer stored by another writer (the
     poll, another process) between this writer's look at the ledger and its transaction:
@@ -183,7 +183,7 @@ def test_a_same_second_event_stored_meanwhile_by_another_writer_is_resolved(
 
 
 async def test_a_listening_receiver_keeps_live_stats_for_the_header(
-        ledger: SqliteDatabase) -> None:
+        ledger: Database) -> None:
     """Over a real socket: where it listens, when it last accepted an event, and each
     delivery it rejected (bad signature, malformed, oversize) since it started."""
     at = 1_800_000_000  # the receiver's "now", and when each delivery is signed
@@ -210,7 +210,7 @@ async def test_a_listening_receiver_keeps_live_stats_for_the_header(
     assert receiver.stats.address is None  # stopped: no longer shown as listening
 
 
-async def test_a_taken_port_is_a_clear_error(ledger: SqliteDatabase) -> None:
+async def test_a_taken_port_is_a_clear_error(ledger: Database) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -230,9 +230,9 @@ def succeeded(intent_id: str) -> Callable[[], bool]:
 
 
 async def test_emulator_deliveries_arrive_in_about_a_second_and_poll_adds_nothing(
-        emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path,
+        emulator: Any, stripe_client: stripe.StripeClient, ledger_location: str,
         wait_for: Waiter) -> None:
-    open_ledger(tmp_path / "ledger.db")
+    open_ledger(ledger_location)
     service = SyncService(gateway_for(emulator.api_base))
     customer, method = make_customer_with_card(stripe_client, "wes@example.com")
     await asyncio.to_thread(service.run_once)
@@ -265,9 +265,9 @@ def free_port() -> int:
 
 def test_headless_sync_runs_the_receiver_beside_the_poll(
         emulator: Any, stripe_client: stripe.StripeClient, tmp_path: Path,
-        wait_for: Waiter) -> None:
+        ledger_location: str, wait_for: Waiter) -> None:
     port = free_port()
-    ledger_path = tmp_path / "ledger.db"
+    ledger_path = ledger_location
     env = cli_env(tmp_path, STRIPE_WEBHOOK_SECRET=SECRET,
                   PAYCONSOLE_WEBHOOK__LISTEN=f"127.0.0.1:{port}",
                   PAYCONSOLE_SYNC__INTERVAL_SECONDS="60")

@@ -60,6 +60,7 @@ def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_runs_without_the_demo_extra(clean_venv: Path, tmp_path: Path,
                                                emulator: Any,
                                                stripe_client: stripe.StripeClient) -> None:
+    """SQLite only: the installed wheel's default ledger, the embedded file."""
     env = {"PATH": "/usr/bin:/bin", "STRIPE_API_KEY": "sk_test_payconsole",
            "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
     payconsole = str(clean_venv / "payconsole")
