@@ -70,6 +70,17 @@ def amount_up_to(typed: str | None, limit: int, currency: str, what: str, limit_
     return value
 
 
+def refund_warnings(payment: Payment, amount: int, remainder: int) -> tuple[str, ...]:
+    """What a refund does to an inquiry on the payment, said in the confirmation."""
+    if not _refund_ends_inquiry(payment):
+        return ()
+    dispute = dispute_views.dispute_of(payment)
+    assert dispute is not None  # an inquiry was just found
+    if amount == remainder:
+        return (f"this full refund closes inquiry {dispute.id}: no chargeback, no dispute fee",)
+    return (f"a partial refund leaves inquiry {dispute.id} open: only a full refund closes it",)
+
+
 def _refund_ends_inquiry(payment: Payment) -> bool:
     """An inquiry (no chargeback yet) whose charge may still be refunded: that closes it."""
     dispute = dispute_views.dispute_of(payment)

@@ -111,6 +111,7 @@ class Actions:
                 remainder=remainder,
                 reason=checks.choice(reason, checks.REFUND_REASONS, "refund reason"),
                 note=checks.free_text(note, "note", checks.METADATA_VALUE_MAX) or None,
+                warnings=rules.refund_warnings(payment, value, remainder),
             )
             return self._settle(plan, repeat)
 

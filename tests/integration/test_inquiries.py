@@ -107,6 +107,8 @@ async def test_an_inquiry_is_shown_as_one_then_a_refund_from_its_detail_closes_i
         await pilot.click("#dialog-submit")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
+        assert f"this full refund closes inquiry {dispute.id}: no chargeback, no dispute " \
+               "fee" in app.screen.plan.warnings
         await pilot.press("enter")
         await wait_for(lambda: Payment.get_by_id(intent.id).amount_refunded == 6400,
                        pilot=pilot)
