@@ -24,6 +24,7 @@ from sync.emulator import (
     disputes,
     events,
     payment_methods,
+    payouts,
     persistence,
     refunds,
 )
@@ -51,6 +52,7 @@ def install(state: persistence.StateFile) -> None:
     charges.install()
     refunds.install()
     disputes.install()
+    payouts.install()
     _installed = True
 
 

@@ -12,7 +12,7 @@ from sync.emulator.apis import set_extra_api
 from sync.emulator.clock import clock
 from sync.emulator.errors import stripe_error, unknown_parameters
 from sync.emulator.events import emit
-from sync.emulator.params import as_bool, as_int, choice, merge_metadata
+from sync.emulator.params import as_bool, as_int, choice, merge_metadata, range_filter
 
 EVIDENCE_FIELDS = (
     "access_activity_log", "billing_address", "cancellation_policy",
@@ -233,19 +233,6 @@ def close_refunded_inquiry(dispute: Dispute, fully_refunded: bool) -> None:
         emit("charge.dispute.closed", dispute)
 
 
-def _created_filter(created: Any) -> Callable[[Any], bool]:
-    """`created` as an exact timestamp or a {gt, gte, lt, lte} range."""
-    if not isinstance(created, dict):
-        exact = as_int(created, "created")
-        return lambda obj: obj.created == exact
-    tests = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
-    if not set(created) <= set(tests):
-        raise unknown_parameters({f"created[{k}]": v for k, v in created.items()
-                                  if k not in tests})
-    bounds = [(tests[op], as_int(value, f"created[{op}]")) for op, value in created.items()]
-    return lambda obj: all(test(obj.created, bound) for test, bound in bounds)
-
-
 def list_disputes(charge: Any = None, payment_intent: Any = None, created: Any = None,
                   limit: Any = None, starting_after: Any = None, **kwargs: Any) -> Any:
     if kwargs:
@@ -256,7 +243,7 @@ def list_disputes(charge: Any = None, payment_intent: Any = None, created: Any =
     if payment_intent is not None:
         filters.append(lambda d: d.payment_intent == payment_intent)
     if created is not None:
-        filters.append(_created_filter(created))
+        filters.append(range_filter(created, "created"))
     page = resources.List("/v1/disputes", limit=limit, starting_after=starting_after)
     page._list = [obj for key, obj in resources.store.items()
                   if key.startswith("dispute:") and all(f(obj) for f in filters)]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sync.emulator.errors import stripe_error
+from sync.emulator.errors import stripe_error, unknown_parameters
 
 
 def as_int(value: Any, param: str, *, minimum: int | None = None) -> int:
@@ -46,3 +47,17 @@ def merge_metadata(current: dict[str, str], update: Any) -> dict[str, str]:
         else:
             merged[key] = str(value)
     return merged
+
+
+def range_filter(value: Any, field: str) -> Callable[[Any], bool]:
+    """A list filter on the timestamp `field` (`created`, `arrival_date`): an exact value or
+    a {gt, gte, lt, lte} range, as Stripe takes them."""
+    if not isinstance(value, dict):
+        exact = as_int(value, field)
+        return lambda obj: getattr(obj, field) == exact
+    tests = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
+    if not set(value) <= set(tests):
+        raise unknown_parameters({f"{field}[{k}]": v for k, v in value.items()
+                                  if k not in tests})
+    bounds = [(tests[op], as_int(bound, f"{field}[{op}]")) for op, bound in value.items()]
+    return lambda obj: all(test(getattr(obj, field), bound) for test, bound in bounds)
