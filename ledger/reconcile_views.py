@@ -10,6 +10,7 @@ from typing import Any
 from peewee import fn
 
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
+from ledger.models_money import Payout
 from ledger.sql import chunks
 
 # The kinds a reconcile compares, as the CLI names them.
@@ -18,6 +19,7 @@ TABLES: dict[str, Any] = {
     "payments": Payment,
     "refunds": Refund,
     "disputes": Dispute,
+    "payouts": Payout,
     "customers": Customer,
     "payment-methods": PaymentMethod,
 }

@@ -30,6 +30,7 @@ class Records:
     payment_charges: list[Row] = field(default_factory=list)
     refunds: list[Row] = field(default_factory=list)
     disputes: list[Row] = field(default_factory=list)
+    payouts: list[Row] = field(default_factory=list)
 
     def extend(self, other: Records) -> None:
         for name in self.__dataclass_fields__:
@@ -246,6 +247,25 @@ def _funds_movement(txn: Any) -> Row:
     return {key: txn.get(key) for key in FUNDS_MOVEMENT_KEYS}
 
 
+def payout_records(obj: StripeObject, as_of: int) -> Records:
+    _require(obj, "id", "amount", "currency", "status")
+    row = {
+        "id": obj["id"],
+        "created": obj.get("created") or as_of,
+        "amount": obj["amount"],
+        "currency": obj["currency"].lower(),
+        "status": obj["status"],
+        "arrival_date": obj.get("arrival_date"),
+        "method": obj.get("method"),
+        "automatic": bool(obj.get("automatic")),
+        "failure_code": obj.get("failure_code"),
+        "failure_message": obj.get("failure_message"),
+        "balance_transaction": _id(obj.get("balance_transaction")),
+        "as_of": as_of,
+    }
+    return Records(payouts=[row])
+
+
 RECORDERS = {
     "customer": customer_records,
     "payment_method": payment_method_records,
@@ -253,6 +273,7 @@ RECORDERS = {
     "charge": charge_records,
     "refund": refund_records,
     "dispute": dispute_records,
+    "payout": payout_records,
 }
 
 

@@ -71,6 +71,11 @@ DISPUTES = _replace_all(
      "has_evidence", "submission_count", "evidence", "metadata", "is_charge_refundable",
      "submission_method", "balance_transactions", "as_of"),
 )
+PAYOUTS = _replace_all(
+    "payout",
+    ("id", "created", "amount", "currency", "status", "arrival_date", "method", "automatic",
+     "failure_code", "failure_message", "balance_transaction", "as_of"),
+)
 
 _INTENT_COLUMNS = (
     "id", "created", "amount", "currency", "status", "customer", "description",
@@ -126,6 +131,7 @@ class WriteCounts:
     payments: int = 0
     refunds: int = 0
     disputes: int = 0
+    payouts: int = 0
 
 
 def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
@@ -136,6 +142,7 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
     PAYMENT_CHARGES.run(db, records.payment_charges)
     REFUNDS.run(db, records.refunds)
     DISPUTES.run(db, records.disputes)
+    PAYOUTS.run(db, records.payouts)
     _link_refunds_and_disputes(db, records)
     _fill_customer_emails(db, records)
     return WriteCounts(
@@ -144,6 +151,7 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
         payments=len({r["id"] for r in records.payment_intents + records.payment_charges}),
         refunds=len(records.refunds),
         disputes=len(records.disputes),
+        payouts=len(records.payouts),
     )
 
 

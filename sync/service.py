@@ -22,6 +22,7 @@ from sync.account import AccountRefused, check_account
 from sync.apply import ApplyResult, apply_events, apply_objects, event_object, event_problem
 from sync.gateway import GatewayError, NotFound, StripeGateway
 from sync.health import SyncHealth, load_health, save_health
+from sync.payouts import fetch_missing_transactions
 from sync.resources import (
     BACKFILL_RESOURCES,
     OBJECT_PATHS,
@@ -51,6 +52,7 @@ class SyncReport:
     duplicates: int = 0
     malformed: int = 0
     refetched: int = 0
+    payout_transactions: int = 0  # balance transactions of paid payouts, fetched
     requests: int = 0
     seconds: float = 0.0
 
@@ -63,6 +65,8 @@ class SyncReport:
             f"{self.events_new} new events ({self.duplicates} already had, "
             f"{self.malformed} malformed), {self.refetched} objects re-fetched"
         )
+        if self.payout_transactions:
+            parts.append(f"{self.payout_transactions} payout transactions fetched")
         parts.append(f"{self.requests} requests in {self.seconds:.1f}s")
         return "; ".join(parts)
 
@@ -119,6 +123,8 @@ class SyncService:
             if self._needs_backfill():
                 report.backfilled = self.backfill()
             self.poll(report)
+            report.payout_transactions = fetch_missing_transactions(self.gateway,
+                                                                    int(self._clock()))
             report.requests = self.gateway.requests_made - requests_before
             report.seconds = self._clock() - started
             self._record_success(report)

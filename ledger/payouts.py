@@ -1,0 +1,224 @@
+"""Payouts in the ledger: the Payouts pane's listing, a payout's balance transactions with
+the payments, refunds and disputes behind them, and its reconciliation (the transactions'
+net against the payout's amount).
+
+A payout's transactions are what Stripe lists under `GET /v1/balance_transactions?payout=`:
+the charges, refunds, dispute movements... it paid out, and its own (negative) payout
+transaction, which the reconciliation leaves out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ledger.models import database
+from ledger.queries import Listing, flag_as_bool
+from ledger.records import RecordError, Row, StripeObject
+from ledger.sql import LedgerDatabase, single_int
+from ledger.writes import Upsert
+
+FAILED = "failed"
+# Stripe's statuses, in the order the pane's legend names them.
+STATUSES = ("paid", "pending", "in_transit", "canceled", FAILED)
+
+_TRANSACTION_COLUMNS = (
+    "id", "created", "amount", "currency", "fee", "net", "fee_details", "type",
+    "reporting_category", "status", "available_on", "source", "payout", "as_of",
+)
+# Stripe's balance transaction objects carry no `payout`: the payout listed them, so it is
+# kept when a later copy (say, from the plain list) does not say.
+BALANCE_TRANSACTIONS = Upsert(
+    table="balance_transaction",
+    columns=_TRANSACTION_COLUMNS,
+    updates={**{c: f"excluded.{c}" for c in _TRANSACTION_COLUMNS if c != "id"},
+             "payout": "COALESCE(excluded.payout, balance_transaction.payout)"},
+    guard="excluded.as_of >= balance_transaction.as_of",
+)
+
+
+def _id(value: Any) -> str | None:
+    found = value.get("id") if isinstance(value, dict) else value
+    return found if isinstance(found, str) else None
+
+
+def balance_transaction_row(obj: StripeObject, as_of: int, payout: str | None = None) -> Row:
+    """The ledger row of a balance transaction; `payout`: the payout it was listed under."""
+    missing = [key for key in ("id", "amount", "currency", "type") if key not in obj]
+    if missing:
+        raise RecordError(f"balance transaction {obj.get('id')!r} lacks {missing}")
+    fee = obj.get("fee") or 0
+    net = obj.get("net")
+    return {
+        "id": obj["id"],
+        "created": obj.get("created") or as_of,
+        "amount": obj["amount"],
+        "currency": obj["currency"].lower(),
+        "fee": fee,
+        "net": obj["amount"] - fee if net is None else net,
+        "fee_details": orjson.dumps(obj.get("fee_details") or []).decode(),
+        "type": obj["type"],
+        "reporting_category": obj.get("reporting_category"),
+        "status": obj.get("status") or "available",
+        "available_on": obj.get("available_on"),
+        "source": _id(obj.get("source")),
+        "payout": _id(obj.get("payout")) or payout,
+        "as_of": as_of,
+    }
+
+
+def store_payout_transactions(db: LedgerDatabase, payout: str, objects: Iterable[StripeObject],
+                              as_of: int) -> int:
+    """Upsert the transactions Stripe listed under `payout` (in the caller's transaction);
+    returns how many."""
+    rows = [balance_transaction_row(obj, as_of, payout) for obj in objects]
+    BALANCE_TRANSACTIONS.run(db, rows)
+    return len(rows)
+
+
+# -- the pane --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutLine:
+    id: str
+    created: int
+    amount: int
+    currency: str
+    status: str
+    arrival_date: int | None
+    method: str | None
+    automatic: bool
+    failure_code: str | None
+    failure_message: str | None
+    balance_transaction: str | None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAILED
+
+
+class PayoutListing(Listing[PayoutLine]):
+    """Payouts newest first (on the payout_created index)."""
+
+    table = "payout"
+    columns = PayoutLine.__slots__
+    order_keys = ("created", "id")
+
+    def _row(self, values: tuple[Any, ...]) -> PayoutLine:
+        return PayoutLine(*flag_as_bool(values, PayoutLine.__slots__.index("automatic")))
+
+
+def payout_line(payout_id: str) -> PayoutLine | None:
+    row = database.execute_sql(
+        f"SELECT {', '.join(PayoutLine.__slots__)} FROM payout WHERE id = ?", (payout_id,)
+    ).fetchone()
+    return PayoutListing()._row(row) if row else None
+
+
+def failed_payouts(since: int) -> int:
+    """Payouts created since `since` that failed: the header's alert."""
+    return single_int(database, "SELECT count(*) FROM payout WHERE status = ? AND created >= ?",
+                      (FAILED, since))
+
+
+def payouts_missing_transactions(since: int, limit: int = 20) -> list[str]:
+    """Automatic payouts paid since `since` whose transactions the ledger has not fetched
+    (not even the payout's own, which Stripe lists with them): newest first."""
+    cursor = database.execute_sql(
+        "SELECT id FROM payout WHERE status = 'paid' AND automatic = 1 AND created >= ? "
+        "AND NOT EXISTS (SELECT 1 FROM balance_transaction bt WHERE bt.payout = payout.id) "
+        "ORDER BY created DESC, id DESC LIMIT ?", (since, limit))
+    return [row_id for (row_id,) in cursor]
+
+
+def has_transactions(payout_id: str) -> bool:
+    return single_int(database, "SELECT count(*) FROM balance_transaction WHERE payout = ?",
+                      (payout_id,)) > 0
+
+
+# -- the detail ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutTransaction:
+    """One balance transaction of a payout, and what is behind it in the ledger."""
+
+    id: str
+    created: int
+    type: str
+    reporting_category: str | None
+    amount: int
+    fee: int
+    net: int
+    currency: str
+    source: str | None
+    payment: str | None  # the payment the charge, refund or dispute belongs to
+    customer_email: str | None
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Whether the transactions' net adds up to the payout's amount."""
+
+    payout_amount: int
+    transactions_net: int
+    currency: str
+    counted: int  # transactions counted (the payout's own left out)
+
+    @property
+    def difference(self) -> int:
+        """What the transactions are short of (negative: over) the payout's amount."""
+        return self.payout_amount - self.transactions_net
+
+    @property
+    def reconciled(self) -> bool:
+        return self.difference == 0
+
+
+@dataclass(frozen=True)
+class PayoutDetail:
+    payout: PayoutLine
+    transactions: Sequence[PayoutTransaction]
+
+    @property
+    def fetched(self) -> bool:
+        """Whether Stripe's list of the payout's transactions is in the ledger."""
+        return bool(self.transactions)
+
+    @property
+    def counted(self) -> list[PayoutTransaction]:
+        """The transactions the payout paid out: all but its own."""
+        return [t for t in self.transactions if t.id != self.payout.balance_transaction
+                and t.type != "payout"]
+
+    @property
+    def reconciliation(self) -> Reconciliation:
+        counted = self.counted
+        return Reconciliation(self.payout.amount, sum(t.net for t in counted),
+                              self.payout.currency, len(counted))
+
+
+# The payment behind a transaction: its charge's, its refund's or its dispute's.
+_TRANSACTIONS_SQL = """
+SELECT bt.id, bt.created, bt.type, bt.reporting_category, bt.amount, bt.fee, bt.net,
+       bt.currency, bt.source, p.id, p.customer_email
+FROM balance_transaction bt
+LEFT JOIN refund r ON r.id = bt.source
+LEFT JOIN dispute d ON d.id = bt.source
+LEFT JOIN payment p ON p.id = COALESCE(
+    (SELECT c.id FROM payment c WHERE c.latest_charge = bt.source), r.payment, d.payment)
+WHERE bt.payout = ?
+ORDER BY bt.created, bt.id
+"""
+
+
+def payout_detail(payout_id: str) -> PayoutDetail | None:
+    payout = payout_line(payout_id)
+    if payout is None:
+        return None
+    cursor = database.execute_sql(_TRANSACTIONS_SQL, (payout_id,))
+    return PayoutDetail(payout, [PayoutTransaction(*values) for values in cursor])
