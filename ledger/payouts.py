@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from ledger.models import database
+from ledger.money import format_amount
 from ledger.queries import Listing, flag_as_bool
 from ledger.records import RecordError, Row, StripeObject
 from ledger.sql import LedgerDatabase, single_int
@@ -101,6 +102,13 @@ class PayoutLine:
         return self.status == FAILED
 
 
+_PAYOUT_COLUMNS = ", ".join(PayoutLine.__slots__)
+
+
+def _line(values: Sequence[Any]) -> PayoutLine:
+    return PayoutLine(*flag_as_bool(tuple(values), PayoutLine.__slots__.index("automatic")))
+
+
 class PayoutListing(Listing[PayoutLine]):
     """Payouts newest first (on the payout_created index)."""
 
@@ -109,20 +117,21 @@ class PayoutListing(Listing[PayoutLine]):
     order_keys = ("created", "id")
 
     def _row(self, values: tuple[Any, ...]) -> PayoutLine:
-        return PayoutLine(*flag_as_bool(values, PayoutLine.__slots__.index("automatic")))
+        return _line(values)
 
 
 def payout_line(payout_id: str) -> PayoutLine | None:
     row = database.execute_sql(
-        f"SELECT {', '.join(PayoutLine.__slots__)} FROM payout WHERE id = ?", (payout_id,)
-    ).fetchone()
-    return PayoutListing()._row(row) if row else None
+        f"SELECT {_PAYOUT_COLUMNS} FROM payout WHERE id = ?", (payout_id,)).fetchone()
+    return _line(row) if row else None
 
 
-def failed_payouts(since: int) -> int:
-    """Payouts created since `since` that failed: the header's alert."""
-    return single_int(database, "SELECT count(*) FROM payout WHERE status = ? AND created >= ?",
-                      (FAILED, since))
+def failed_payouts(since: int) -> list[PayoutLine]:
+    """Payouts created since `since` that failed, newest first: what the console alerts on."""
+    cursor = database.execute_sql(
+        f"SELECT {_PAYOUT_COLUMNS} FROM payout WHERE created >= ? AND status = ? "
+        "ORDER BY created DESC, id DESC", (since, FAILED))
+    return [_line(values) for values in cursor]
 
 
 def payouts_missing_transactions(since: int, limit: int = 20) -> list[str]:
@@ -222,3 +231,16 @@ def payout_detail(payout_id: str) -> PayoutDetail | None:
         return None
     cursor = database.execute_sql(_TRANSACTIONS_SQL, (payout_id,))
     return PayoutDetail(payout, [PayoutTransaction(*values) for values in cursor])
+
+
+def reconciliation_text(rec: Reconciliation) -> str:
+    """The detail's and `payout show`'s reconciliation line."""
+    net = format_amount(rec.transactions_net, rec.currency)
+    amount = format_amount(rec.payout_amount, rec.currency)
+    counted = f"{rec.counted} transaction{'s' if rec.counted != 1 else ''}"
+    if rec.reconciled:
+        return f"reconciled: the net of {counted} ({net}) adds up to the payout ({amount})"
+    short = "short of" if rec.difference > 0 else "over"
+    return (f"NOT reconciled: the net of {counted} ({net}) is "
+            f"{format_amount(abs(rec.difference), rec.currency)} {short} the payout "
+            f"({amount})")

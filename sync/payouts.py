@@ -4,19 +4,17 @@ does not have them yet."""
 
 from __future__ import annotations
 
-import logging
 import time
+from typing import TYPE_CHECKING
 
 from ledger.db import retry_locked
 from ledger.models import database
-from ledger.payouts import payouts_missing_transactions, store_payout_transactions
-from sync.gateway import GatewayError, StripeGateway
+from ledger.payouts import store_payout_transactions
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # the console imports this module offline too: no SDK at import
+    from sync.gateway import StripeGateway
 
 BALANCE_TRANSACTIONS_PATH = "/v1/balance_transactions"
-# Paid payouts this recent get their transactions fetched by the sync.
-LOOKBACK_SECONDS = 30 * 86400
 
 
 def fetch_payout_transactions(gateway: StripeGateway, payout_id: str,
@@ -31,18 +29,3 @@ def fetch_payout_transactions(gateway: StripeGateway, payout_id: str,
             return store_payout_transactions(database, payout_id, objects, stamp)
 
     return retry_locked(store)
-
-
-def fetch_missing_transactions(gateway: StripeGateway, now: int) -> int:
-    """The transactions of recently paid payouts the ledger lacks; returns how many were
-    stored. A payout Stripe refuses to list (not an automatic one after all) is skipped
-    with a log line and asked again on a later sync; a failure to reach Stripe raises."""
-    stored = 0
-    for payout_id in payouts_missing_transactions(now - LOOKBACK_SECONDS):
-        try:
-            stored += fetch_payout_transactions(gateway, payout_id, now)
-        except GatewayError as exc:
-            if exc.retryable or exc.status is None:
-                raise
-            log.warning("could not list the transactions of payout %s: %s", payout_id, exc)
-    return stored

@@ -17,12 +17,13 @@ from ledger.db import ledger_problem, retry_locked
 from ledger.events import event_stats, event_times_of
 from ledger.lookups import live_customer_ids
 from ledger.models import database
+from ledger.payouts import payouts_missing_transactions
 from ledger.state import get_state, set_state
 from sync.account import AccountRefused, check_account
 from sync.apply import ApplyResult, apply_events, apply_objects, event_object, event_problem
 from sync.gateway import GatewayError, NotFound, StripeGateway
 from sync.health import SyncHealth, load_health, save_health
-from sync.payouts import fetch_missing_transactions
+from sync.payouts import fetch_payout_transactions
 from sync.resources import (
     BACKFILL_RESOURCES,
     OBJECT_PATHS,
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 CURSOR_KEY = "events_cursor"
 EVENT_RETENTION_SECONDS = 30 * 86400  # Stripe keeps events for 30 days
 DAY = 86400
+PAYOUT_LOOKBACK_SECONDS = 30 * DAY  # paid payouts this recent get their transactions
 
 
 class SyncError(Exception):
@@ -123,8 +125,7 @@ class SyncService:
             if self._needs_backfill():
                 report.backfilled = self.backfill()
             self.poll(report)
-            report.payout_transactions = fetch_missing_transactions(self.gateway,
-                                                                    int(self._clock()))
+            report.payout_transactions = self.fetch_payout_transactions()
             report.requests = self.gateway.requests_made - requests_before
             report.seconds = self._clock() - started
             self._record_success(report)
@@ -246,6 +247,23 @@ class SyncService:
             except NotFound:
                 continue
         return fresh
+
+    # -- payouts ---------------------------------------------------------------------
+
+    def fetch_payout_transactions(self) -> int:
+        """The balance transactions of recently paid payouts that the ledger lacks; returns
+        how many were stored. A payout Stripe refuses to list them for (not an automatic one
+        after all) is skipped with a log line and asked again on a later sync."""
+        stored = 0
+        now = int(self._clock())
+        for payout_id in payouts_missing_transactions(now - PAYOUT_LOOKBACK_SECONDS):
+            try:
+                stored += fetch_payout_transactions(self.gateway, payout_id, now)
+            except GatewayError as exc:
+                if exc.retryable or exc.status is None:
+                    raise
+                log.warning("could not list the transactions of payout %s: %s", payout_id, exc)
+        return stored
 
     # -- health ----------------------------------------------------------------------
 
