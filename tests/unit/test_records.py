@@ -6,10 +6,12 @@ import pytest
 from peewee import SqliteDatabase
 
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
+from ledger.models_money import Payout
 from ledger.records import RecordError, records_for
 from ledger.writes import write_records
 
-STORED = ["customer", "payment_method", "payment_intent", "charge", "refund", "dispute"]
+STORED = ["customer", "payment_method", "payment_intent", "charge", "refund", "dispute",
+          "payout"]
 
 
 @pytest.mark.parametrize("name", STORED)
@@ -28,6 +30,7 @@ def test_every_stored_fixture_parses_and_stores(
         "charge": Payment,
         "refund": Refund,
         "dispute": Dispute,
+        "payout": Payout,
     }[name]
     key = obj.get("payment_intent") or obj["id"] if name == "charge" else obj["id"]
     assert model.get_by_id(key).created == obj["created"]
