@@ -6,6 +6,8 @@ shown by `payconsole payout show` and the console's detail (Pilot)."""
 from __future__ import annotations
 
 import json
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,10 @@ from console.cli import main
 from console.context import ConsoleContext, Mode
 from console.panes.payouts import PayoutsTable
 from console.screens.payout_detail import PayoutDetailScreen
-from ledger.payouts import failed_payouts, payout_detail, reconciliation_text
+from ledger.payouts import PayoutListing, failed_payouts, payout_detail, reconciliation_text
 from sync.actions import Actions
+from sync.demo.seed import DAY, PAYOUT_HOUR, seed
+from sync.demo.session import emulator_gateway
 from sync.emulator import EmulatorProcess
 from sync.gateway import StripeGateway
 from sync.service import SyncService
@@ -180,3 +184,27 @@ def test_export_payouts_and_an_unknown_payout(
         (p["id"], p["amount"], p["currency"], "paid", True) for p in payouts}
     assert main(["payout", "show", "po_missing", *cli_args]) == 2
     assert "no payout po_missing in the ledger" in capsys.readouterr().err
+
+
+def test_the_demo_pays_out_once_a_day_per_currency_and_one_payout_fails(
+        emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
+        gateway: StripeGateway) -> None:
+    now = int(time.time()) // DAY * DAY + 12 * 3600  # noon today (UTC)
+    summary = seed(emulator_gateway(emulator.api_base), emulator.control, days=6, seed=11,
+                   customers=8, payments=60, now=now)
+    sync(gateway)
+    payouts = PayoutListing().page(0, 100)
+    assert len(payouts) == summary.payouts >= 5
+    evenings = Counter((p.created, p.currency) for p in payouts)
+    assert set(evenings.values()) == {1}  # one a day per currency
+    assert all(p.created % DAY == PAYOUT_HOUR * 3600 for p in payouts)
+    (failed,) = [p for p in payouts if p.failed]
+    assert failed.failure_code == "account_closed"
+    for payout in payouts:
+        if payout.failed:
+            continue
+        arrived = payout.created + 2 * DAY <= now
+        assert payout.status == ("paid" if arrived else "in_transit")
+        detail = payout_detail(payout.id)
+        assert detail is not None
+        assert detail.fetched is arrived and (not arrived or detail.reconciliation.reconciled)
