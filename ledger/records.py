@@ -257,7 +257,7 @@ def payout_records(obj: StripeObject, as_of: int) -> Records:
         "status": obj["status"],
         "arrival_date": obj.get("arrival_date"),
         "method": obj.get("method"),
-        "automatic": bool(obj.get("automatic")),
+        "automatic": int(bool(obj.get("automatic"))),  # a 0/1 BIGINT column
         "failure_code": obj.get("failure_code"),
         "failure_message": obj.get("failure_message"),
         "balance_transaction": _id(obj.get("balance_transaction")),
