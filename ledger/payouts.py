@@ -18,13 +18,11 @@ import orjson
 from ledger.models import database
 from ledger.money import format_amount
 from ledger.queries import Listing, flag_as_bool
-from ledger.records import RecordError, Row, StripeObject
-from ledger.sql import LedgerDatabase, single_int
+from ledger.records import Row, StripeObject, _id, _require
+from ledger.sql import LedgerDatabase
 from ledger.writes import Upsert
 
 FAILED = "failed"
-# Stripe's statuses, in the order the pane's legend names them.
-STATUSES = ("paid", "pending", "in_transit", "canceled", FAILED)
 
 _TRANSACTION_COLUMNS = (
     "id", "created", "amount", "currency", "fee", "net", "fee_details", "type",
@@ -41,16 +39,9 @@ BALANCE_TRANSACTIONS = Upsert(
 )
 
 
-def _id(value: Any) -> str | None:
-    found = value.get("id") if isinstance(value, dict) else value
-    return found if isinstance(found, str) else None
-
-
 def balance_transaction_row(obj: StripeObject, as_of: int, payout: str | None = None) -> Row:
     """The ledger row of a balance transaction; `payout`: the payout it was listed under."""
-    missing = [key for key in ("id", "amount", "currency", "type") if key not in obj]
-    if missing:
-        raise RecordError(f"balance transaction {obj.get('id')!r} lacks {missing}")
+    _require(obj, "id", "amount", "currency", "type")
     fee = obj.get("fee") or 0
     net = obj.get("net")
     return {
@@ -142,11 +133,6 @@ def payouts_missing_transactions(since: int, limit: int = 20) -> list[str]:
         "AND NOT EXISTS (SELECT 1 FROM balance_transaction bt WHERE bt.payout = payout.id) "
         "ORDER BY created DESC, id DESC LIMIT ?", (since, limit))
     return [row_id for (row_id,) in cursor]
-
-
-def has_transactions(payout_id: str) -> bool:
-    return single_int(database, "SELECT count(*) FROM balance_transaction WHERE payout = ?",
-                      (payout_id,)) > 0
 
 
 # -- the detail ------------------------------------------------------------------------
