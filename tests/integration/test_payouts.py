@@ -25,6 +25,7 @@ from sync.actions import Actions
 from sync.demo.seed import DAY, PAYOUT_HOUR, seed
 from sync.demo.session import emulator_gateway
 from sync.emulator import EmulatorProcess
+from sync.emulator.control import EmulatorControlError
 from sync.gateway import StripeGateway
 from sync.service import SyncService
 from tests.conftest import Waiter
@@ -122,8 +123,10 @@ async def test_the_console_detail_shows_the_difference_and_fetches_what_is_missi
         gateway: StripeGateway, tmp_path: Path, wait_for: Waiter) -> None:
     usd_payments(stripe_client)
     in_transit = only_payout(emulator, "in_transit")  # not paid: the sync fetches nothing
+    emulator.control.set_clock(int(time.time()) + 60)  # the next payout, a minute later
     new_payment(stripe_client, 700)
     short = only_payout(emulator)
+    emulator.control.set_clock(None)
     (altered,) = [t for t in gateway.get("/v1/balance_transactions",
                                          {"payout": short["id"]})["data"]
                   if t["type"] == "charge"]
@@ -208,3 +211,27 @@ def test_the_demo_pays_out_once_a_day_per_currency_and_one_payout_fails(
         detail = payout_detail(payout.id)
         assert detail is not None
         assert detail.fetched is arrived and (not arrived or detail.reconciliation.reconciled)
+
+
+def test_the_emulator_lists_payouts_as_stripe_filters_them_and_checks_the_balance(
+        emulator: EmulatorProcess, stripe_client: stripe.StripeClient) -> None:
+    new_payment(stripe_client, 3000, "eur")
+    swept = only_payout(emulator)
+    new_payment(stripe_client, 1000, "eur")
+    with pytest.raises(stripe.InvalidRequestError, match="insufficient funds") as refused:
+        stripe_client.v1.payouts.create({"amount": 1001, "currency": "eur"})
+    assert refused.value.code == "balance_insufficient"
+    manual = stripe_client.v1.payouts.create({"amount": 1000, "currency": "eur"})
+    assert (manual.status, manual.automatic) == ("pending", False)
+    emulator.control.fail_payout(swept["id"])
+    payouts = stripe_client.v1.payouts
+    assert [p.id for p in payouts.list({"status": "failed"}).data] == [swept["id"]]
+    assert {p.id for p in payouts.list({"created": {"gte": swept["created"]}}).data} == {
+        swept["id"], manual.id}
+    assert payouts.list({"created": {"lt": swept["created"]}}).data == []
+    own = stripe_client.v1.balance_transactions.list({"payout": manual.id}).data
+    assert [(t.type, t.amount) for t in own] == [("payout", -1000)]
+    with pytest.raises(stripe.InvalidRequestError, match="No such payout"):
+        stripe_client.v1.balance_transactions.list({"payout": "po_missing"})
+    with pytest.raises(EmulatorControlError, match="already failed"):
+        emulator.control.fail_payout(swept["id"])
