@@ -75,6 +75,13 @@ EXPORTS: dict[str, ExportKind] = {
          "reporting_category", "status", "available_on", "source", "payout"),
         "created DESC, id DESC",
     ),
+    "payouts": ExportKind(
+        "payout",
+        ("id", "created", "amount", "currency", "status", "arrival_date", "method",
+         "automatic", "failure_code", "failure_message", "balance_transaction"),
+        "created DESC, id DESC",
+        frozenset({"automatic"}),
+    ),
     # Oldest first, every column as stored: what an outside check of the chain needs.
     "audit": ExportKind(
         "audit_entry",

@@ -25,6 +25,7 @@ from sync.emulator import (
     disputes,
     events,
     payment_methods,
+    payouts,
     persistence,
     refunds,
 )
@@ -53,6 +54,7 @@ def install(state: persistence.StateFile) -> None:
     refunds.install()
     disputes.install()
     balance.install()
+    payouts.install()
     _installed = True
 
 
