@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,15 +29,18 @@ from console.panes.customers import CustomersPane
 from console.panes.disputes import DisputeAlerts, DisputesPane
 from console.panes.events import EventsPane
 from console.panes.payments import PaymentsPane
+from console.panes.payouts import FAILED_ALERT_SECONDS, PayoutAlerts, PayoutsPane
 from console.screens.detail_sections import DetailScreen
 from console.screens.payment_detail import PaymentDetailScreen
 from console.sending import ActionCompleted, outcome_message
 from console.widgets.status_header import HOLD_WARNING, LedgerFacts, StatusHeader
 from ledger.audit import AuditListing
 from ledger.dispute_views import dispute_counts
+from ledger.payouts import failed_payouts
 from ledger.queries import PaymentListing, holds_lapsing, payment_detail
 from ledger.views import EventListing
 from sync.health import load_health
+from sync.payouts import fetch_payout_transactions
 from sync.plans import ActionRefused, ActionResult
 from sync.scheduler import Job, JobScheduler
 from sync.trust import load_account, load_last_reconcile
@@ -60,7 +64,7 @@ class PayConsoleApp(App[None]):
     TITLE = "payconsole"
     CSS_PATH: ClassVar[list[str | PurePath]] = [
         f"styles/{name}.tcss" for name in ("app", "payment_detail", "analytics", "search",
-                                           "disputes", "dialogs", "customers")]
+                                           "disputes", "dialogs", "customers", "payouts")]
     BINDINGS: ClassVar[list[BindingType]] = bindings(APP)
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
@@ -76,6 +80,7 @@ class PayConsoleApp(App[None]):
         self.actions_refusal = actions_refusal(context)
         self.scheduler: JobScheduler | None = None
         self.dispute_alerts: DisputeAlerts | None = None
+        self.payout_alerts: PayoutAlerts | None = None
         self._released = False
         self._reload_pending: Timer | None = None
 
@@ -100,13 +105,20 @@ class PayConsoleApp(App[None]):
             "analytics": lambda: AnalyticsPane(self.clock, id=id),
             "events": lambda: EventsPane(self.event_listing, id=id),
             "audit": lambda: AuditPane(AuditListing(), id=id),
+            "payouts": lambda: PayoutsPane(fetch=self._payout_fetch(), id=id),
         }
         return panes[pane_id]()
+
+    def _payout_fetch(self) -> Callable[[str], int] | None:
+        """How a payout's detail gets missing transactions from Stripe (None: offline)."""
+        actions = self.context.actions
+        return partial(fetch_payout_transactions, actions.gateway) if actions else None
 
     def on_mount(self) -> None:
         self.set_keymap(self.context.keymap)
         self.query_one(StatusHeader).show_facts(self.read_facts())
         self.dispute_alerts = DisputeAlerts(self, self.clock)  # what is here now is not news
+        self.payout_alerts = PayoutAlerts(self, self.clock)
         self.query_one(PaymentsPane).focus_content()
         if self.jobs:
             self.scheduler = JobScheduler([self._reporting(job) for job in self.jobs])
@@ -141,7 +153,9 @@ class PayConsoleApp(App[None]):
         return LedgerFacts(load_health(), self.payment_listing.count(),
                            dispute_counts().needing_response, load_account(),
                            load_last_reconcile(),
-                           holds_lapsing=holds_lapsing(self.clock(), HOLD_WARNING))
+                           holds_lapsing=holds_lapsing(self.clock(), HOLD_WARNING),
+                           failed_payouts=len(failed_payouts(
+                               int(self.clock()) - FAILED_ALERT_SECONDS)))
 
     def _receiver_stats(self) -> list[WebhookStats]:
         """What the webhook receivers have done so far, read on each header refresh."""
@@ -189,6 +203,8 @@ class PayConsoleApp(App[None]):
         self._reload_views()
         if self.dispute_alerts is not None:
             self.dispute_alerts.check()
+        if self.payout_alerts is not None:
+            self.payout_alerts.check()
 
     def on_open_payment(self, message: OpenPayment) -> None:
         detail = payment_detail(message.payment_id)

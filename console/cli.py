@@ -34,6 +34,7 @@ from console.cli_common import (
 )
 from console.cli_demo import DEMO_COMMANDS
 from console.cli_ledger import LEDGER_COMMANDS
+from console.cli_payouts import PAYOUT_COMMANDS
 from console.cli_reconcile import RECONCILE_COMMANDS
 from console.cli_report import REPORT_COMMANDS
 from console.cli_status import STATUS_COMMANDS
@@ -263,6 +264,7 @@ COMMANDS: dict[str, Command] = {
                       run_export, _export_arguments),
     **DEMO_COMMANDS,
     **ACTION_COMMANDS,
+    **PAYOUT_COMMANDS,
     **REPORT_COMMANDS,
     **RECONCILE_COMMANDS,
     **STATUS_COMMANDS,

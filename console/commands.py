@@ -20,6 +20,7 @@ PANES: tuple[tuple[str, str], ...] = (
     ("analytics", "Analytics"),
     ("events", "Events"),
     ("audit", "Audit"),
+    ("payouts", "Payouts"),
 )
 
 
@@ -42,10 +43,12 @@ DISPUTES = Place("Disputes", "disputes", "#disputes-pane")
 DISPUTES_TABLE = Place("Disputes", "disputes", "#disputes-table")
 CUSTOMERS = Place("Customers", "customers", "#customers-pane")
 ANALYTICS = Place("Analytics", "analytics", "#analytics-pane")
+PAYOUTS_TABLE = Place("Payouts", "payouts", "#payouts-table")
 TABLE = Place("a table", main_screen=False)
 SEARCH_BAR = Place("a search", main_screen=False)  # keys of every table; the palette has no row
 PAYMENT_DETAIL = Place("payment detail", main_screen=False)
 DISPUTE_DETAIL = Place("dispute detail", main_screen=False)
+PAYOUT_DETAIL = Place("payout detail", main_screen=False)
 CONFIRM = Place("confirmation", main_screen=False)
 DIALOG = Place("action dialog", main_screen=False)
 EVIDENCE_FORM = Place("evidence form", main_screen=False)
@@ -171,11 +174,14 @@ COMMANDS: tuple[Command, ...] = (
             "Won, lost and other closed disputes below the open ones, or hidden",
             "toggle_closed", (DISPUTES,)),
     *_analytics_commands(),
+    Command("payouts.detail", "enter", "Detail", "Open selected payout", "The payout's "
+            "balance transactions, the payments, refunds and disputes behind them, and "
+            "whether their net adds up to the payout", "select_cursor", (PAYOUTS_TABLE,)),
     *_table_commands(),
     Command("search.clear", "escape", "Clear search", "Clear the search",
             "Show every row again", "clear", (SEARCH_BAR,)),
     Command("detail.close", "escape", "Close", "Close the detail", "Back to the panes",
-            "dismiss", (PAYMENT_DETAIL, DISPUTE_DETAIL)),
+            "dismiss", (PAYMENT_DETAIL, DISPUTE_DETAIL, PAYOUT_DETAIL)),
     Command("confirm.cancel", "escape", "Cancel", "Cancel", "Send nothing", "dismiss_none",
             (CONFIRM,)),
     Command("dialog.close", "escape", "Close", "Close the dialog", "Close it; an action "

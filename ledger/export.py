@@ -81,6 +81,13 @@ EXPORTS: dict[str, ExportKind] = {
          "uploaded_at", "operator"),
         "uploaded_at DESC, id DESC",
     ),
+    "payouts": ExportKind(
+        "payout",
+        ("id", "created", "amount", "currency", "status", "arrival_date", "method",
+         "automatic", "failure_code", "failure_message", "balance_transaction"),
+        "created DESC, id DESC",
+        frozenset({"automatic"}),
+    ),
     # Oldest first, every column as stored: what an outside check of the chain needs.
     "audit": ExportKind(
         "audit_entry",

@@ -10,7 +10,7 @@ from typing import Any
 from peewee import Case
 
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
-from ledger.models_money import BalanceTransaction
+from ledger.models_money import BalanceTransaction, Payout
 from ledger.sql import chunks
 
 # The kinds a reconcile compares, as the CLI names them.
@@ -19,6 +19,7 @@ TABLES: dict[str, Any] = {
     "payments": Payment,
     "refunds": Refund,
     "disputes": Dispute,
+    "payouts": Payout,
     "customers": Customer,
     "payment-methods": PaymentMethod,
     "balance-transactions": BalanceTransaction,

@@ -31,6 +31,7 @@ class Records:
     refunds: list[Row] = field(default_factory=list)
     disputes: list[Row] = field(default_factory=list)
     balance_transactions: list[Row] = field(default_factory=list)
+    payouts: list[Row] = field(default_factory=list)
 
     def extend(self, other: Records) -> None:
         for name in self.__dataclass_fields__:
@@ -289,6 +290,25 @@ def _embedded_transactions(values: list[Any], as_of: int) -> Records:
     return records
 
 
+def payout_records(obj: StripeObject, as_of: int) -> Records:
+    _require(obj, "id", "amount", "currency", "status")
+    row = {
+        "id": obj["id"],
+        "created": obj.get("created") or as_of,
+        "amount": obj["amount"],
+        "currency": obj["currency"].lower(),
+        "status": obj["status"],
+        "arrival_date": obj.get("arrival_date"),
+        "method": obj.get("method"),
+        "automatic": int(bool(obj.get("automatic"))),  # a 0/1 BIGINT column
+        "failure_code": obj.get("failure_code"),
+        "failure_message": obj.get("failure_message"),
+        "balance_transaction": _id(obj.get("balance_transaction")),
+        "as_of": as_of,
+    }
+    return Records(payouts=[row])
+
+
 RECORDERS = {
     "customer": customer_records,
     "payment_method": payment_method_records,
@@ -297,6 +317,7 @@ RECORDERS = {
     "refund": refund_records,
     "dispute": dispute_records,
     "balance_transaction": balance_transaction_records,
+    "payout": payout_records,
 }
 
 

@@ -71,10 +71,23 @@ DISPUTES = _replace_all(
      "has_evidence", "submission_count", "evidence", "metadata", "is_charge_refundable",
      "submission_method", "balance_transactions", "as_of"),
 )
-BALANCE_TRANSACTIONS = _replace_all(
-    "balance_transaction",
-    ("id", "created", "amount", "currency", "fee", "net", "fee_details", "type",
-     "reporting_category", "status", "available_on", "source", "payout", "as_of"),
+_BALANCE_TRANSACTION_COLUMNS = (
+    "id", "created", "amount", "currency", "fee", "net", "fee_details", "type",
+    "reporting_category", "status", "available_on", "source", "payout", "as_of",
+)
+# Stripe's plain list of balance transactions carries no `payout`: the payout that listed
+# a transaction is kept when a later copy does not say.
+BALANCE_TRANSACTIONS = Upsert(
+    table="balance_transaction",
+    columns=_BALANCE_TRANSACTION_COLUMNS,
+    updates={**{c: f"excluded.{c}" for c in _BALANCE_TRANSACTION_COLUMNS if c != "id"},
+             "payout": "COALESCE(excluded.payout, balance_transaction.payout)"},
+    guard="excluded.as_of >= balance_transaction.as_of",
+)
+PAYOUTS = _replace_all(
+    "payout",
+    ("id", "created", "amount", "currency", "status", "arrival_date", "method", "automatic",
+     "failure_code", "failure_message", "balance_transaction", "as_of"),
 )
 
 _INTENT_COLUMNS = (
@@ -132,6 +145,7 @@ class WriteCounts:
     refunds: int = 0
     disputes: int = 0
     balance_transactions: int = 0
+    payouts: int = 0
 
 
 def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
@@ -143,6 +157,7 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
     REFUNDS.run(db, records.refunds)
     DISPUTES.run(db, records.disputes)
     BALANCE_TRANSACTIONS.run(db, records.balance_transactions)
+    PAYOUTS.run(db, records.payouts)
     _link_refunds_and_disputes(db, records)
     _fill_customer_emails(db, records)
     return WriteCounts(
@@ -152,6 +167,7 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
         refunds=len(records.refunds),
         disputes=len(records.disputes),
         balance_transactions=len(records.balance_transactions),
+        payouts=len(records.payouts),
     )
 
 

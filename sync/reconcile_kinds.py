@@ -46,6 +46,8 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("disputes",
          ("status", "amount", "reason", "due_by", "submission_count", "has_evidence"),
          _row_of("disputes"), "/v1/disputes"),
+    Kind("payouts", ("status", "amount", "currency", "arrival_date", "failure_code"),
+         _row_of("payouts"), "/v1/payouts"),
     Kind("customers", ("email", "name", "default_payment_method", "deleted"),
          _row_of("customers"), "/v1/customers"),
     Kind("payment-methods", ("customer", "exp_month", "exp_year", "card_last4"),

@@ -23,6 +23,7 @@ BACKFILL_RESOURCES: tuple[Resource, ...] = (
     Resource("refunds", "/v1/refunds"),
     Resource("disputes", "/v1/disputes"),
     Resource("balance_transactions", "/v1/balance_transactions"),
+    Resource("payouts", "/v1/payouts"),
 )
 
 # Payment methods can only be listed per customer.
@@ -36,6 +37,7 @@ OBJECT_PATHS: dict[str, str] = {
     "dispute": "/v1/disputes/{}",
     "payment_method": "/v1/payment_methods/{}",
     "balance_transaction": "/v1/balance_transactions/{}",
+    "payout": "/v1/payouts/{}",
 }
 
 

@@ -25,6 +25,7 @@ from sync.apply import ApplyResult, apply_events, apply_objects, event_object, e
 from sync.fees import fetch_missing_transactions, refresh_balance
 from sync.gateway import GatewayError, NotFound, StripeGateway
 from sync.health import SyncHealth, load_health, save_health
+from sync.payouts import fetch_recent_payout_transactions
 from sync.resources import (
     BACKFILL_RESOURCES,
     OBJECT_PATHS,
@@ -55,6 +56,7 @@ class SyncReport:
     malformed: int = 0
     refetched: int = 0
     transactions_found: int = 0  # balance transactions Stripe set after their charge event
+    payout_transactions: int = 0  # balance transactions of paid payouts, fetched
     requests: int = 0
     seconds: float = 0.0
 
@@ -69,6 +71,8 @@ class SyncReport:
         )
         if self.transactions_found:
             parts.append(f"{self.transactions_found} balance transactions found late")
+        if self.payout_transactions:
+            parts.append(f"{self.payout_transactions} payout transactions fetched")
         parts.append(f"{self.requests} requests in {self.seconds:.1f}s")
         return "; ".join(parts)
 
@@ -140,7 +144,7 @@ class SyncService:
             if self._needs_backfill():
                 report.backfilled = self.backfill()
             self.poll(report)
-            self._fees(report)
+            self._money(report)
             report.requests = self.gateway.requests_made - requests_before
             report.seconds = self._clock() - started
             self._record_success(report)
@@ -226,11 +230,13 @@ class SyncService:
                 stored += len(page)
         return stored
 
-    def _fees(self, report: SyncReport) -> None:
-        """The balance transactions still missing (see sync.fees), and the balance."""
+    def _money(self, report: SyncReport) -> None:
+        """The balance transactions still missing (see sync.fees), those of recently paid
+        payouts (see sync.payouts), and the balance."""
         as_of = int(self._clock())
         since = as_of - self.settings.backfill_days * DAY
         report.transactions_found = fetch_missing_transactions(self.gateway, since, as_of).found
+        report.payout_transactions = fetch_recent_payout_transactions(self.gateway, as_of)
         refresh_balance(self.gateway, as_of)
 
     # -- events ----------------------------------------------------------------------

@@ -34,6 +34,7 @@ from ledger.dialect import dialect_of, to_pyformat
 from ledger.dispute_files import FileRecord, remember
 from ledger.locations import is_postgres_url
 from ledger.models import Dispute, database
+from ledger.payouts import store_payout_transactions
 from ledger.records import records_for
 from ledger.writes import write_records
 from sync.actions import Actions
@@ -506,6 +507,43 @@ PAYMENTS_NEWEST_FIRST = ["pi_disputed", "pi_action", "pi_refunded", "pi_declined
                          "pi_jpy", "pi_usd"]
 # Nothing listens there: an action that gets as far as sending fails at once.
 NOWHERE = "http://127.0.0.1:9"
+
+
+def payout_object(po_id: str, created: int, amount: int, currency: str, status: str,
+                  **extra: Any) -> dict[str, Any]:
+    return {"object": "payout", "id": po_id, "created": created, "amount": amount,
+            "currency": currency, "status": status, "arrival_date": created + 2 * 86400,
+            "method": "standard", "automatic": True, "balance_transaction": f"txn_{po_id}",
+            **extra}
+
+
+def txn(txn_id: str, created: int, amount: int, currency: str, type: str, source: str,
+        fee: int = 0) -> dict[str, Any]:
+    return {"object": "balance_transaction", "id": txn_id, "created": created,
+            "amount": amount, "fee": fee, "net": amount - fee, "currency": currency,
+            "type": type, "source": source, "status": "available", "available_on": created}
+
+
+def store_payouts(db: SqliteDatabase) -> None:
+    """Three payouts over the fixed ledger's payments: a USD one that adds up to its
+    transactions, an EUR one 10.00 short of them, and a failed JPY one."""
+    t = NOW - 3600
+    payouts = [
+        (payout_object("po_usd", t - 7200, 9250, "usd", "paid"),
+         [txn("txn_usd", t - 9000, 1250, "usd", "charge", "ch_usd"),
+          txn("txn_disputed", t - 8000, 8000, "usd", "charge", "ch_disputed"),
+          txn("txn_po_usd", t - 7200, -9250, "usd", "payout", "po_usd")]),
+        (payout_object("po_eur", t - 3600, 3000, "eur", "paid"),
+         [txn("txn_refunded", t - 5000, 3000, "eur", "charge", "ch_refunded"),
+          txn("txn_re_1", t - 4000, -1000, "eur", "refund", "re_1"),
+          txn("txn_po_eur", t - 3600, -3000, "eur", "payout", "po_eur")]),
+        (payout_object("po_jpy", t, 1500, "jpy", "failed", failure_code="account_closed",
+                       failure_message="The bank account has been closed."), []),
+    ]
+    with db.atomic():
+        for payout, transactions in payouts:
+            write_records(db, records_for(payout, as_of=NOW - 60))
+            store_payout_transactions(db, payout["id"], transactions, NOW - 60)
 
 
 def label_text(pilot: Pilot[Any], selector: str) -> str:

@@ -42,6 +42,7 @@ class LedgerFacts:
     account: StripeAccount | None = None  # None until the first sync records it
     last_reconcile: ReconcileSummary | None = None
     holds_lapsing: int = 0  # authorizations whose capture-by time is within HOLD_WARNING
+    failed_payouts: int = 0  # recent payouts that did not reach the bank
 
 
 def sync_summary(health: SyncHealth, now: float, syncing: bool) -> str:
@@ -98,6 +99,7 @@ class StatusHeader(Vertical):
             yield Label("", id="header-count")
             yield Label("", id="header-disputes")
             yield Label("", id="header-holds")
+            yield Label("", id="header-payouts")
         with Horizontal(classes="header-row"):
             yield Label("", id="header-sync")
             yield Label("", id="header-drift")
@@ -124,6 +126,7 @@ class StatusHeader(Vertical):
         self.query_one("#header-count", Label).update(f"{facts.payment_count:,} payments")
         self._show_disputes(facts.disputes_needing_response)
         self._show_holds(facts.holds_lapsing)
+        self._show_payouts(facts.failed_payouts)
         self.query_one("#header-error", Label).update(error_summary(facts.health))
         self.query_one(Sparkline).data = payments_per_hour(self.clock())
         self._show_ages()
@@ -138,6 +141,12 @@ class StatusHeader(Vertical):
         holds = "1 hold lapses" if lapsing == 1 else f"{lapsing:,} holds lapse"
         text = Text(f" {holds} within 24 h: capture or cancel ", style="bold yellow")
         self.query_one("#header-holds", Label).update(text if lapsing else "")
+
+    def _show_payouts(self, failed: int) -> None:
+        text = "1 payout failed" if failed == 1 else f"{failed:,} payouts failed"
+        badge = self.query_one("#header-payouts", Label)
+        badge.update(f" {text}: see Payouts " if failed else "")
+        badge.set_class(bool(failed), "-failed")
 
     def _show_ages(self) -> None:
         now = self.clock()

@@ -48,6 +48,8 @@ REFUND_REASONS = (("requested_by_customer", 7), ("duplicate", 2), ("fraudulent",
 SCENARIOS = ("needs_response", "under_review", "warning_needs_response", "won", "draft", "lost",
              "accepted")
 OPEN_SCENARIOS = ("needs_response", "warning_needs_response", "draft")
+PAYOUT_HOUR = 23  # UTC: the day's balance is paid out in the evening
+PAYOUT_ARRIVAL_DAYS = 2  # as the emulator's payouts (sync.emulator.payouts.ARRIVAL_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class SeedSummary:
     disputes: int
     events: int
     seconds: float
+    payouts: int = 0
 
 
 @dataclass
@@ -218,6 +221,19 @@ class _Seeder:
             when = self.later(customer.created, self.rng.randrange(DAY, 20 * DAY))
             self.at(when, partial(self.remove_spare_card, customer))
 
+    def plan_payouts(self) -> None:
+        """Stripe's daily automatic payout: each evening the day's available balance is paid
+        out, per currency, arriving two days later; one payout, a few days ago, fails."""
+        first_evening = self.start - self.start % DAY + PAYOUT_HOUR * 3600
+        evenings = range(first_evening, self.latest, DAY)
+        failing = evenings[-4] if len(evenings) >= 4 else None
+        for evening in evenings:
+            arrived = evening + PAYOUT_ARRIVAL_DAYS * DAY <= self.now
+            box: dict[str, str] = {}
+            self.at(evening, partial(self.pay_out, "paid" if arrived else "in_transit", box))
+            if evening == failing:
+                self.at(self.later(evening, DAY // 2), partial(self.fail_payout, box))
+
     # --- steps -----------------------------------------------------------------------------
 
     def card(self, number: str, name: str, email: str) -> str:
@@ -283,6 +299,16 @@ class _Seeder:
     def decide(self, box: dict[str, str], status: str) -> None:
         self.control.resolve_dispute(box["id"], status)
 
+    def pay_out(self, status: str, box: dict[str, str]) -> None:
+        payouts = self.control.sweep_payouts(status)
+        if payouts:
+            box["id"] = payouts[0]["id"]
+        self.counts["payouts"] += len(payouts)
+
+    def fail_payout(self, box: dict[str, str]) -> None:
+        if "id" in box:
+            self.control.fail_payout(box["id"], "account_closed")
+
     def renew_card(self, customer: _Customer) -> None:
         self.gateway.post(f"/v1/payment_methods/{customer.pm_ids[0]}", {
             "card": {"exp_year": self.rng.randint(2033, 2035)}})
@@ -320,7 +346,8 @@ def seed(gateway: StripeGateway, control: ControlClient, *, days: int = 30, seed
     of history up to `now` (default: now). The same seed and `now` give the same data.
 
     About 8% declines, a few 3-D Secure payments left waiting (half later abandoned), ~5%
-    refunds (some partial), a handful of disputes in every state, several currencies.
+    refunds (some partial), a handful of disputes in every state, several currencies, and
+    a payout a day per currency (one of them failed).
     """
     started = time.perf_counter()
     events_before = _event_count(gateway)
@@ -331,6 +358,7 @@ def seed(gateway: StripeGateway, control: ControlClient, *, days: int = 30, seed
     seeder.plan_refunds(0.05)
     seeder.plan_disputes(max(1, round(payments * 0.012)))
     seeder.plan_card_changes()
+    seeder.plan_payouts()
     seeder.run(progress)
     counts = seeder.counts
     return SeedSummary(
@@ -339,5 +367,5 @@ def seed(gateway: StripeGateway, control: ControlClient, *, days: int = 30, seed
         declined=counts["requires_payment_method"], requires_action=counts["requires_action"],
         refunds=counts["refunds"], disputes=counts["disputes"],
         events=_event_count(gateway) - events_before,
-        seconds=round(time.perf_counter() - started, 2),
+        seconds=round(time.perf_counter() - started, 2), payouts=counts["payouts"],
     )

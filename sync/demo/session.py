@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from ledger.leader import Leadership
 from sync.actions import Actions
 from sync.demo.generator import DemoGenerator, TickResult
-from sync.demo.seed import SeedSummary, seed
+from sync.demo.seed import DAY, PAYOUT_HOUR, SeedSummary, seed
 from sync.emulator import ControlClient, EmulatorProcess
 from sync.gateway import StripeGateway
 from sync.scheduler import Job
@@ -26,6 +27,7 @@ DEMO_API_KEY = "sk_test_payconsole_demo"
 SEED_DAYS = 30
 SYNC_EVERY_SECONDS = 2.0
 TRICKLE_EVERY_SECONDS = 4.0
+PAYOUT_CHECK_SECONDS = 60.0
 # The emulator is on loopback with no rate limit of its own: seeding a month is ~2,000 calls.
 EMULATOR_REQUESTS_PER_SECOND = 1000.0
 
@@ -91,6 +93,18 @@ class DemoSession:
         """One new live payment (some decline)."""
         return self._generator.tick(self.gateway)
 
+    def daily_payout(self) -> int:
+        """The day's payouts (one per currency) once its payout hour has come, as the
+        seeded month has them; returns how many were made."""
+        now = int(time.time())
+        evening = now - now % DAY + PAYOUT_HOUR * 3600
+        if now < evening:
+            return 0
+        made = self.gateway.get("/v1/payouts", {"created": {"gte": evening}, "limit": 1})
+        if made["data"]:
+            return 0
+        return len(self._running().control.sweep_payouts("in_transit"))
+
     def services(self, operator: str, *, read_only: bool) -> DemoServices:
         """The sync every few seconds, the trickle, and a webhook receiver on a free port
         (payments reach the panes within about a second; polling stays the safety net)."""
@@ -105,7 +119,8 @@ class DemoSession:
             on_listening=lambda url: register_with_emulator(api_base, url, secret),
         )
         jobs = [Job("sync", service.run_due, SYNC_EVERY_SECONDS, wake=service.retry_now),
-                Job("demo", self.trickle, TRICKLE_EVERY_SECONDS, run_at_start=False)]
+                Job("demo", self.trickle, TRICKLE_EVERY_SECONDS, run_at_start=False),
+                Job("payouts", self.daily_payout, PAYOUT_CHECK_SECONDS)]
         return DemoServices(jobs, receiver,
                             Actions(self.gateway, operator, read_only=read_only), service)
 

@@ -26,6 +26,7 @@ from sync.emulator import (
     events,
     files,
     payment_methods,
+    payouts,
     persistence,
     refunds,
 )
@@ -55,6 +56,7 @@ def install(state: persistence.StateFile) -> None:
     disputes.install()
     balance.install()
     files.install()
+    payouts.install()
     _installed = True
 
 

@@ -11,7 +11,9 @@ types only). The add-on makes it Stripe's:
   and balance.available is sent (see announce_available);
 - `GET /v1/balance` sums the transactions' net per currency: available_on <= now is
   available, the rest pending;
-- `GET /v1/balance_transactions` filters by source, type, currency and created.
+- `GET /v1/balance_transactions` filters by source, type, currency, created and payout
+  (the payout that paid a transaction out, kept in `_payout` by payouts.py: Stripe's
+  transaction objects have no such field).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sync.emulator.apis import set_extra_api
 from sync.emulator.clock import clock
 from sync.emulator.errors import stripe_error, unknown_parameters
 from sync.emulator.events import emit
-from sync.emulator.params import created_filter
+from sync.emulator.params import range_filter
 
 AVAILABLE_AFTER = 2 * 86400  # Stripe's standard payout schedule in the US: 2 days
 
@@ -137,9 +139,21 @@ def dispute_transaction(dispute: Any, *, withdrawn: bool) -> Any:
 
 # -- the balance ---------------------------------------------------------------------------
 
-def _transactions() -> list[Any]:
+def transactions() -> list[Any]:
     return [obj for key, obj in resources.store.items()
             if key.startswith("balance_transaction:")]
+
+
+def paid_out_by(txn: Any) -> str | None:
+    """The payout that paid `txn` out, if any."""
+    payout: str | None = getattr(txn, "_payout", None)
+    return payout
+
+
+def available_balance(currency: str) -> int:
+    now = clock.time()
+    return sum(txn.net for txn in transactions()
+               if txn.currency == currency and txn.available_on <= now)
 
 
 def _funds(totals: dict[str, int]) -> list[dict[str, Any]]:
@@ -154,7 +168,7 @@ class Balance:
         now = clock.time()
         available: dict[str, int] = {}
         pending: dict[str, int] = {}
-        for txn in _transactions():
+        for txn in transactions():
             bucket = available if txn.available_on <= now else pending
             bucket[txn.currency] = bucket.get(txn.currency, 0) + txn.net
         for code in available.keys() | pending.keys():  # both lists name every currency
@@ -175,7 +189,7 @@ def announce_available() -> None:
     notices it lazily, when events are listed: one event for all the charges' transactions
     that became available since the last one (refunds and disputes are available at once)."""
     now = clock.time()
-    due = [txn for txn in _transactions() if txn.available_on > txn.created
+    due = [txn for txn in transactions() if txn.available_on > txn.created
            and txn.available_on <= now and not getattr(txn, "_announced", False)]
     for txn in due:
         txn._announced = True
@@ -195,16 +209,20 @@ def _events_list(original: Any) -> Any:
 
 def list_transactions(url: str = "/v1/balance_transactions", limit: Any = None,
                       starting_after: Any = None, source: Any = None, type: Any = None,
-                      currency: Any = None, created: Any = None, **kwargs: Any) -> Any:
+                      currency: Any = None, created: Any = None, payout: Any = None,
+                      **kwargs: Any) -> Any:
     """Newest first, as Stripe lists them."""
     if kwargs:
         raise unknown_parameters(kwargs)
+    if payout is not None:
+        resources.Payout._api_retrieve(payout)  # an unknown payout is a 404, as on Stripe
     wanted = {"source": source, "type": type, "currency": currency}
-    in_window = created_filter(created) if created is not None else None
+    in_window = range_filter(created, "created") if created is not None else None
     page = resources.List("/v1/balance_transactions", limit=limit, starting_after=starting_after)
     page._list = sorted(
-        (txn for txn in _transactions()
+        (txn for txn in transactions()
          if all(value is None or getattr(txn, name) == value for name, value in wanted.items())
+         and (payout is None or paid_out_by(txn) == payout)
          and (in_window is None or in_window(txn))),
         key=lambda txn: (txn.created, txn.id), reverse=True)
     return page

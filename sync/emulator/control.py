@@ -66,6 +66,28 @@ class ControlClient:
         """Remove an event, as if Stripe had never listed it."""
         self._call("DELETE", f"/_config/events/{urllib.parse.quote(event_id)}")
 
+    def sweep_payouts(self, status: str = "paid") -> list[dict[str, Any]]:
+        """One automatic payout per currency of the available balance not yet paid out."""
+        answer = self._call("POST", "/_config/payouts/sweep", {"status": status})
+        payouts: list[dict[str, Any]] = answer["data"]
+        return payouts
+
+    def fail_payout(self, payout: str, failure_code: str = "could_not_process",
+                    failure_message: str | None = None) -> dict[str, Any]:
+        """The bank returns `payout`; its amount comes back to the balance."""
+        params = {"failure_code": failure_code, "failure_message": failure_message}
+        result: dict[str, Any] = self._call(
+            "POST", f"/_config/payouts/{urllib.parse.quote(payout)}/fail",
+            {k: v for k, v in params.items() if v is not None})
+        return result
+
+    def alter_balance_transaction(self, txn: str, amount: int) -> dict[str, Any]:
+        """Change a balance transaction's amount (and net) with no event."""
+        result: dict[str, Any] = self._call(
+            "POST", f"/_config/balance_transactions/{urllib.parse.quote(txn)}",
+            {"amount": amount})
+        return result
+
     def register_webhook(self, webhook_id: str, url: str, secret: str,
                          events: list[str] | None = None) -> None:
         params: dict[str, Any] = {"url": url, "secret": secret}

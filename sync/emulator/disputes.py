@@ -13,7 +13,7 @@ from sync.emulator.balance import dispute_transaction
 from sync.emulator.clock import clock
 from sync.emulator.errors import stripe_error, unknown_parameters
 from sync.emulator.events import emit
-from sync.emulator.params import as_bool, as_int, choice, created_filter, merge_metadata
+from sync.emulator.params import as_bool, as_int, choice, merge_metadata, range_filter
 
 EVIDENCE_FIELDS = (
     "access_activity_log", "billing_address", "cancellation_policy",
@@ -231,7 +231,7 @@ def list_disputes(charge: Any = None, payment_intent: Any = None, created: Any =
     if payment_intent is not None:
         filters.append(lambda d: d.payment_intent == payment_intent)
     if created is not None:
-        filters.append(created_filter(created))
+        filters.append(range_filter(created, "created"))
     page = resources.List("/v1/disputes", limit=limit, starting_after=starting_after)
     page._list = [obj for key, obj in resources.store.items()
                   if key.startswith("dispute:") and all(f(obj) for f in filters)]

@@ -49,14 +49,15 @@ def merge_metadata(current: dict[str, str], update: Any) -> dict[str, str]:
     return merged
 
 
-def created_filter(created: Any) -> Callable[[Any], bool]:
-    """`created` as an exact timestamp or a {gt, gte, lt, lte} range."""
-    if not isinstance(created, dict):
-        exact = as_int(created, "created")
-        return lambda obj: obj.created == exact
+def range_filter(value: Any, field: str) -> Callable[[Any], bool]:
+    """A list filter on the timestamp `field` (`created`, `arrival_date`): an exact value or
+    a {gt, gte, lt, lte} range, as Stripe takes them."""
+    if not isinstance(value, dict):
+        exact = as_int(value, field)
+        return lambda obj: getattr(obj, field) == exact
     tests = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
-    if not set(created) <= set(tests):
-        raise unknown_parameters({f"created[{k}]": v for k, v in created.items()
+    if not set(value) <= set(tests):
+        raise unknown_parameters({f"{field}[{k}]": v for k, v in value.items()
                                   if k not in tests})
-    bounds = [(tests[op], as_int(value, f"created[{op}]")) for op, value in created.items()]
-    return lambda obj: all(test(obj.created, bound) for test, bound in bounds)
+    bounds = [(tests[op], as_int(bound, f"{field}[{op}]")) for op, bound in value.items()]
+    return lambda obj: all(test(getattr(obj, field), bound) for test, bound in bounds)

@@ -7,12 +7,12 @@ from peewee import SqliteDatabase
 
 from ledger.fees import balance_of
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
-from ledger.models_money import BalanceTransaction
+from ledger.models_money import BalanceTransaction, Payout
 from ledger.records import RecordError, records_for
 from ledger.writes import write_records
 
 STORED = ["customer", "payment_method", "payment_intent", "charge", "refund", "dispute",
-          "balance_transaction"]
+          "balance_transaction", "payout"]
 
 
 @pytest.mark.parametrize("name", STORED)
@@ -32,6 +32,7 @@ def test_every_stored_fixture_parses_and_stores(
         "refund": Refund,
         "dispute": Dispute,
         "balance_transaction": BalanceTransaction,
+        "payout": Payout,
     }[name]
     key = obj.get("payment_intent") or obj["id"] if name == "charge" else obj["id"]
     assert model.get_by_id(key).created == obj["created"]
