@@ -157,7 +157,7 @@ def copy_to_postgres(sqlite_path: Path, url: str) -> float:
         drop_everything(destination)
         destination.close()
         destination = open_ledger(url)
-    source = open_ledger(sqlite_path, read_only=True)
+    source = open_ledger(sqlite_path)  # migrates a ledger built by an older make_ledger
     started = time.perf_counter()
     copy_ledger(source, destination)
     seconds = time.perf_counter() - started
