@@ -30,17 +30,18 @@ def scripts(admin_url: str, ledger_url: str) -> list[list[str]]:
 
 def results(script: list[str]) -> tuple[list[list[str]], int]:
     """A script's RESULT rows, each widened to COLUMNS (a row without a baseline leaves
-    those cells empty), and its exit code."""
-    done = subprocess.run([sys.executable, str(HERE / script[0]), *script[1:]],
-                          capture_output=True, text=True)
+    those cells empty), and its exit code. Its lines are echoed as they come (to stderr),
+    so that a long run shows where it is and an interrupted one keeps its figures."""
+    bench = subprocess.Popen([sys.executable, str(HERE / script[0]), *script[1:]],
+                             stdout=subprocess.PIPE, text=True)
+    assert bench.stdout is not None
     rows = []
-    for line in done.stdout.splitlines():
+    for line in bench.stdout:
+        sys.stderr.write(f"{script[0]}: {line}")
         if line.startswith("RESULT "):
-            cells = line.removeprefix("RESULT ").split("|")
+            cells = line.removeprefix("RESULT ").rstrip("\n").split("|")
             rows.append(cells if len(cells) == len(COLUMNS) else [*cells[:3], "", "", cells[3]])
-    if not rows or done.returncode not in (0, 1):
-        sys.stderr.write(done.stdout + done.stderr)
-    return rows, done.returncode
+    return rows, bench.wait()
 
 
 def main() -> int:
