@@ -35,7 +35,7 @@ postgres-server:
 	$$sudo env DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 
-bench: $(STAMP)
+bench: $(STAMP) postgres-server
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)

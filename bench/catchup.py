@@ -4,14 +4,20 @@
 
 A child process serves a recorded backlog the way Stripe lists events (GET /v1/events,
 newest first, 100 a page, `created[gte]`/`created[lt]` and `starting_after`) from a SQLite
-file; this process runs the real `SyncService` poll against it with a fresh ledger and
+file; a child process runs the real `SyncService` poll against it with a fresh ledger and
 reports events/s, list requests and its own peak RSS (target: <= 200 MB for 1M events).
+
+With `--postgres ADMIN_URL` the same catch-up also runs into a fresh PostgreSQL database;
+its peak RSS is set against a process that only imports what the catch-up imports
+(target, issue 16: <= +100 MB), beside SQLite's.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -19,12 +25,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from aiohttp import web
 
+from ledger.postgres_server import PostgresServer
+
 DAY = 86_400
 TARGET_RSS_MB = 200
+TARGET_RSS_OVER_IMPORTED_MB = 100
 
 
 def record_backlog(path: Path, count: int, now: int, seed: int = 7) -> None:
@@ -84,22 +95,58 @@ def serve(path: Path) -> None:
     web.run_app(app, host="127.0.0.1", port=int(sys.argv[3]), print=None)
 
 
-def catch_up(api_base: str, now: int) -> tuple[int, float, int]:
+def catch_up(location: str, api_base: str, now: int) -> dict[str, float]:
+    """In a child process: the real poll into the fresh ledger at `location`."""
     from ledger.db import open_ledger
     from ledger.state import set_state
     from sync.gateway import StripeGateway
     from sync.service import CURSOR_KEY, SyncReport, SyncService
 
-    with tempfile.TemporaryDirectory() as tmp:
-        open_ledger(Path(tmp) / "ledger.db")
-        set_state(CURSOR_KEY, now - 30 * DAY + 300)  # last synced just inside retention
-        # A local server: lift the client-side limit to see what the ledger side can do.
-        gateway = StripeGateway("sk_test_bench", api_base, requests_per_second=1000)
-        service = SyncService(gateway, clock=lambda: now)
-        report = SyncReport()
-        started = time.perf_counter()
-        service.poll(report)
-        return report.events_new, time.perf_counter() - started, gateway.requests_made
+    db = open_ledger(location)
+    set_state(CURSOR_KEY, now - 30 * DAY + 300)  # last synced just inside retention
+    # A local server: lift the client-side limit to see what the ledger side can do.
+    gateway = StripeGateway("sk_test_bench", api_base, requests_per_second=1000)
+    service = SyncService(gateway, clock=lambda: now)
+    report = SyncReport()
+    started = time.perf_counter()
+    service.poll(report)
+    seconds = time.perf_counter() - started
+    db.close()
+    return {"applied": report.events_new, "seconds": seconds,
+            "requests": gateway.requests_made, "rss": _peak_rss_mb()}
+
+
+def imported_rss() -> dict[str, float]:
+    """In a child process: the peak RSS of the interpreter with the catch-up's imports."""
+    for module in ("ledger.db", "ledger.state", "sync.gateway", "sync.service"):
+        importlib.import_module(module)
+
+    return {"rss": _peak_rss_mb()}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(*arguments: str) -> dict[str, float]:
+    done = subprocess.run([sys.executable, __file__, *arguments], capture_output=True,
+                          text=True, check=True)
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+@contextmanager
+def _fresh_postgres(admin_url: str) -> Iterator[str]:
+    """The URL of a new database on the server at `admin_url`, dropped afterwards."""
+    server = PostgresServer(admin_url)
+    name = f"bench_catchup_{os.getpid()}"
+    server.drop_database(name)
+    server.create_database(name)
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)
+        server.close()
 
 
 def main() -> int:
@@ -111,10 +158,18 @@ def main() -> int:
     if sys.argv[1:2] == ["--record"]:
         record_backlog(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
         return 0
+    if sys.argv[1:2] == ["--catch-up"]:
+        print(json.dumps(catch_up(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
+        return 0
+    if sys.argv[1:2] == ["--imported"]:
+        print(json.dumps(imported_rss()))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--port", type=int, default=18_765)
+    parser.add_argument("--postgres", metavar="ADMIN_URL",
+                        help="also catch up into a fresh database on this PostgreSQL server")
     args = parser.parse_args()
     now = int(time.time())
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,17 +181,45 @@ def main() -> int:
         try:
             assert server.stdout is not None and server.stdout.readline().startswith("LISTEN")
             time.sleep(0.3)  # the line is printed just before the socket binds
-            applied, seconds, requests = catch_up(f"http://127.0.0.1:{args.port}", now)
+            api = f"http://127.0.0.1:{args.port}"
+            sqlite = _child("--catch-up", str(Path(tmp) / "ledger.db"), api, str(now))
+            postgres = None
+            if args.postgres:
+                with _fresh_postgres(args.postgres) as url:
+                    postgres = _child("--catch-up", url, api, str(now))
         finally:
             server.terminate()
             server.wait()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    ok = rss <= TARGET_RSS_MB and applied == args.events
-    print(f"catch-up: {applied:,} of {args.events:,} events in {seconds:.1f}s "
-          f"({applied / seconds:,.0f}/s) with {requests:,} list requests")
+    ok = _report("SQLite", sqlite, args.events) and sqlite["rss"] <= TARGET_RSS_MB
     print(f"RESULT catch-up {args.events:,} events, peak RSS|<= {TARGET_RSS_MB} MB|"
-          f"{rss:.0f} MB ({applied / seconds:,.0f} ev/s)|{'pass' if ok else 'FAIL'}")
+          f"{sqlite['rss']:.0f} MB ({_rate(sqlite)} ev/s)|{'pass' if ok else 'FAIL'}")
+    if postgres is not None:
+        imported = _child("--imported")["rss"]
+        over, sqlite_over = postgres["rss"] - imported, sqlite["rss"] - imported
+        pg_ok = (_report("PostgreSQL", postgres, args.events)
+                 and over <= TARGET_RSS_OVER_IMPORTED_MB)
+        ok = ok and pg_ok
+        print(f"RESULT catch-up {args.events:,} events, PostgreSQL, RSS over imported|"
+              f"<= +{TARGET_RSS_OVER_IMPORTED_MB} MB|+{over:.0f} MB ({postgres['rss']:.0f} MB)|"
+              f"SQLite +{sqlite_over:.0f} MB (imported {imported:.0f} MB)|-|"
+              f"{'pass' if pg_ok else 'FAIL'}")
+        speed = (postgres["applied"] / postgres["seconds"]
+                 / (sqlite["applied"] / sqlite["seconds"]))
+        print(f"RESULT catch-up events/s, PostgreSQL|(information)|{_rate(postgres)}|"
+              f"{_rate(sqlite)}|{speed:.2f}|-")
     return 0 if ok else 1
+
+
+def _rate(figures: dict[str, float]) -> str:
+    return f"{figures['applied'] / figures['seconds']:,.0f}"
+
+
+def _report(backend: str, figures: dict[str, float], expected: int) -> bool:
+    """Print one backend's catch-up; whether it applied every event."""
+    print(f"catch-up into {backend}: {figures['applied']:,.0f} of {expected:,} events in "
+          f"{figures['seconds']:.1f}s ({_rate(figures)}/s) with "
+          f"{figures['requests']:,.0f} list requests, peak RSS {figures['rss']:.0f} MB")
+    return figures["applied"] == expected
 
 
 if __name__ == "__main__":

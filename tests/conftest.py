@@ -149,6 +149,13 @@ def pg_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(scope="session")
+def pg_admin_url(pg_server: PostgresServer) -> str:
+    """The URL through which another process may create and drop databases on the tests'
+    server (the benchmarks' scripts do)."""
+    return os.environ.get(TEST_PG_URL_ENV) or pg_server.url("postgres")
+
+
+@pytest.fixture(scope="session")
 def pg_databases(pg_server: PostgresServer) -> Iterator[PgDatabases]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     databases = PgDatabases(pg_server, f"t_{worker}_{os.getpid()}")

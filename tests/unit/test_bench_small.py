@@ -1,11 +1,12 @@
 """The benchmarks at 10k rows, as correctness checks only (no timing assertions): the
-synthetic ledger is what it says, the apply benchmark really applies, and the console
-benchmark reports every figure."""
+synthetic ledger is what it says (on PostgreSQL too), the apply benchmark really applies,
+and the benchmarks report every figure, the PostgreSQL ones beside SQLite's."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,50 @@ def test_console_benchmark_reports_every_figure(small_ledger: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(figures) == set(bench_module("console").TARGETS)
+
+
+def start_bench(script: str, *arguments: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, str(BENCH / script), *arguments],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def result_rows(bench: subprocess.Popen[str]) -> list[list[str]]:
+    """The RESULT rows the script printed, split into their cells; it must succeed or
+    report a missed target (exit 1), never crash."""
+    out, err = bench.communicate(timeout=120)
+    assert bench.returncode in (0, 1), err[-2000:]
+    return [line.removeprefix("RESULT ").split("|") for line in out.splitlines()
+            if line.startswith("RESULT ")]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_postgres_benchmarks_set_every_figure_against_sqlite(
+        small_ledger: Path, pg_url: str, pg_admin_url: str) -> None:
+    bench_module("make_ledger").copy_to_postgres(small_ledger, pg_url)
+    db = open_ledger(pg_url)
+    assert Payment.select().count() == 10_000
+    assert Payment.select().where(Payment.disputed == 1).count() == 100
+    db.close()
+    # In parallel: most of each script's time is starting interpreters and servers.
+    benches = [
+        start_bench("apply.py", "--events", "400", "--runs", "1", "--postgres", pg_admin_url),
+        start_bench("catchup.py", "--events", "200", "--port", str(free_port()),
+                    "--postgres", pg_admin_url),
+        start_bench("console.py", "--ledger", pg_url, "--compare-with", str(small_ledger)),
+    ]
+    apply_rows, catch_up_rows, console_rows = (result_rows(bench) for bench in benches)
+    against_sqlite = {row[0]: row[5] for row in apply_rows + catch_up_rows if len(row) == 6}
+    assert set(against_sqlite) == {"sync apply events/s, PostgreSQL",
+                                   "catch-up 200 events, PostgreSQL, RSS over imported",
+                                   "catch-up events/s, PostgreSQL"}
+    assert against_sqlite["catch-up 200 events, PostgreSQL, RSS over imported"] == "pass"
+    figures = set(bench_module("console").TARGETS)
+    assert {row[0] for row in console_rows if len(row) == 4} == figures
+    assert {row[0] for row in console_rows if len(row) == 6} == {f"{name}, PostgreSQL"
+                                                                  for name in figures}
