@@ -31,16 +31,32 @@ class Listing(Generic[R]):
     def __init__(self, filter_by: PaymentFilter | None = None) -> None:
         self.filter_by = filter_by or PaymentFilter()
         self._condition = self.filter_by.condition(self.table)
+        self._counted: int | None = None  # the last count(), which a view reads first
 
     def _row(self, values: tuple[Any, ...]) -> R:
         raise NotImplementedError
 
     def count(self) -> int:
         sql = f"SELECT count(*) FROM {self.table}{self._condition.where()}"
-        return single_int(database, sql, self._condition.params)
+        self._counted = single_int(database, sql, self._condition.params)
+        return self._counted
 
     def page(self, offset: int, limit: int) -> list[R]:
-        direction = " DESC" if self.descending else ""
+        """Rows `offset` to `offset + limit` in the listing's order. A window in the far
+        half (of the last count) is read from the other end and turned round: OFFSET walks
+        every row it skips (PostgreSQL row by row), so the oldest page would otherwise
+        cost the whole table."""
+        total = self._counted
+        if total is None or offset * 2 <= total:
+            return self._window(offset, limit, self.descending)
+        if offset >= total:
+            return []
+        from_end = self._window(max(total - offset - limit, 0), min(limit, total - offset),
+                                not self.descending)
+        return from_end[::-1]
+
+    def _window(self, offset: int, limit: int, descending: bool) -> list[R]:
+        direction = " DESC" if descending else ""
         order = ", ".join(key + direction for key in self.order_keys)
         cursor = execute(database,
             f"SELECT {', '.join(self.columns)} FROM {self.table}{self._condition.where()} "
