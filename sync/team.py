@@ -8,10 +8,13 @@ import asyncio
 import contextvars
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ledger.locations import display_url
 from ledger.notify import ChangeFeed, FeedState
-from sync.service import SyncService
+
+if TYPE_CHECKING:  # an offline console on a team ledger imports no Stripe SDK
+    from sync.service import SyncService
 
 
 class TeamLedger:

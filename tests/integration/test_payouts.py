@@ -37,12 +37,12 @@ SIZE = (150, 40)
 
 
 @pytest.fixture
-def cli_args(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emulator: EmulatorProcess
-             ) -> list[str]:
+def cli_args(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emulator: EmulatorProcess,
+             ledger_location: str) -> list[str]:
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_payconsole")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return ["--ledger", str(tmp_path / "ledger.db"), "--api-base", emulator.api_base]
+    return ["--ledger", ledger_location, "--api-base", emulator.api_base]
 
 
 @contextlib.contextmanager
@@ -138,7 +138,7 @@ def test_a_transaction_altered_on_the_server_shows_the_difference(
 
 async def test_the_console_detail_shows_the_difference_and_fetches_what_is_missing(
         emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
-        gateway: StripeGateway, tmp_path: Path, wait_for: Waiter) -> None:
+        gateway: StripeGateway, ledger_location: str, wait_for: Waiter) -> None:
     usd_payments(emulator, stripe_client, days=4)
     with days_ago(emulator, 3):
         new_payment(stripe_client, 700)  # 7.00 less 0.50 of fees, available a day ago
@@ -153,7 +153,7 @@ async def test_the_console_detail_shows_the_difference_and_fetches_what_is_missi
     waiting = payout_detail(in_transit["id"])
     assert waiting is not None and not waiting.fetched
 
-    context = ConsoleContext(ledger_location=tmp_path / "ledger.db", mode=Mode.TEST,
+    context = ConsoleContext(ledger_location=ledger_location, mode=Mode.TEST,
                              operator="ada", actions=Actions(gateway, "ada"))
     app = PayConsoleApp(context)
     async with app.run_test(size=SIZE) as pilot:
