@@ -33,6 +33,7 @@ from console.cli_common import (
     settings_from,
 )
 from console.cli_demo import DEMO_COMMANDS
+from console.cli_efw import EFW_COMMANDS
 from console.cli_reconcile import RECONCILE_COMMANDS
 from console.cli_report import REPORT_COMMANDS
 from console.cli_status import STATUS_COMMANDS
@@ -250,6 +251,7 @@ COMMANDS: dict[str, Command] = {
     **REPORT_COMMANDS,
     **RECONCILE_COMMANDS,
     **STATUS_COMMANDS,
+    **EFW_COMMANDS,
 }
 
 

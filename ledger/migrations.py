@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ledger.models import ACTION_MODELS, ALL_MODELS, LedgerModel
+from ledger.models_fraud import FRAUD_MODELS
 from ledger.models_money import MONEY_MODELS
 from ledger.sql import LedgerDatabase, execute, single_int
 
@@ -114,6 +115,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "(created DESC, id DESC)",
         "CREATE INDEX IF NOT EXISTS payout_created ON payout (created DESC, id DESC)",
         tables=MONEY_MODELS),
+    # Early fraud warnings (newest first, actionable first) and deadline alerts sent.
+    _migration(
+        "CREATE INDEX IF NOT EXISTS early_fraud_warning_board ON early_fraud_warning "
+        "(actionable DESC, created DESC, id DESC)",
+        tables=FRAUD_MODELS),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

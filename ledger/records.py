@@ -30,6 +30,7 @@ class Records:
     payment_charges: list[Row] = field(default_factory=list)
     refunds: list[Row] = field(default_factory=list)
     disputes: list[Row] = field(default_factory=list)
+    fraud_warnings: list[Row] = field(default_factory=list)
 
     def extend(self, other: Records) -> None:
         for name in self.__dataclass_fields__:
@@ -246,6 +247,21 @@ def _funds_movement(txn: Any) -> Row:
     return {key: txn.get(key) for key in FUNDS_MOVEMENT_KEYS}
 
 
+def early_fraud_warning_records(obj: StripeObject, as_of: int) -> Records:
+    _require(obj, "id", "charge", "fraud_type")
+    row = {
+        "id": obj["id"],
+        "created": obj.get("created") or as_of,
+        "charge": _id(obj.get("charge")),
+        "payment": _id(obj.get("payment_intent")),
+        "fraud_type": obj["fraud_type"],
+        "actionable": bool(obj.get("actionable")),
+        "livemode": bool(obj.get("livemode")),
+        "as_of": as_of,
+    }
+    return Records(fraud_warnings=[row])
+
+
 RECORDERS = {
     "customer": customer_records,
     "payment_method": payment_method_records,
@@ -253,6 +269,7 @@ RECORDERS = {
     "charge": charge_records,
     "refund": refund_records,
     "dispute": dispute_records,
+    "radar.early_fraud_warning": early_fraud_warning_records,
 }
 
 

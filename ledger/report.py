@@ -4,7 +4,8 @@ The JSON shape is stable, exactly:
     {"period": {"start": "2026-11-01T00:00:00Z", "end": "2026-12-01T00:00:00Z"},
      "currencies": {"usd": {"gross": 123450, "refunded": ..., "net": ...,
                             "payments_succeeded": ..., "payments_attempted": ...,
-                            "success_rate": 0.93, "refund_rate": ..., "dispute_rate": ...}}}
+                            "success_rate": 0.93, "refund_rate": ..., "dispute_rate": ...,
+                            "early_fraud_warnings": 2, "efw_refunded_share": 0.5}}}
 Amounts are integer minor units; rates are fractions rounded to RATE_PLACES decimals, or
 null when nothing was there to divide by; `end` is exclusive.
 """
@@ -34,7 +35,7 @@ from ledger.money import format_amount
 
 REPORT_FIELDS = (
     "gross", "refunded", "net", "payments_succeeded", "payments_attempted",
-    "success_rate", "refund_rate", "dispute_rate",
+    "success_rate", "refund_rate", "dispute_rate", "early_fraud_warnings", "efw_refunded_share",
 )
 RATE_PLACES = 4
 FORMATS = ("text", "json", "csv")
@@ -115,6 +116,8 @@ def _currency_lines(comparison: Comparison) -> list[str]:
         f"  refund rate {percent(now.refund_rate)} ({_points(change('refund_rate'))})",
         f"  dispute rate {percent(now.dispute_rate, 2)} ({_points(change('dispute_rate'))};"
         f" {standings})",
+        f"  early fraud warnings {now.early_fraud_warnings:,}"
+        f" ({percent(now.efw_refunded_share)} refunded)",
     ]
 
 

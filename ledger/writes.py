@@ -71,6 +71,10 @@ DISPUTES = _replace_all(
      "has_evidence", "submission_count", "evidence", "metadata", "is_charge_refundable",
      "submission_method", "balance_transactions", "as_of"),
 )
+FRAUD_WARNINGS = _replace_all(
+    "early_fraud_warning",
+    ("id", "created", "charge", "payment", "fraud_type", "actionable", "livemode", "as_of"),
+)
 
 _INTENT_COLUMNS = (
     "id", "created", "amount", "currency", "status", "customer", "description",
@@ -126,6 +130,7 @@ class WriteCounts:
     payments: int = 0
     refunds: int = 0
     disputes: int = 0
+    fraud_warnings: int = 0
 
 
 def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
@@ -136,6 +141,7 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
     PAYMENT_CHARGES.run(db, records.payment_charges)
     REFUNDS.run(db, records.refunds)
     DISPUTES.run(db, records.disputes)
+    FRAUD_WARNINGS.run(db, records.fraud_warnings)
     _link_refunds_and_disputes(db, records)
     _fill_customer_emails(db, records)
     return WriteCounts(
@@ -144,6 +150,7 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
         payments=len({r["id"] for r in records.payment_intents + records.payment_charges}),
         refunds=len(records.refunds),
         disputes=len(records.disputes),
+        fraud_warnings=len(records.fraud_warnings),
     )
 
 
@@ -154,7 +161,8 @@ def _run_for_ids(db: LedgerDatabase, sql: str, ids: set[str]) -> None:
 
 
 def _link_refunds_and_disputes(db: LedgerDatabase, records: Records) -> None:
-    """Refunds and disputes name a charge; find their payment, and mark it disputed."""
+    """Refunds, disputes and fraud warnings name a charge; find their payment, and mark it
+    disputed."""
     refund_charges = {r["charge"] for r in records.refunds if r["charge"] and not r["payment"]}
     _run_for_ids(
         db,
@@ -171,6 +179,12 @@ def _link_refunds_and_disputes(db: LedgerDatabase, records: Records) -> None:
     )
     _run_for_ids(db, "UPDATE payment SET disputed = 1 WHERE latest_charge IN ({ids})",
                  dispute_charges)
+    _run_for_ids(
+        db,
+        "UPDATE early_fraud_warning SET payment = (SELECT id FROM payment WHERE latest_charge"
+        " = early_fraud_warning.charge) WHERE payment IS NULL AND charge IN ({ids})",
+        {w["charge"] for w in records.fraud_warnings if w["charge"] and not w["payment"]},
+    )
 
 
 def _fill_customer_emails(db: LedgerDatabase, records: Records) -> None:

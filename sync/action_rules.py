@@ -10,6 +10,7 @@ import time
 from datetime import date
 
 from ledger import dispute_status, dispute_views, lookups, pending
+from ledger.fraud_views import FraudWarningLine, fraud_warning
 from ledger.models import Customer, Dispute, Payment, PaymentMethod
 from ledger.money import format_amount
 from ledger.queries import capture_by
@@ -39,6 +40,21 @@ def refundable_payment(payment_id: str) -> Payment:
     if payment.amount_captured - payment.amount_refunded <= 0:
         raise ActionRefused(f"{payment.id} is already fully refunded")
     return payment
+
+
+def actionable_warning(warning_id: str) -> tuple[FraudWarningLine, Payment]:
+    """An early fraud warning still worth answering with a refund, and its payment."""
+    warning = fraud_warning(warning_id)
+    if warning is None:
+        raise ActionRefused(f"no early fraud warning {warning_id} in the ledger")
+    why_not = warning.why_not_actionable
+    if why_not is not None:
+        raise ActionRefused(f"early fraud warning {warning.id} is no longer actionable: "
+                            f"{why_not}; nothing to send")
+    if warning.payment is None:
+        raise ActionRefused(f"the ledger has not seen the payment of {warning.charge} yet; "
+                            "sync first")
+    return warning, refundable_payment(warning.payment)
 
 
 def held_payment(payment_id: str, now: float) -> Payment:

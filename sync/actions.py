@@ -46,6 +46,7 @@ from sync.plans import (
     RefundPlan,
     SetDefaultPlan,
 )
+from sync.plans_fraud import FraudRefundPlan
 from sync.plans_payments import CANCEL_REASONS, CancelPlan, CapturePlan
 
 P = TypeVar("P", bound=ActionPlan)
@@ -111,6 +112,17 @@ class Actions:
                 reason=checks.choice(reason, checks.REFUND_REASONS, "refund reason"),
                 note=checks.free_text(note, "note", checks.METADATA_VALUE_MAX) or None,
             )
+            return self._settle(plan, repeat)
+
+    def plan_fraud_refund(self, warning_id: str, *, repeat: bool = False) -> FraudRefundPlan:
+        """Answer an early fraud warning: refund what is left of its payment, fraudulent."""
+        with self._refusals_audited("efw.refund", warning_id, {}):
+            warning, payment = rules.actionable_warning(warning_id)
+            plan = FraudRefundPlan(
+                operator=self.operator, target=warning.id, live=self.live,
+                payment_id=payment.id, charge_id=payment.latest_charge,
+                fraud_type=warning.fraud_type, currency=payment.currency,
+                amount=payment.amount_captured - payment.amount_refunded)
             return self._settle(plan, repeat)
 
     # -- authorizations: capture or cancel the hold -----------------------------------

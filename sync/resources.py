@@ -22,6 +22,7 @@ BACKFILL_RESOURCES: tuple[Resource, ...] = (
     Resource("charges", "/v1/charges"),
     Resource("refunds", "/v1/refunds"),
     Resource("disputes", "/v1/disputes"),
+    Resource("early_fraud_warnings", "/v1/radar/early_fraud_warnings"),
 )
 
 # Payment methods can only be listed per customer.
@@ -34,6 +35,7 @@ OBJECT_PATHS: dict[str, str] = {
     "refund": "/v1/refunds/{}",
     "dispute": "/v1/disputes/{}",
     "payment_method": "/v1/payment_methods/{}",
+    "radar.early_fraud_warning": "/v1/radar/early_fraud_warnings/{}",
 }
 
 

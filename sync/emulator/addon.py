@@ -23,6 +23,7 @@ from sync.emulator import (
     compat,
     disputes,
     events,
+    fraud_warnings,
     payment_methods,
     persistence,
     refunds,
@@ -51,6 +52,7 @@ def install(state: persistence.StateFile) -> None:
     charges.install()
     refunds.install()
     disputes.install()
+    fraud_warnings.install()
     _installed = True
 
 

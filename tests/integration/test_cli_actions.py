@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +16,6 @@ from sync.emulator import ControlClient
 from tests.helpers import authorized
 
 API_KEY = "sk_test_payconsole"
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emulator: Any,
-        capsys: pytest.CaptureFixture[str]) -> Any:
-    """Runs `payconsole ARGS` against the emulator; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("STRIPE_API_KEY", API_KEY)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal: nobody to ask
-    common = ["--ledger", str(tmp_path / "ledger.db"), "--api-base", emulator.api_base]
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main([*args, *common])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def customer(client: stripe.StripeClient, number: str = "4242424242424242") -> tuple[str, str]:

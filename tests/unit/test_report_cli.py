@@ -35,9 +35,10 @@ def test_json_has_exactly_the_stable_keys(
     assert document["currencies"]["usd"] == {
         "gross": 19550, "refunded": 3500, "net": 13500, "payments_succeeded": 4,
         "payments_attempted": 6, "success_rate": 0.6667, "refund_rate": 0.179,
-        "dispute_rate": 0.5,
+        "dispute_rate": 0.5, "early_fraud_warnings": 2, "efw_refunded_share": 0.0,
     }
     assert document["currencies"]["eur"]["refund_rate"] is None
+    assert document["currencies"]["eur"]["efw_refunded_share"] is None
 
 
 def test_json_for_one_currency(cli: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,7 +46,7 @@ def test_json_for_one_currency(cli: list[str], capsys: pytest.CaptureFixture[str
     assert document["currencies"] == {"jpy": {
         "gross": 4500, "refunded": 500, "net": 4000, "payments_succeeded": 2,
         "payments_attempted": 3, "success_rate": 0.6667, "refund_rate": 0.1111,
-        "dispute_rate": 0.5,
+        "dispute_rate": 0.5, "early_fraud_warnings": 0, "efw_refunded_share": None,
     }}
 
 
@@ -56,7 +57,8 @@ def test_csv_is_one_row_per_currency(cli: list[str], capsys: pytest.CaptureFixtu
         "period_start": "2026-11-01T00:00:00Z", "period_end": "2026-12-01T00:00:00Z",
         "currency": "kwd", "gross": "12345", "refunded": "0", "net": "0",
         "payments_succeeded": "1", "payments_attempted": "1", "success_rate": "1.0",
-        "refund_rate": "0.0", "dispute_rate": "1.0",
+        "refund_rate": "0.0", "dispute_rate": "1.0", "early_fraud_warnings": "0",
+        "efw_refunded_share": "",
     }
     assert rows[0]["refund_rate"] == ""  # nothing to divide by
 
@@ -75,6 +77,7 @@ def test_text_formats_amounts_per_currency(
     assert "average payment 48.88 USD" in text
     assert "dispute rate 50.00%" in text and "Visa 0.9%: over" in text
     assert "average payment n/a" in text  # EUR: nothing succeeded
+    assert "early fraud warnings 2 (0.0% refunded)" in text
 
 
 def test_output_file_and_an_empty_period(
