@@ -27,6 +27,7 @@ from console.panes.base import LedgerPane
 from console.panes.customers import CustomersPane
 from console.panes.disputes import DisputeAlerts, DisputesPane
 from console.panes.events import EventsPane
+from console.panes.fraud_warnings import FraudWarningsPane
 from console.panes.payments import PaymentsPane
 from console.screens.detail_sections import DetailScreen
 from console.screens.payment_detail import PaymentDetailScreen
@@ -99,6 +100,7 @@ class PayConsoleApp(App[None]):
             "analytics": lambda: AnalyticsPane(self.clock, id=id),
             "events": lambda: EventsPane(self.event_listing, id=id),
             "audit": lambda: AuditPane(AuditListing(), id=id),
+            "fraud": lambda: FraudWarningsPane(self.clock, actions_refusal=refusal, id=id),
         }
         return panes[pane_id]()
 

@@ -38,8 +38,6 @@ def _text_row(line: FraudWarningLine) -> tuple[str, ...]:
 def run_list(args: argparse.Namespace) -> int:
     open_existing_ledger(args, settings_from(args))
     rows = FraudWarningBoard(actionable_only=args.actionable).every_row()
-    if args.actionable:  # Stripe's flag narrows the query; the payment's state, the rows
-        rows = [line for line in rows if line.actionable]
     if args.format == "json":
         print(json.dumps([warning_record(line) for line in rows], indent=2))
         return EXIT_OK

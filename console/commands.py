@@ -20,6 +20,7 @@ PANES: tuple[tuple[str, str], ...] = (
     ("analytics", "Analytics"),
     ("events", "Events"),
     ("audit", "Audit"),
+    ("fraud", "Fraud warnings"),
 )
 
 
@@ -41,6 +42,7 @@ PAYMENTS_TABLE = Place("Payments", "payments", "#payments-table")
 DISPUTES = Place("Disputes", "disputes", "#disputes-pane")
 DISPUTES_TABLE = Place("Disputes", "disputes", "#disputes-table")
 CUSTOMERS = Place("Customers", "customers", "#customers-pane")
+FRAUD_WARNINGS = Place("Fraud warnings", "fraud", "#fraud-pane")
 ANALYTICS = Place("Analytics", "analytics", "#analytics-pane")
 TABLE = Place("a table", main_screen=False)
 SEARCH_BAR = Place("a search", main_screen=False)  # keys of every table; the palette has no row
@@ -169,6 +171,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("disputes.show_closed", "c", "Show/hide closed", "Show or hide closed disputes",
             "Won, lost and other closed disputes below the open ones, or hidden",
             "toggle_closed", (DISPUTES,)),
+    operator_command("fraud_warnings.refund", "f", "Refund as fraud",
+                     "Refund a fraud warning's payment", "Refund what is left of the payment "
+                     "the selected early fraud warning is about, reason fraudulent, before it "
+                     "becomes a dispute (confirmed first)", FRAUD_WARNINGS),
     *_analytics_commands(),
     *_table_commands(),
     Command("search.clear", "escape", "Clear search", "Clear the search",

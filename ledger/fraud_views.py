@@ -2,9 +2,9 @@
 warnings with the facts of their payment (customer, amount, what is left to refund), the
 actionable ones first, newest first; and the figures analytics adds for them.
 
-Whether a warning can still be acted on is decided here: Stripe's `actionable`, and the
-ledger's own word on its payment (fully refunded or disputed since), so the pane, the CLI and
-the refusal agree.
+Whether a warning can still be acted on is decided here (in SQL for the order and the
+counts, in words for the refusal): Stripe's `actionable`, and the ledger's own word on its
+payment (fully refunded or disputed since), so the pane, the CLI and the refusal agree.
 """
 
 from __future__ import annotations
@@ -23,6 +23,13 @@ _PAYMENT = ("(SELECT {column} FROM payment WHERE payment.id = early_fraud_warnin
             "OR payment.latest_charge = early_fraud_warning.charge LIMIT 1)")
 _PAYMENT_FACTS = ("id", "customer_email", "amount", "currency", "amount_captured",
                   "amount_refunded", "disputed")
+# Stripe's `actionable`, unless the ledger has seen the payment disputed or fully refunded
+# since (FraudWarningLine.why_not_actionable says the same in words).
+ACTIONABLE = (
+    "(CASE WHEN actionable AND NOT EXISTS (SELECT 1 FROM payment WHERE "
+    "(payment.id = early_fraud_warning.payment OR payment.latest_charge = "
+    "early_fraud_warning.charge) AND (payment.disputed OR (payment.amount_captured > 0 "
+    "AND payment.amount_refunded >= payment.amount_captured))) THEN 1 ELSE 0 END)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +69,19 @@ class FraudWarningLine:
 
 
 class FraudWarningBoard(Listing[FraudWarningLine]):
-    """Every warning, actionable ones first (as Stripe last said), newest first."""
+    """Every warning, actionable ones first, newest first (a small table: the order is
+    computed, not indexed)."""
 
     table = "early_fraud_warning"
     columns: ClassVar[tuple[str, ...]] = (
         "id", "created", "charge", "fraud_type", "actionable",
         *(_PAYMENT.format(column=c) for c in _PAYMENT_FACTS))
-    order_keys = ("actionable", "created", "id")
+    order_keys = (ACTIONABLE, "created", "id")
 
     def __init__(self, *, actionable_only: bool = False) -> None:
         super().__init__()
         if actionable_only:
-            self._condition = self._condition.and_("actionable = ?", [1])
+            self._condition = self._condition.and_(f"{ACTIONABLE} = ?", [1])
 
     def _row(self, values: tuple[Any, ...]) -> FraudWarningLine:
         return _line(values)
@@ -110,8 +118,7 @@ class FraudWarningCounts:
 
 def fraud_warning_counts() -> FraudWarningCounts:
     row = database.execute_sql(
-        "SELECT count(*), coalesce(sum(CASE WHEN actionable THEN 1 ELSE 0 END), 0) "
-        "FROM early_fraud_warning").fetchone()
+        f"SELECT count(*), coalesce(sum({ACTIONABLE}), 0) FROM early_fraud_warning").fetchone()
     return FraudWarningCounts(row[0], row[1])
 
 

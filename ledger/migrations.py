@@ -115,10 +115,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         "(created DESC, id DESC)",
         "CREATE INDEX IF NOT EXISTS payout_created ON payout (created DESC, id DESC)",
         tables=MONEY_MODELS),
-    # Early fraud warnings (newest first, actionable first) and deadline alerts sent.
+    # Early fraud warnings (analytics reads them by `created`) and deadline alerts sent.
     _migration(
-        "CREATE INDEX IF NOT EXISTS early_fraud_warning_board ON early_fraud_warning "
-        "(actionable DESC, created DESC, id DESC)",
+        "CREATE INDEX IF NOT EXISTS early_fraud_warning_created ON early_fraud_warning "
+        "(created DESC, id DESC)",
         tables=FRAUD_MODELS),
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -10,16 +10,18 @@ from typing import Any
 from peewee import fn
 
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
+from ledger.models_fraud import EarlyFraudWarning
 from ledger.sql import chunks
 
 # The kinds a reconcile compares, as the CLI names them.
-# (Any: peewee's models are untyped, and the union of five would only say so five times.)
+# (Any: peewee's models are untyped, and the union of six would only say so six times.)
 TABLES: dict[str, Any] = {
     "payments": Payment,
     "refunds": Refund,
     "disputes": Dispute,
     "customers": Customer,
     "payment-methods": PaymentMethod,
+    "early-fraud-warnings": EarlyFraudWarning,
 }
 # Stripe deletes customers and detaches payment methods; it never deletes the others.
 MARKABLE = ("customers", "payment-methods")

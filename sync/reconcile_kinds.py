@@ -50,6 +50,8 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
          _row_of("customers"), "/v1/customers"),
     Kind("payment-methods", ("customer", "exp_month", "exp_year", "card_last4"),
          _row_of("payment_methods")),
+    Kind("early-fraud-warnings", ("charge", "fraud_type", "actionable"),
+         _row_of("fraud_warnings"), "/v1/radar/early_fraud_warnings"),
 )}
 
 

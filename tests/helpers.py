@@ -265,9 +265,11 @@ def dispute(did: str, pid: str, created: int, amount: int, currency: str, status
 
 
 def fraud_warning(wid: str, pid: str, created: int, *, actionable: bool = True,
-                  fraud_type: str = "made_with_stolen_card") -> dict[str, Any]:
+                  fraud_type: str = "made_with_stolen_card", charge: str | None = None
+                  ) -> dict[str, Any]:
+    """An early fraud warning on `pid`, whose charge is `charge` (default ch_<pid>)."""
     return {"object": "radar.early_fraud_warning", "id": wid, "payment_intent": pid,
-            "charge": f"ch_{pid}", "created": created, "actionable": actionable,
+            "charge": charge or f"ch_{pid}", "created": created, "actionable": actionable,
             "fraud_type": fraud_type, "livemode": False}
 
 

@@ -6,6 +6,7 @@ actionable; a disputed or refunded one is refused with nothing sent."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from sync.actions import Actions
 from sync.emulator import ControlClient, EmulatorProcess
 from sync.gateway import StripeGateway
 from sync.plans import ActionRefused
+from sync.reconcile import reconcile
 from sync.service import SyncService
 from tests.helpers import new_payment, sync
 
@@ -104,6 +106,20 @@ def test_a_disputed_warning_is_no_longer_actionable_and_nothing_is_sent(
     with pytest.raises(ActionRefused, match="no longer actionable: its payment is disputed"):
         actions.plan_fraud_refund(warning["id"])
     assert stripe_refunds(stripe_client) == 0
+
+
+def test_a_reconcile_finds_and_repairs_a_warning_that_drifted(
+        emulator: EmulatorProcess, stripe_client: stripe.StripeClient,
+        gateway: StripeGateway) -> None:
+    new_payment(stripe_client, 2500, number=EFW_CARD)
+    sync(gateway)
+    (warning,) = warnings_on_stripe(stripe_client)
+    ControlClient(emulator.api_base).drift(warning["id"], actionable=False)  # no event
+    report = reconcile(gateway, days=3, repair=True, now=time.time())
+    (finding,) = report.different
+    assert (finding.kind, finding.id, finding.fields) == (
+        "early-fraud-warnings", warning["id"], {"actionable": (True, False)})
+    assert not EarlyFraudWarning.get_by_id(warning["id"]).actionable
 
 
 def test_the_efw_commands(stripe_client: stripe.StripeClient, cli: Any) -> None:
