@@ -18,6 +18,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.commands import APP, BY_ID, PANES, bindings
 from console.context import ConsoleContext, Mode
+from console.deadline_alerter import DeadlineAlerter
 from console.messages import OpenPayment, SyncFinished
 from console.operator_actions import start_operator_action
 from console.palette import ConsoleCommands
@@ -34,6 +35,7 @@ from console.screens.payment_detail import PaymentDetailScreen
 from console.sending import ActionCompleted, outcome_message
 from console.widgets.status_header import HOLD_WARNING, LedgerFacts, StatusHeader
 from ledger.audit import AuditListing
+from ledger.deadline_alerts import alerted_open_count
 from ledger.dispute_views import dispute_counts
 from ledger.queries import PaymentListing, holds_lapsing, payment_detail
 from ledger.views import EventListing
@@ -77,6 +79,7 @@ class PayConsoleApp(App[None]):
         self.actions_refusal = actions_refusal(context)
         self.scheduler: JobScheduler | None = None
         self.dispute_alerts: DisputeAlerts | None = None
+        self.deadline_alerter: DeadlineAlerter | None = None
         self._released = False
         self._reload_pending: Timer | None = None
 
@@ -108,6 +111,10 @@ class PayConsoleApp(App[None]):
         self.set_keymap(self.context.keymap)
         self.query_one(StatusHeader).show_facts(self.read_facts())
         self.dispute_alerts = DisputeAlerts(self, self.clock)  # what is here now is not news
+        if self.context.alerts is not None and self.context.mode is not Mode.OFFLINE:
+            self.deadline_alerter = DeadlineAlerter(self, self.context.alerts, self.clock,
+                                                    self._show_facts)
+            self.deadline_alerter.start()
         self.query_one(PaymentsPane).focus_content()
         if self.jobs:
             self.scheduler = JobScheduler([self._reporting(job) for job in self.jobs])
@@ -140,7 +147,11 @@ class PayConsoleApp(App[None]):
         return LedgerFacts(load_health(), self.payment_listing.count(),
                            dispute_counts().needing_response, load_account(),
                            load_last_reconcile(),
-                           holds_lapsing=holds_lapsing(self.clock(), HOLD_WARNING))
+                           holds_lapsing=holds_lapsing(self.clock(), HOLD_WARNING),
+                           deadline_alerts=alerted_open_count(int(self.clock())))
+
+    def _show_facts(self) -> None:
+        self.main_screen.query_one(StatusHeader).show_facts(self.read_facts())
 
     def _receiver_stats(self) -> list[WebhookStats]:
         """What the webhook receivers have done so far, read on each header refresh."""
@@ -183,6 +194,8 @@ class PayConsoleApp(App[None]):
         self._reload_views()
         if self.dispute_alerts is not None:
             self.dispute_alerts.check()
+        if self.deadline_alerter is not None:
+            self.deadline_alerter.check()
 
     def on_open_payment(self, message: OpenPayment) -> None:
         detail = payment_detail(message.payment_id)

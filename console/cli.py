@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from console.cli_actions import ACTION_COMMANDS
+from console.cli_alerts import ALERTS_COMMANDS
 from console.cli_common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -21,6 +22,7 @@ from console.cli_common import (
     Command,
     Handler,
     add_commands,
+    alert_settings,
     common_options,
     log_to_file,
     make_actions,
@@ -99,6 +101,7 @@ def run_console(args: argparse.Namespace) -> int:
         context.jobs += _reconcile_jobs(settings, service)
         context.services.extend(_webhook_receivers(settings, service))
         context.actions = make_actions(settings, gateway)
+        context.alerts = alert_settings(settings)
     open_ledger(settings.ledger.path, read_only=read_only)
     return run_app(context)
 
@@ -252,6 +255,7 @@ COMMANDS: dict[str, Command] = {
     **RECONCILE_COMMANDS,
     **STATUS_COMMANDS,
     **EFW_COMMANDS,
+    **ALERTS_COMMANDS,
 }
 
 

@@ -24,6 +24,7 @@ from ledger.db import LedgerError, open_ledger
 if TYPE_CHECKING:
     from console.context import ConsoleContext
     from sync.actions import Actions
+    from sync.deadline_alerts import AlertSettings
     from sync.gateway import StripeGateway
     from sync.plans import ActionPlan
     from sync.service import SyncService
@@ -170,6 +171,14 @@ def make_actions(settings: Settings, gateway: StripeGateway) -> Actions:
         live=key_mode(require_api_key(settings)) == "live",
         allow_live_actions=settings.console.allow_live_actions,
     )
+
+
+def alert_settings(settings: Settings) -> AlertSettings:
+    from sync.deadline_alerts import AlertSettings
+
+    alerts = settings.alerts
+    return AlertSettings(alerts.thresholds(), tuple(alerts.command),
+                         alerts.command_timeout_seconds)
 
 
 def make_sync_service(settings: Settings, gateway: StripeGateway | None = None) -> SyncService:

@@ -12,7 +12,7 @@ import argparse
 import importlib.util
 import sys
 
-from console.cli_common import EXIT_BAD_INPUT, Command, run_app, settings_from
+from console.cli_common import EXIT_BAD_INPUT, Command, alert_settings, run_app, settings_from
 from console.config import data_dir
 
 DEMO_EXTRA = "pip install 'payconsole[demo]'"
@@ -70,6 +70,7 @@ def run_demo(args: argparse.Namespace) -> int:
             ledger_path=session.ledger_path, mode=Mode.DEMO,
             operator=settings.console.operator, keymap=settings.console.keymap,
             jobs=services.jobs, services=[services.receiver], actions=services.actions,
+            alerts=alert_settings(settings),
         ))
     finally:
         session.stop()

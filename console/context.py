@@ -13,6 +13,7 @@ from sync.scheduler import Job
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never offline)
     from sync.actions import Actions
+    from sync.deadline_alerts import AlertSettings
     from sync.webhook import WebhookReceiver
 
 
@@ -38,6 +39,8 @@ class ConsoleContext:
     # `start(on_change)` when mounted (on_change: the ledger changed, reload the panes)
     # and `stop()` when it exits.
     services: list[WebhookReceiver] = field(default_factory=list)
+    # Dispute deadline alerts ([alerts]); None: none (offline review, tests).
+    alerts: AlertSettings | None = None
     # Called once when the app exits (stops what the CLI started, e.g. the demo emulator).
     on_exit: Callable[[], None] | None = None
 

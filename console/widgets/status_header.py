@@ -41,6 +41,7 @@ class LedgerFacts:
     account: StripeAccount | None = None  # None until the first sync records it
     last_reconcile: ReconcileSummary | None = None
     holds_lapsing: int = 0  # authorizations whose capture-by time is within HOLD_WARNING
+    deadline_alerts: int = 0  # open disputes that have alerted for a deadline threshold
 
 
 def sync_summary(health: SyncHealth, now: float, syncing: bool) -> str:
@@ -96,6 +97,7 @@ class StatusHeader(Vertical):
             yield Label("", id="header-count")
             yield Label("", id="header-disputes")
             yield Label("", id="header-holds")
+            yield Label("", id="header-deadlines")
         with Horizontal(classes="header-row"):
             yield Label("", id="header-sync")
             yield Label("", id="header-drift")
@@ -120,6 +122,7 @@ class StatusHeader(Vertical):
         self.query_one("#header-count", Label).update(f"{facts.payment_count:,} payments")
         self._show_disputes(facts.disputes_needing_response)
         self._show_holds(facts.holds_lapsing)
+        self._show_deadlines(facts.deadline_alerts)
         self.query_one("#header-error", Label).update(error_summary(facts.health))
         self.query_one(Sparkline).data = payments_per_hour(self.clock())
         self._show_ages()
@@ -134,6 +137,11 @@ class StatusHeader(Vertical):
         holds = "1 hold lapses" if lapsing == 1 else f"{lapsing:,} holds lapse"
         text = Text(f" {holds} within 24 h: capture or cancel ", style="bold yellow")
         self.query_one("#header-holds", Label).update(text if lapsing else "")
+
+    def _show_deadlines(self, alerted: int) -> None:
+        disputes = "1 dispute" if alerted == 1 else f"{alerted:,} disputes"
+        text = Text(f" ⏰ {disputes} near the evidence deadline ", style="bold white on red")
+        self.query_one("#header-deadlines", Label).update(text if alerted else "")
 
     def _show_ages(self) -> None:
         now = self.clock()
