@@ -18,8 +18,10 @@ class EarlyFraudWarning(LedgerModel):
     charge = TextField(index=True)
     payment = TextField(null=True, index=True)
     fraud_type = TextField()
-    actionable = BooleanField(default=True, constraints=[SQL("DEFAULT 1")])
-    livemode = BooleanField(default=False, constraints=[SQL("DEFAULT 0")])
+    # No SQL defaults: the sync writes every column (and a boolean's default is spelled
+    # differently by SQLite and PostgreSQL).
+    actionable = BooleanField(default=True)
+    livemode = BooleanField(default=False)
     as_of = BigIntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
 

@@ -6,10 +6,12 @@ import pytest
 from peewee import SqliteDatabase
 
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
+from ledger.models_fraud import EarlyFraudWarning
 from ledger.records import RecordError, records_for
 from ledger.writes import write_records
 
-STORED = ["customer", "payment_method", "payment_intent", "charge", "refund", "dispute"]
+STORED = ["customer", "payment_method", "payment_intent", "charge", "refund", "dispute",
+          "radar.early_fraud_warning"]
 
 
 @pytest.mark.parametrize("name", STORED)
@@ -28,6 +30,7 @@ def test_every_stored_fixture_parses_and_stores(
         "charge": Payment,
         "refund": Refund,
         "dispute": Dispute,
+        "radar.early_fraud_warning": EarlyFraudWarning,
     }[name]
     key = obj.get("payment_intent") or obj["id"] if name == "charge" else obj["id"]
     assert model.get_by_id(key).created == obj["created"]
@@ -51,6 +54,18 @@ def test_dispute_fixture_keeps_deadline_and_status(
     row = Dispute.get_by_id(dispute["id"])
     assert row.due_by == dispute["evidence_details"]["due_by"]
     assert row.status == "warning_needs_response"
+
+
+def test_a_fraud_warning_without_its_intent_finds_its_payment_by_charge(
+    stripe_fixtures: dict[str, Any], ledger: SqliteDatabase
+) -> None:
+    charge, warning = stripe_fixtures["charge"], stripe_fixtures["radar.early_fraud_warning"]
+    assert "payment_intent" not in warning  # Stripe's example names the charge alone
+    with ledger.atomic():
+        write_records(ledger, records_for(charge, as_of=1))
+        write_records(ledger, records_for({**warning, "charge": charge["id"]}, as_of=1))
+    row = EarlyFraudWarning.get_by_id(warning["id"])
+    assert (row.payment, row.fraud_type, row.actionable) == (charge["id"], "misc", True)
 
 
 def test_unknown_objects_produce_no_rows(stripe_fixtures: dict[str, Any]) -> None:
