@@ -15,8 +15,6 @@ from console.cli import main
 from sync.emulator import ControlClient
 from tests.helpers import authorized
 
-API_KEY = "sk_test_payconsole"
-
 
 def customer(client: stripe.StripeClient, number: str = "4242424242424242") -> tuple[str, str]:
     cus = client.v1.customers.create({"email": "ops@example.com"})
