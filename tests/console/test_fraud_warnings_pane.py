@@ -32,7 +32,7 @@ def warnings(ledger_with_customers: SqliteDatabase) -> None:
 
 
 async def show_pane(pilot: Pilot[Any]) -> FraudWarningsPane:
-    await pilot.press("7")
+    await pilot.press("8")
     await pilot.pause()
     return pilot.app.query_one(FraudWarningsPane)
 
@@ -81,4 +81,4 @@ async def test_a_warning_no_longer_actionable_says_so_and_sends_nothing(
 
 def test_snapshot_of_the_fraud_warnings_list(actions_app: ActionsAppFactory,
                                              snap_compare: Any) -> None:
-    assert snap_compare(actions_app(offline_actions()), press=["7"], terminal_size=SIZE)
+    assert snap_compare(actions_app(offline_actions()), press=["8"], terminal_size=SIZE)
