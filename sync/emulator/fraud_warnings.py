@@ -17,10 +17,9 @@ from localstripe.resources import Charge, Refund
 
 from sync.emulator import disputes
 from sync.emulator.apis import set_extra_api
-from sync.emulator.disputes import _created_filter
 from sync.emulator.errors import stripe_error, unknown_parameters
 from sync.emulator.events import emit
-from sync.emulator.params import choice
+from sync.emulator.params import choice, range_filter
 
 TEST_CARD = "4000000000005423"
 FRAUD_TYPES = (
@@ -88,7 +87,7 @@ def list_warnings(charge: Any = None, payment_intent: Any = None, created: Any =
     tests = [test for value, test in (
         (charge, lambda w: w.charge == charge),
         (payment_intent, lambda w: w.payment_intent == payment_intent),
-        (created, _created_filter(created) if created is not None else None),
+        (created, range_filter(created, "created") if created is not None else None),
     ) if value is not None]
     page = resources.List("/v1/radar/early_fraud_warnings", limit=limit,
                           starting_after=starting_after)
