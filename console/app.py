@@ -19,6 +19,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.commands import APP, BY_ID, PANES, bindings
 from console.context import ConsoleContext, Mode
+from console.deadline_alerter import DeadlineAlerter
 from console.messages import OpenPayment, SyncFinished
 from console.operator_actions import start_operator_action
 from console.palette import ConsoleCommands
@@ -28,6 +29,7 @@ from console.panes.base import LedgerPane
 from console.panes.customers import CustomersPane
 from console.panes.disputes import DisputeAlerts, DisputesPane
 from console.panes.events import EventsPane
+from console.panes.fraud_warnings import FraudWarningsPane
 from console.panes.payments import PaymentsPane
 from console.panes.payouts import FAILED_ALERT_SECONDS, PayoutAlerts, PayoutsPane
 from console.screens.detail_sections import DetailScreen
@@ -35,6 +37,7 @@ from console.screens.payment_detail import PaymentDetailScreen
 from console.sending import ActionCompleted, outcome_message
 from console.widgets.status_header import HOLD_WARNING, LedgerFacts, StatusHeader
 from ledger.audit import AuditListing
+from ledger.deadline_alerts import alerted_open_count
 from ledger.dispute_views import dispute_counts
 from ledger.payouts import failed_payouts
 from ledger.queries import PaymentListing, holds_lapsing, payment_detail
@@ -81,6 +84,7 @@ class PayConsoleApp(App[None]):
         self.scheduler: JobScheduler | None = None
         self.dispute_alerts: DisputeAlerts | None = None
         self.payout_alerts: PayoutAlerts | None = None
+        self.deadline_alerter: DeadlineAlerter | None = None
         self._released = False
         self._reload_pending: Timer | None = None
 
@@ -106,6 +110,7 @@ class PayConsoleApp(App[None]):
             "events": lambda: EventsPane(self.event_listing, id=id),
             "audit": lambda: AuditPane(AuditListing(), id=id),
             "payouts": lambda: PayoutsPane(fetch=self._payout_fetch(), id=id),
+            "fraud": lambda: FraudWarningsPane(self.clock, actions_refusal=refusal, id=id),
         }
         return panes[pane_id]()
 
@@ -119,6 +124,10 @@ class PayConsoleApp(App[None]):
         self.query_one(StatusHeader).show_facts(self.read_facts())
         self.dispute_alerts = DisputeAlerts(self, self.clock)  # what is here now is not news
         self.payout_alerts = PayoutAlerts(self, self.clock)
+        if self.context.alerts is not None and self.context.mode is not Mode.OFFLINE:
+            self.deadline_alerter = DeadlineAlerter(self, self.context.alerts, self.clock,
+                                                    self._show_facts)
+            self.deadline_alerter.start()
         self.query_one(PaymentsPane).focus_content()
         if self.jobs:
             self.scheduler = JobScheduler([self._reporting(job) for job in self.jobs])
@@ -155,7 +164,11 @@ class PayConsoleApp(App[None]):
                            load_last_reconcile(),
                            holds_lapsing=holds_lapsing(self.clock(), HOLD_WARNING),
                            failed_payouts=len(failed_payouts(
-                               int(self.clock()) - FAILED_ALERT_SECONDS)))
+                               int(self.clock()) - FAILED_ALERT_SECONDS)),
+                           deadline_alerts=alerted_open_count(int(self.clock())))
+
+    def _show_facts(self) -> None:
+        self.main_screen.query_one(StatusHeader).show_facts(self.read_facts())
 
     def _receiver_stats(self) -> list[WebhookStats]:
         """What the webhook receivers have done so far, read on each header refresh."""
@@ -205,6 +218,8 @@ class PayConsoleApp(App[None]):
             self.dispute_alerts.check()
         if self.payout_alerts is not None:
             self.payout_alerts.check()
+        if self.deadline_alerter is not None:
+            self.deadline_alerter.check()
 
     def on_open_payment(self, message: OpenPayment) -> None:
         detail = payment_detail(message.payment_id)

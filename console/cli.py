@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from console.cli_actions import ACTION_COMMANDS
+from console.cli_alerts import ALERTS_COMMANDS
 from console.cli_common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -21,6 +22,7 @@ from console.cli_common import (
     Command,
     Handler,
     add_commands,
+    alert_settings,
     common_options,
     log_to_file,
     make_actions,
@@ -33,6 +35,7 @@ from console.cli_common import (
     settings_from,
 )
 from console.cli_demo import DEMO_COMMANDS
+from console.cli_efw import EFW_COMMANDS
 from console.cli_ledger import LEDGER_COMMANDS
 from console.cli_payouts import PAYOUT_COMMANDS
 from console.cli_reconcile import RECONCILE_COMMANDS
@@ -101,6 +104,7 @@ def run_console(args: argparse.Namespace) -> int:
         context.jobs += _reconcile_jobs(settings, service)
         context.services.extend(_webhook_receivers(settings, service))
         context.actions = make_actions(settings, gateway)
+        context.alerts = alert_settings(settings)
     open_ledger(settings.ledger.location, read_only=read_only)
     if settings.ledger.url:
         from sync.team import TeamLedger
@@ -269,6 +273,8 @@ COMMANDS: dict[str, Command] = {
     **RECONCILE_COMMANDS,
     **STATUS_COMMANDS,
     **LEDGER_COMMANDS,
+    **EFW_COMMANDS,
+    **ALERTS_COMMANDS,
 }
 
 

@@ -1,9 +1,10 @@
 """Headless operator actions (refund, capture, cancel, charge, payment methods, disputes)
 and the audit log.
 
-Every action command takes one path (`_run`): re-read its target from Stripe, plan,
-show the plan, confirm, execute, print the outcome. Exit codes: 0 done, 1 Stripe refused
-(its message shown) or the payment did not complete, 2 refused before anything was sent.
+Every action command takes one path (cli_common.action_command): re-read its target from
+Stripe, plan, show the plan, confirm, execute, print the outcome. Exit codes: 0 done,
+1 Stripe refused (its message shown) or the payment did not complete, 2 refused before
+anything was sent.
 The Stripe SDK is only imported when an action runs.
 """
 
@@ -11,115 +12,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from console.cli_common import (
-    EXIT_BAD_INPUT,
-    EXIT_FAILED,
-    EXIT_OK,
-    AddArguments,
-    Command,
-    make_actions,
-    make_gateway,
-    settings_from,
-)
+from console.cli_common import EXIT_FAILED, EXIT_OK, Command, settings_from
+from console.cli_common import action_command as _action
 from ledger.db import open_ledger
-
-if TYPE_CHECKING:
-    from sync.actions import Actions
-    from sync.plans import ActionPlan
-
-# Plans the action on `args.target` (the positional id every action command takes).
-Planner = Callable[["Actions", argparse.Namespace], "ActionPlan"]
-
-
-class _NotConfirmed(Exception):
-    """The operator did not confirm (or could not be asked): nothing was attempted."""
-
-
-# -- the one path every action command takes -------------------------------------------
-
-
-def _make_actions(args: argparse.Namespace) -> Actions:
-    settings = settings_from(args)
-    actions = make_actions(settings, make_gateway(settings))
-    open_ledger(settings.ledger.location)
-    return actions
-
-
-def _run(args: argparse.Namespace, plan: Planner) -> int:
-    from sync.plans import ActionFailed, ActionRefused
-
-    actions = _make_actions(args)
-    try:
-        if actions.refusal() is None:
-            actions.refresh(args.target)  # plan against what Stripe says now, not a stale ledger
-        chosen = plan(actions, args)
-        _show(chosen)
-        typed = _confirm(chosen, args)
-        result = actions.execute(chosen, typed_confirmation=typed)
-    except ActionRefused as exc:
-        again = " (pass --again to do it again)" if exc.repeatable else ""
-        print(f"payconsole: refused: {exc}{again}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except _NotConfirmed as exc:
-        print(f"payconsole: not done: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ActionFailed as exc:
-        print(f"payconsole: failed: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(result.message)
-    return EXIT_OK if result.ok else EXIT_FAILED
-
-
-def _show(plan: ActionPlan) -> None:
-    mode = "LIVE: " if plan.live else ""
-    print(f"{mode}{plan.summary}", file=sys.stderr)
-    for warning in plan.warnings:
-        print(f"  warning: {warning}", file=sys.stderr)
-
-
-def _confirm(plan: ActionPlan, args: argparse.Namespace) -> str | None:
-    """The typed confirmation for LIVE mode (checked by execute), or None; raises
-    _NotConfirmed when the operator declines or cannot be asked."""
-    if plan.needs_typed_confirmation:
-        if args.confirm is not None:
-            return str(args.confirm)
-        _require_terminal(f"LIVE mode: pass --confirm {plan.confirmation_text} (--yes is not "
-                          "enough), or run it in a terminal")
-        return input(f"LIVE mode: type {plan.confirmation_text} to confirm: ")
-    if not plan.needs_confirmation or args.yes:
-        return None
-    _require_terminal("confirmation needed and stdin is not a terminal: pass --yes")
-    if input("Proceed? [y/N] ").strip().lower() not in ("y", "yes"):
-        raise _NotConfirmed("not confirmed")
-    return None
-
-
-def _require_terminal(message: str) -> None:
-    if not sys.stdin.isatty():
-        raise _NotConfirmed(message)
-
-
-def _action(summary: str, example: str, target: str, plan: Planner,
-            add_arguments: AddArguments | None = None, *, target_help: str | None = None
-            ) -> Command:
-    """An action command on one object: `target` is the metavar of its id (e.g. PM_ID)."""
-
-    def arguments(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("target", metavar=target, help=target_help)
-        if add_arguments is not None:
-            add_arguments(parser)
-        parser.add_argument("--yes", action="store_true",
-                            help="skip the confirmation question (not enough in LIVE mode)")
-        parser.add_argument("--confirm", metavar="TEXT",
-                            help="LIVE mode: the amount or id the confirmation asks you to type")
-        parser.add_argument("--again", action="store_true",
-                            help="repeat an identical action that already succeeded")
-
-    return Command(summary, example, lambda args: _run(args, plan), arguments)
-
 
 # -- the arguments of each action --------------------------------------------------------
 

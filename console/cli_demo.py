@@ -13,7 +13,7 @@ import importlib.util
 import sys
 from typing import TYPE_CHECKING
 
-from console.cli_common import EXIT_BAD_INPUT, Command, run_app, settings_from
+from console.cli_common import EXIT_BAD_INPUT, Command, alert_settings, run_app, settings_from
 from console.config import data_dir
 
 if TYPE_CHECKING:  # the demo (and its emulator) is imported only when `demo` runs
@@ -91,6 +91,7 @@ def _demo(session: DemoSession, args: argparse.Namespace) -> int:
             operator=settings.console.operator, keymap=settings.console.keymap,
             jobs=services.jobs, services=[services.receiver], actions=services.actions,
             team=team,
+            alerts=alert_settings(settings),
         ))
     finally:
         session.stop()

@@ -21,6 +21,7 @@ PANES: tuple[tuple[str, str], ...] = (
     ("events", "Events"),
     ("audit", "Audit"),
     ("payouts", "Payouts"),
+    ("fraud", "Fraud warnings"),
 )
 
 
@@ -42,6 +43,7 @@ PAYMENTS_TABLE = Place("Payments", "payments", "#payments-table")
 DISPUTES = Place("Disputes", "disputes", "#disputes-pane")
 DISPUTES_TABLE = Place("Disputes", "disputes", "#disputes-table")
 CUSTOMERS = Place("Customers", "customers", "#customers-pane")
+FRAUD_WARNINGS = Place("Fraud warnings", "fraud", "#fraud-pane")
 ANALYTICS = Place("Analytics", "analytics", "#analytics-pane")
 PAYOUTS_TABLE = Place("Payouts", "payouts", "#payouts-table")
 TABLE = Place("a table", main_screen=False)
@@ -173,6 +175,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("disputes.show_closed", "c", "Show/hide closed", "Show or hide closed disputes",
             "Won, lost and other closed disputes below the open ones, or hidden",
             "toggle_closed", (DISPUTES,)),
+    operator_command("fraud_warnings.refund", "f", "Refund as fraud",
+                     "Refund a fraud warning's payment", "Refund what is left of the payment "
+                     "the selected early fraud warning is about, reason fraudulent, before it "
+                     "becomes a dispute (confirmed first)", FRAUD_WARNINGS),
     *_analytics_commands(),
     Command("payouts.detail", "enter", "Detail", "Open selected payout", "The payout's "
             "balance transactions, the payments, refunds and disputes behind them, and "

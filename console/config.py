@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from pydantic_settings.sources import InitSettingsSource
 
 from console.errors import ConfigError
+from ledger.deadline_alerts import DEFAULT_THRESHOLDS, parse_threshold
 from ledger.locations import display_url, has_password, is_postgres_url
 
 APP_NAME = "payconsole"
@@ -124,6 +125,26 @@ class WebhookSettings(_Section):
         return listen_address(self.listen)
 
 
+class AlertsSettings(_Section):
+    # Each open dispute needing a response alerts once as it comes within each of these of
+    # its evidence deadline ("72h", "3d", "90m").
+    dispute_due_within: list[str] = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS))
+    # A program and its arguments run for each alert, the alert as JSON on its stdin.
+    command: list[str] = Field(default_factory=list)
+    command_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+
+    @field_validator("dispute_due_within")
+    @classmethod
+    def _durations(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_threshold(text)
+        return value
+
+    def thresholds(self) -> tuple[int, ...]:
+        return tuple(sorted({parse_threshold(text) for text in self.dispute_due_within},
+                            reverse=True))
+
+
 def listen_address(text: str) -> tuple[str, int]:
     """(host, port) from "127.0.0.1:8787" or "[::1]:8787"; loopback hosts only."""
     host, sep, port = text.strip().rpartition(":")
@@ -150,6 +171,7 @@ class Settings(BaseSettings):
     sync: SyncSettingsModel = Field(default_factory=SyncSettingsModel)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
 
     # The TOML file these settings read, lowest of the sources but the defaults, and the
     # profile of it: None for Settings itself (defaults and environment only); load_settings

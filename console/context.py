@@ -13,6 +13,7 @@ from sync.scheduler import Job
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never offline)
     from sync.actions import Actions
+    from sync.deadline_alerts import AlertSettings
     from sync.team import TeamLedger
     from sync.webhook import WebhookReceiver
 
@@ -42,6 +43,8 @@ class ConsoleContext:
     # A team ledger on PostgreSQL: its change feed reloads the panes whoever commits, and
     # the header says whether this console's sync leads or follows. None on SQLite.
     team: TeamLedger | None = None
+    # Dispute deadline alerts ([alerts]); None: none (offline review, tests).
+    alerts: AlertSettings | None = None
     # Called once when the app exits (stops what the CLI started, e.g. the demo emulator).
     on_exit: Callable[[], None] | None = None
 

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from console.commands import BY_ID
 from console.panes.customers import CustomersPane
 from console.panes.disputes import DisputesPane
+from console.panes.fraud_warnings import FraudWarningsPane
 from console.panes.payments import PaymentsPane
 from console.screens.action_form import ActionForm, FormRequest
 from console.screens.capture_dialog import CancelDialog, CaptureDialog
@@ -77,6 +78,10 @@ def _dispute(app: App[Any]) -> str:
     return _chosen(_main(app).query_one(DisputesPane).selected_id, "a dispute")
 
 
+def _fraud_warning(app: App[Any]) -> str:
+    return _chosen(_main(app).query_one(FraudWarningsPane).selected_id, "a fraud warning")
+
+
 def _customer_or_none(app: App[Any]) -> str:
     customer = _main(app).query_one(CustomersPane).selected_customer
     return customer.id if customer else ""  # the charge dialog asks for one
@@ -114,6 +119,8 @@ OPERATOR_ACTIONS: dict[str, OperatorAction] = {entry.command_id: entry for entry
     OperatorAction("disputes.evidence", _dispute, form=EvidenceForm),
     OperatorAction("disputes.accept", _dispute,
                    plan=lambda actions, dispute: actions.plan_accept(dispute)),
+    OperatorAction("fraud_warnings.refund", _fraud_warning,
+                   plan=lambda actions, warning: actions.plan_fraud_refund(warning)),
 )}
 
 

@@ -19,6 +19,8 @@ Definitions (every figure is per currency; amounts are integer minor units):
 - disputes: disputes opened in the period; disputed_lost: the amount of those now lost.
   They are dated by opening, when Stripe withdrew the funds: the ledger keeps no date
   for a dispute's closing.
+- early_fraud_warnings: warnings created in the period, in their payment's currency;
+  efw_refunded_share: the share of those whose payment is fully refunded by now.
 - net = gross - refunded - disputed_lost.
 - fees: Stripe's processing fees on the charge balance transactions created in the period.
 - dispute_withdrawn: what disputes took out of the balance in the period, their amounts
@@ -36,12 +38,13 @@ totals are then summed in SQL over those per-day groups.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
 from ledger.fees import CHARGE_TYPES_SQL, DISPUTE_CATEGORIES_SQL
+from ledger.fraud_views import fraud_warning_figures
 from ledger.rollups import BY_DAY, BY_KEY, DAY, TOTAL, Row, Source, merge, rollup, tally
 from ledger.sql import counted, greater
 
@@ -141,6 +144,12 @@ class Figures(_Volume):
     disputed_lost: int = field(default=0, kw_only=True)
     fees: int = field(default=0, kw_only=True)
     dispute_withdrawn: int = field(default=0, kw_only=True)
+    early_fraud_warnings: int = field(default=0, kw_only=True)  # created in the period
+    efw_refunded: int = field(default=0, kw_only=True)  # of those, payments fully refunded
+
+    @property
+    def efw_refunded_share(self) -> float | None:
+        return _rate(self.efw_refunded, self.early_fraud_warnings)
 
     @property
     def net(self) -> int:
@@ -230,9 +239,14 @@ BALANCE = Source("balance_transaction", {
                          "THEN -net ELSE 0 END",
 })
 
-def _figures(parts: Iterable[tuple[Source, list[Row]]]) -> dict[str, Figures]:
+def _figures(parts: Iterable[tuple[Source, list[Row]]], period: Period,
+             currency: str | None) -> dict[str, Figures]:
     merged = merge(parts, width=1)
-    return {code: Figures(code, **values) for (code,), values in sorted(merged.items())}
+    figures = {code: Figures(code, **values) for (code,), values in merged.items()}
+    for code, (warnings, refunded) in fraud_warning_figures(period, currency).items():
+        figures[code] = replace(figures.get(code, Figures(code)),
+                                early_fraud_warnings=warnings, efw_refunded=refunded)
+    return dict(sorted(figures.items()))
 
 
 def _days(period: Period, parts: Iterable[tuple[Source, list[Row]]]) -> dict[str, list[Day]]:
@@ -247,10 +261,8 @@ def _days(period: Period, parts: Iterable[tuple[Source, list[Row]]]) -> dict[str
 
 def summary(period: Period, currency: str | None = None) -> dict[str, Figures]:
     """Figures per currency (only `currency` when given) for the period."""
-    return _figures(
-        (source, rollup(source, period, currency, [TOTAL])[0])
-        for source in (PAYMENTS, REFUNDS, DISPUTES, BALANCE)
-    )
+    return _figures(((source, rollup(source, period, currency, [TOTAL])[0])
+                     for source in (PAYMENTS, REFUNDS, DISPUTES, BALANCE)), period, currency)
 
 
 def daily(period: Period, currency: str | None = None) -> dict[str, list[Day]]:
@@ -373,7 +385,7 @@ def overview(period: Period, currency: str | None = None) -> Overview:
     (disputes,) = rollup(DISPUTES, period, currency, [TOTAL])
     (balance,) = rollup(BALANCE, period, currency, [TOTAL])
     current = _figures([(PAYMENTS, payments[0]), (REFUNDS, refunds[0]), (DISPUTES, disputes),
-                        (BALANCE, balance)])
+                        (BALANCE, balance)], period, currency)
     return Overview(
         period,
         _compare(current, summary(period.previous(), currency)),

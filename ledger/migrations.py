@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ledger.dialect import dialect_of
 from ledger.models import ACTION_MODELS, ALL_MODELS, LedgerModel
 from ledger.models_files import FILE_INDEXES, FILE_MODELS
+from ledger.models_fraud import FRAUD_MODELS
 from ledger.models_money import MONEY_MODELS
 from ledger.sql import LedgerDatabase, execute, single_int
 
@@ -174,6 +175,11 @@ MIGRATIONS: tuple[Migration, ...] = (
                   "reporting_category, fee, net)",)),
     # v8: dispute evidence files uploaded to Stripe (metadata only)
     _migration(*FILE_INDEXES, tables=FILE_MODELS),
+    # Early fraud warnings (analytics reads them by `created`) and deadline alerts sent.
+    _migration(
+        "CREATE INDEX IF NOT EXISTS early_fraud_warning_created ON early_fraud_warning "
+        "(created DESC, id DESC)",
+        tables=FRAUD_MODELS),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -10,11 +10,12 @@ from typing import Any
 from peewee import Case
 
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
+from ledger.models_fraud import EarlyFraudWarning
 from ledger.models_money import BalanceTransaction, Payout
 from ledger.sql import chunks
 
 # The kinds a reconcile compares, as the CLI names them.
-# (Any: peewee's models are untyped, and the union of five would only say so five times.)
+# (Any: peewee's models are untyped, and the union of six would only say so six times.)
 TABLES: dict[str, Any] = {
     "payments": Payment,
     "refunds": Refund,
@@ -23,6 +24,7 @@ TABLES: dict[str, Any] = {
     "customers": Customer,
     "payment-methods": PaymentMethod,
     "balance-transactions": BalanceTransaction,
+    "early-fraud-warnings": EarlyFraudWarning,
 }
 # Stripe deletes customers and detaches payment methods; it never deletes the others.
 MARKABLE = ("customers", "payment-methods")

@@ -32,6 +32,7 @@ class Records:
     disputes: list[Row] = field(default_factory=list)
     balance_transactions: list[Row] = field(default_factory=list)
     payouts: list[Row] = field(default_factory=list)
+    fraud_warnings: list[Row] = field(default_factory=list)
 
     def extend(self, other: Records) -> None:
         for name in self.__dataclass_fields__:
@@ -307,6 +308,19 @@ def payout_records(obj: StripeObject, as_of: int) -> Records:
         "as_of": as_of,
     }
     return Records(payouts=[row])
+def early_fraud_warning_records(obj: StripeObject, as_of: int) -> Records:
+    _require(obj, "id", "charge", "fraud_type")
+    row = {
+        "id": obj["id"],
+        "created": obj.get("created") or as_of,
+        "charge": _id(obj.get("charge")),
+        "payment": _id(obj.get("payment_intent")),
+        "fraud_type": obj["fraud_type"],
+        "actionable": bool(obj.get("actionable")),
+        "livemode": bool(obj.get("livemode")),
+        "as_of": as_of,
+    }
+    return Records(fraud_warnings=[row])
 
 
 RECORDERS = {
@@ -318,6 +332,7 @@ RECORDERS = {
     "dispute": dispute_records,
     "balance_transaction": balance_transaction_records,
     "payout": payout_records,
+    "radar.early_fraud_warning": early_fraud_warning_records,
 }
 
 

@@ -5,7 +5,8 @@ The JSON shape is stable, exactly:
      "currencies": {"usd": {"gross": 123450, "refunded": ..., "net": ...,
                             "fees": ..., "dispute_withdrawn": ..., "net_after_fees": ...,
                             "payments_succeeded": ..., "payments_attempted": ...,
-                            "success_rate": 0.93, "refund_rate": ..., "dispute_rate": ...}}}
+                            "success_rate": 0.93, "refund_rate": ..., "dispute_rate": ...,
+                            "early_fraud_warnings": 2, "efw_refunded_share": 0.5}}}
 Amounts are integer minor units; rates are fractions rounded to RATE_PLACES decimals, or
 null when nothing was there to divide by; `end` is exclusive.
 """
@@ -36,7 +37,7 @@ from ledger.money import format_amount
 REPORT_FIELDS = (
     "gross", "refunded", "net", "fees", "dispute_withdrawn", "net_after_fees",
     "payments_succeeded", "payments_attempted",
-    "success_rate", "refund_rate", "dispute_rate",
+    "success_rate", "refund_rate", "dispute_rate", "early_fraud_warnings", "efw_refunded_share",
 )
 RATE_PLACES = 4
 FORMATS = ("text", "json", "csv")
@@ -120,6 +121,8 @@ def _currency_lines(comparison: Comparison) -> list[str]:
         f"  refund rate {percent(now.refund_rate)} ({_points(change('refund_rate'))})",
         f"  dispute rate {percent(now.dispute_rate, 2)} ({_points(change('dispute_rate'))};"
         f" {standings})",
+        f"  early fraud warnings {now.early_fraud_warnings:,}"
+        f" ({percent(now.efw_refunded_share)} refunded)",
     ]
 
 

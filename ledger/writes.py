@@ -89,6 +89,10 @@ PAYOUTS = _replace_all(
     ("id", "created", "amount", "currency", "status", "arrival_date", "method", "automatic",
      "failure_code", "failure_message", "balance_transaction", "as_of"),
 )
+FRAUD_WARNINGS = _replace_all(
+    "early_fraud_warning",
+    ("id", "created", "charge", "payment", "fraud_type", "actionable", "livemode", "as_of"),
+)
 
 _INTENT_COLUMNS = (
     "id", "created", "amount", "currency", "status", "customer", "description",
@@ -146,6 +150,7 @@ class WriteCounts:
     disputes: int = 0
     balance_transactions: int = 0
     payouts: int = 0
+    fraud_warnings: int = 0
 
 
 def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
@@ -158,6 +163,7 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
     DISPUTES.run(db, records.disputes)
     BALANCE_TRANSACTIONS.run(db, records.balance_transactions)
     PAYOUTS.run(db, records.payouts)
+    FRAUD_WARNINGS.run(db, records.fraud_warnings)
     _link_refunds_and_disputes(db, records)
     _fill_customer_emails(db, records)
     return WriteCounts(
@@ -168,6 +174,7 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
         disputes=len(records.disputes),
         balance_transactions=len(records.balance_transactions),
         payouts=len(records.payouts),
+        fraud_warnings=len(records.fraud_warnings),
     )
 
 
@@ -178,7 +185,8 @@ def _run_for_ids(db: LedgerDatabase, sql: str, ids: set[str]) -> None:
 
 
 def _link_refunds_and_disputes(db: LedgerDatabase, records: Records) -> None:
-    """Refunds and disputes name a charge; find their payment, and mark it disputed."""
+    """Refunds, disputes and fraud warnings name a charge; find their payment, and mark it
+    disputed."""
     refund_charges = {r["charge"] for r in records.refunds if r["charge"] and not r["payment"]}
     _run_for_ids(
         db,
@@ -195,6 +203,12 @@ def _link_refunds_and_disputes(db: LedgerDatabase, records: Records) -> None:
     )
     _run_for_ids(db, "UPDATE payment SET disputed = 1 WHERE latest_charge IN ({ids})",
                  dispute_charges)
+    _run_for_ids(
+        db,
+        "UPDATE early_fraud_warning SET payment = (SELECT id FROM payment WHERE latest_charge"
+        " = early_fraud_warning.charge) WHERE payment IS NULL AND charge IN ({ids})",
+        {w["charge"] for w in records.fraud_warnings if w["charge"] and not w["payment"]},
+    )
 
 
 def _fill_customer_emails(db: LedgerDatabase, records: Records) -> None:

@@ -20,12 +20,15 @@ _VERBS = {
     "dispute.accept": "close disputes",
     "capture": "capture payments",
     "cancel": "cancel payments",
+    "efw.refund": "create refunds",
 }
 _KINDS = {"pi_": "payment_intent", "ch_": "charge", "cus_": "customer", "pm_": "payment_method",
-          "dp_": "dispute", "re_": "refund"}
+          "dp_": "dispute", "re_": "refund",
+          "issfr_": "radar.early_fraud_warning"}
 # Fields of an object that name other objects an action on it changes.
 _RELATED = {"payment_intent": ("latest_charge",), "refund": ("charge", "payment_intent"),
-            "payment_method": ("customer",), "dispute": ("charge",)}
+            "payment_method": ("customer",), "dispute": ("charge",),
+            "radar.early_fraud_warning": ("payment_intent", "charge")}
 
 
 def kind_of(object_id: str) -> str | None:

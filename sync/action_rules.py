@@ -7,15 +7,20 @@ The rows come from `ledger.lookups`; the wording of a refusal is the sync's.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
+from typing import TypeVar
 
 from ledger import dispute_files, dispute_status, dispute_views, lookups, pending
+from ledger.fraud_views import FraudWarningLine, fraud_warning
 from ledger.models import Customer, Dispute, Payment, PaymentMethod
 from ledger.money import format_amount
 from ledger.queries import capture_by, json_object
 from sync import actions_checks as checks
 from sync.evidence_files import PacketItem, attached_items
 from sync.plans import ActionPlan, ActionRefused
+
+P = TypeVar("P", bound=ActionPlan)
 
 
 def refundable_payment(payment_id: str) -> Payment:
@@ -40,6 +45,21 @@ def refundable_payment(payment_id: str) -> Payment:
     if payment.amount_captured - payment.amount_refunded <= 0:
         raise ActionRefused(f"{payment.id} is already fully refunded")
     return payment
+
+
+def actionable_warning(warning_id: str) -> tuple[FraudWarningLine, Payment]:
+    """An early fraud warning still worth answering with a refund, and its payment."""
+    warning = fraud_warning(warning_id)
+    if warning is None:
+        raise ActionRefused(f"no early fraud warning {warning_id} in the ledger")
+    why_not = warning.why_not_actionable
+    if why_not is not None:
+        raise ActionRefused(f"early fraud warning {warning.id} is no longer actionable: "
+                            f"{why_not}; nothing to send")
+    if warning.payment is None:
+        raise ActionRefused(f"the ledger has not seen the payment of {warning.charge} yet; "
+                            "sync first")
+    return warning, refundable_payment(warning.payment)
 
 
 def held_payment(payment_id: str, now: float) -> Payment:
@@ -200,3 +220,27 @@ def attached_files(dispute: Dispute) -> dict[str, PacketItem]:
 
 def when(timestamp: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))
+
+
+def settle(plan: P, repeat: bool) -> P:
+    """Give the plan its attempt number from what this same action did before."""
+    previous = pending.latest_attempt(plan.fingerprint)
+    if previous is None:
+        return plan
+    since = when(previous.updated_at)
+    done = f" ({previous.object_id})" if previous.object_id else ""
+    if previous.status == pending.FAILED:
+        return replace(plan, attempt=previous.attempt + 1)
+    if previous.status == pending.PENDING and not repeat:
+        note = (f"resumes the unfinished attempt of {since} with its idempotency key: if "
+                "Stripe got it, Stripe answers with that first result")
+    elif previous.status == pending.PENDING:
+        note = (f"starts over instead of resuming the unfinished attempt of {since}: if "
+                "that one reached Stripe, this does it a second time")
+    elif repeat:
+        note = f"repeats the identical {plan.action} that succeeded at {since}{done}"
+    else:
+        raise ActionRefused(f"this exact {plan.action} already succeeded at {since}{done}; "
+                            "to do it again, repeat it explicitly", repeatable=True)
+    attempt = previous.attempt + (1 if repeat else 0)
+    return replace(plan, attempt=attempt, warnings=(*plan.warnings, note))

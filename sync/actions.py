@@ -17,9 +17,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import KW_ONLY, dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from ledger import audit, lookups, pending
 from ledger.audit import NewEntry
@@ -47,9 +47,8 @@ from sync.plans import (
     SetDefaultPlan,
 )
 from sync.plans_evidence import EvidencePlan
+from sync.plans_fraud import FraudRefundPlan
 from sync.plans_payments import CANCEL_REASONS, CancelPlan, CapturePlan
-
-P = TypeVar("P", bound=ActionPlan)
 
 
 @dataclass(eq=False)  # one per console or CLI run: compared by identity
@@ -113,7 +112,18 @@ class Actions:
                 note=checks.free_text(note, "note", checks.METADATA_VALUE_MAX) or None,
                 warnings=rules.refund_warnings(payment, value, remainder),
             )
-            return self._settle(plan, repeat)
+            return rules.settle(plan, repeat)
+
+    def plan_fraud_refund(self, warning_id: str, *, repeat: bool = False) -> FraudRefundPlan:
+        """Answer an early fraud warning: refund what is left of its payment, fraudulent."""
+        with self._refusals_audited("efw.refund", warning_id, {}):
+            warning, payment = rules.actionable_warning(warning_id)
+            plan = FraudRefundPlan(
+                operator=self.operator, target=warning.id, live=self.live,
+                payment_id=payment.id, charge_id=payment.latest_charge,
+                fraud_type=warning.fraud_type, currency=payment.currency,
+                amount=payment.amount_captured - payment.amount_refunded)
+            return rules.settle(plan, repeat)
 
     # -- authorizations: capture or cancel the hold -----------------------------------
 
@@ -129,7 +139,7 @@ class Actions:
             plan = CapturePlan(operator=self.operator, target=payment.id, live=self.live,
                                amount=value, currency=payment.currency, capturable=capturable,
                                capture_by=capture_by(payment.created, payment.capture_before))
-            return self._settle(plan, repeat)
+            return rules.settle(plan, repeat)
 
     def plan_cancel(self, payment_id: str, *, reason: str | None = None,
                     repeat: bool = False) -> CancelPlan:
@@ -140,7 +150,7 @@ class Actions:
                               amount=payment.amount_capturable or payment.amount,
                               currency=payment.currency,
                               reason=checks.choice(reason, CANCEL_REASONS, "cancel reason"))
-            return self._settle(plan, repeat)
+            return rules.settle(plan, repeat)
 
     # -- charging a saved payment method -----------------------------------------------
 
@@ -167,7 +177,7 @@ class Actions:
                                              checks.DESCRIPTION_MAX) or None,
                 warnings=rules.expiry_warnings(method, self._today()),
             )
-            return self._settle(plan, repeat)
+            return rules.settle(plan, repeat)
 
     # -- payment methods ---------------------------------------------------------------
 
@@ -195,7 +205,7 @@ class Actions:
             )
             if not plan.params():
                 raise ActionRefused("nothing to change: give an expiry or billing details")
-            return self._settle(plan, repeat)
+            return rules.settle(plan, repeat)
 
     def plan_set_default(self, payment_method_id: str, *, repeat: bool = False) -> SetDefaultPlan:
         """Make a method its customer's default (invoice_settings.default_payment_method)."""
@@ -208,7 +218,7 @@ class Actions:
             plan = SetDefaultPlan(operator=self.operator, target=method.id, live=self.live,
                                   card=method.label, customer_id=customer_id,
                                   previous_default=previous)
-            return self._settle(plan, repeat)
+            return rules.settle(plan, repeat)
 
     def plan_detach(self, payment_method_id: str, *, repeat: bool = False) -> DetachPlan:
         """Detach a method from its customer; the plan says what happens to the default."""
@@ -222,7 +232,7 @@ class Actions:
                               card=method.label, customer_id=customer_id,
                               was_default=was_default, remaining=others,
                               warnings=rules.detach_warnings(customer_id, was_default, others))
-            return self._settle(plan, repeat)
+            return rules.settle(plan, repeat)
 
     # -- disputes ----------------------------------------------------------------------
 
@@ -249,7 +259,7 @@ class Actions:
                 files=given, packet=packet.summary if packet.items else None,
                 warnings=rules.evidence_warnings(dispute, submit, self.clock()),
             )
-            return self._settle(plan, repeat)
+            return rules.settle(plan, repeat)
 
     def plan_accept(self, dispute_id: str, *, repeat: bool = False) -> AcceptPlan:
         """Accept (close) a dispute: the amount is conceded; it cannot be undone."""
@@ -258,7 +268,7 @@ class Actions:
             plan = AcceptPlan(operator=self.operator, target=dispute.id, live=self.live,
                               payment_id=dispute.payment, amount=dispute.amount,
                               currency=dispute.currency, reason=dispute.reason)
-            return self._settle(plan, repeat)
+            return rules.settle(plan, repeat)
 
     # -- the one execution path --------------------------------------------------------
 
@@ -370,26 +380,3 @@ class Actions:
         self._audit(NewEntry(operator=self.operator, action=plan.action, target=plan.target,
                              result=result, params=plan.audit_params(),
                              idempotency_key=plan.idempotency_key, **details))
-
-    def _settle(self, plan: P, repeat: bool) -> P:
-        """Give the plan its attempt number from what this same action did before."""
-        previous = pending.latest_attempt(plan.fingerprint)
-        if previous is None:
-            return plan
-        when = rules.when(previous.updated_at)
-        done = f" ({previous.object_id})" if previous.object_id else ""
-        if previous.status == pending.FAILED:
-            return replace(plan, attempt=previous.attempt + 1)
-        if previous.status == pending.PENDING and not repeat:
-            note = (f"resumes the unfinished attempt of {when} with its idempotency key: if "
-                    "Stripe got it, Stripe answers with that first result")
-        elif previous.status == pending.PENDING:
-            note = (f"starts over instead of resuming the unfinished attempt of {when}: if "
-                    "that one reached Stripe, this does it a second time")
-        elif repeat:
-            note = f"repeats the identical {plan.action} that succeeded at {when}{done}"
-        else:
-            raise ActionRefused(f"this exact {plan.action} already succeeded at {when}{done}; "
-                                "to do it again, repeat it explicitly", repeatable=True)
-        attempt = previous.attempt + (1 if repeat else 0)
-        return replace(plan, attempt=attempt, warnings=(*plan.warnings, note))

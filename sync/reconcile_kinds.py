@@ -55,6 +55,8 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     # Stripe sends no event when a pending transaction becomes available: this catches it.
     Kind("balance-transactions", ("amount", "fee", "net", "currency", "status", "payout"),
          _row_of("balance_transactions"), "/v1/balance_transactions"),
+    Kind("early-fraud-warnings", ("charge", "fraud_type", "actionable"),
+         _row_of("fraud_warnings"), "/v1/radar/early_fraud_warnings"),
 )}
 
 

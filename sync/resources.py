@@ -24,6 +24,7 @@ BACKFILL_RESOURCES: tuple[Resource, ...] = (
     Resource("disputes", "/v1/disputes"),
     Resource("balance_transactions", "/v1/balance_transactions"),
     Resource("payouts", "/v1/payouts"),
+    Resource("early_fraud_warnings", "/v1/radar/early_fraud_warnings"),
 )
 
 # Payment methods can only be listed per customer.
@@ -38,6 +39,7 @@ OBJECT_PATHS: dict[str, str] = {
     "payment_method": "/v1/payment_methods/{}",
     "balance_transaction": "/v1/balance_transactions/{}",
     "payout": "/v1/payouts/{}",
+    "radar.early_fraud_warning": "/v1/radar/early_fraud_warnings/{}",
 }
 
 

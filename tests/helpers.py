@@ -328,6 +328,15 @@ def dispute(did: str, pid: str, created: int, amount: int, currency: str, status
             "reason": reason, "evidence_details": {"due_by": created + 7 * 86_400}}
 
 
+def fraud_warning(wid: str, pid: str, created: int, *, actionable: bool = True,
+                  fraud_type: str = "made_with_stolen_card", charge: str | None = None
+                  ) -> dict[str, Any]:
+    """An early fraud warning on `pid`, whose charge is `charge` (default ch_<pid>)."""
+    return {"object": "radar.early_fraud_warning", "id": wid, "payment_intent": pid,
+            "charge": charge or f"ch_{pid}", "created": created, "actionable": actionable,
+            "fraud_type": fraud_type, "livemode": False}
+
+
 # The fixed ledger whose analytics figures the unit tests computed by hand.
 FIXED_OBJECTS = [
     # USD in November: 4 succeeded (gross 10000 + 2550 + 1000 + 6000 captured of 8000),
@@ -354,6 +363,11 @@ FIXED_OBJECTS = [
     refund("re_u4", "pi_u8", at(15, month=10), 300, "usd"),
     dispute("dp_u1", "pi_u2", at(12), 2550, "usd", "lost", "product_not_received"),
     dispute("dp_u2", "pi_u1", at(13), 10000, "usd", "won", "fraudulent"),
+    # Two early fraud warnings on USD payments in November (neither payment fully refunded),
+    # one in October.
+    fraud_warning("issfr_u1", "pi_u1", at(9)),
+    fraud_warning("issfr_u2", "pi_u6", at(30, 23, 59, 59)),
+    fraud_warning("issfr_u3", "pi_u8", at(31, 23, 0, 0, month=10), actionable=False),
     # JPY (no minor unit):
     intent("pi_j1", at(2), 1500, "jpy", "succeeded", brand="jcb"),
     intent("pi_j2", at(2, 15), 3000, "jpy", "succeeded", brand="visa"),

@@ -43,6 +43,7 @@ class LedgerFacts:
     last_reconcile: ReconcileSummary | None = None
     holds_lapsing: int = 0  # authorizations whose capture-by time is within HOLD_WARNING
     failed_payouts: int = 0  # recent payouts that did not reach the bank
+    deadline_alerts: int = 0  # open disputes that have alerted for a deadline threshold
 
 
 def sync_summary(health: SyncHealth, now: float, syncing: bool) -> str:
@@ -100,6 +101,7 @@ class StatusHeader(Vertical):
             yield Label("", id="header-disputes")
             yield Label("", id="header-holds")
             yield Label("", id="header-payouts")
+            yield Label("", id="header-deadlines")
         with Horizontal(classes="header-row"):
             yield Label("", id="header-sync")
             yield Label("", id="header-drift")
@@ -127,6 +129,7 @@ class StatusHeader(Vertical):
         self._show_disputes(facts.disputes_needing_response)
         self._show_holds(facts.holds_lapsing)
         self._show_payouts(facts.failed_payouts)
+        self._show_deadlines(facts.deadline_alerts)
         self.query_one("#header-error", Label).update(error_summary(facts.health))
         self.query_one(Sparkline).data = payments_per_hour(self.clock())
         self._show_ages()
@@ -147,6 +150,10 @@ class StatusHeader(Vertical):
         badge = self.query_one("#header-payouts", Label)
         badge.update(f" {text}: see Payouts " if failed else "")
         badge.set_class(bool(failed), "-failed")
+    def _show_deadlines(self, alerted: int) -> None:
+        disputes = "1 dispute" if alerted == 1 else f"{alerted:,} disputes"
+        text = Text(f" ⏰ {disputes} near the evidence deadline ", style="bold white on red")
+        self.query_one("#header-deadlines", Label).update(text if alerted else "")
 
     def _show_ages(self) -> None:
         now = self.clock()

@@ -25,6 +25,7 @@ from sync.emulator import (
     disputes,
     events,
     files,
+    fraud_warnings,
     payment_methods,
     payouts,
     persistence,
@@ -57,6 +58,7 @@ def install(state: persistence.StateFile) -> None:
     balance.install()
     files.install()
     payouts.install()
+    fraud_warnings.install()
     _installed = True
 
 

@@ -56,6 +56,13 @@ class ControlClient:
         path = f"/_config/disputes/{urllib.parse.quote(dispute)}/resolve"
         return self._call("POST", path, {"status": status})
 
+    def create_early_fraud_warning(self, charge: str, *, fraud_type: str | None = None
+                                   ) -> dict[str, Any]:
+        """The issuer flags a succeeded charge as probably fraudulent (an issfr_ object)."""
+        params = {"charge": charge, **({"fraud_type": fraud_type} if fraud_type else {})}
+        result: dict[str, Any] = self._call("POST", "/_config/early_fraud_warnings", params)
+        return result
+
     def drift(self, object_id: str, **fields: Any) -> dict[str, Any]:
         """Change `object_id`'s stored fields (a dict field is merged) with no event."""
         result: dict[str, Any] = self._call(

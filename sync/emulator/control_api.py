@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from localstripe import server
 
-from sync.emulator import disputes, drift, payouts_control
+from sync.emulator import disputes, drift, fraud_warnings, payouts_control
 from sync.emulator.clock import clock
 from sync.emulator.events import clear_webhooks
 from sync.emulator.params import as_int
@@ -59,3 +59,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_delete("/_config/webhooks", delete_webhooks)
     drift.add_routes(app)
     payouts_control.add_routes(app)
+    fraud_warnings.add_routes(app)

@@ -3,17 +3,22 @@ and a fault-injecting proxy in front of it."""
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import stripe
 
+from console.cli import main
 from ledger.db import open_ledger
 from sync.actions import Actions
 from sync.emulator import EmulatorProcess
 from sync.gateway import StripeGateway
 from tests.helpers import (
+    API_KEY,
     LedgerCopy,
     Location,
     beside,
@@ -81,3 +86,21 @@ def ledger_copy(ledger_location: str) -> Iterator[LedgerCopy]:
 def actions(gateway: StripeGateway) -> Actions:
     """Operator ada's actions through `gateway`."""
     return Actions(gateway, "ada")
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ledger_location: str, emulator: Any,
+        capsys: pytest.CaptureFixture[str]) -> Any:
+    """Runs `payconsole ARGS` against the emulator; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("STRIPE_API_KEY", API_KEY)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal: nobody to ask
+    common = ["--ledger", ledger_location, "--api-base", emulator.api_base]
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main([*args, *common])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

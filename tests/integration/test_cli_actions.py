@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +13,6 @@ import stripe
 from console.cli import main
 from sync.emulator import ControlClient
 from tests.helpers import HandEdits, authorized, pdf_bytes, png_bytes, write_file
-
-API_KEY = "sk_test_payconsole"
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ledger_location: str, emulator: Any,
-        capsys: pytest.CaptureFixture[str]) -> Any:
-    """Runs `payconsole ARGS` against the emulator; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("STRIPE_API_KEY", API_KEY)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal: nobody to ask
-    common = ["--ledger", ledger_location, "--api-base", emulator.api_base]
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main([*args, *common])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def customer(client: stripe.StripeClient, number: str = "4242424242424242") -> tuple[str, str]:

@@ -81,7 +81,7 @@ def test_a_synced_ledger_has_no_drift(account: Account) -> None:
     assert report.drift == 0, report.lines()
     assert report.checked == {"payments": 1, "refunds": 1, "disputes": 1, "payouts": 0,
                               "customers": 2, "payment-methods": 3,
-                              "balance-transactions": 3}
+                              "balance-transactions": 3, "early-fraud-warnings": 0}
 
 
 def test_drift_of_each_kind_is_found_repaired_and_then_gone(
@@ -184,6 +184,7 @@ def test_requests_are_one_list_a_page_per_kind(emulator: EmulatorProcess,
                             "/v1/customers": 1,
                             "/v1/payment_methods": len(customers),
                             "/v1/balance_transactions": math.ceil(payments / 100),
+                            "/v1/radar/early_fraud_warnings": 1,
                             "/v1/account": 1}  # which account the key is of: once a gateway
     assert report.requests == sum(gateway.gets.values())
 

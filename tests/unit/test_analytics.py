@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from peewee import SqliteDatabase
@@ -27,7 +28,7 @@ from ledger.analytics import (
 )
 from ledger.db import open_ledger
 from ledger.dialect import dialect_of
-from tests.helpers import at, query_plan
+from tests.helpers import at, fill, fraud_warning, intent, query_plan
 
 NOVEMBER = Period.days(date(2026, 11, 1), date(2026, 11, 30))
 
@@ -40,7 +41,7 @@ def test_summary_matches_hand_computed_figures(fixed_ledger: SqliteDatabase) -> 
     assert list(figures) == ["eur", "jpy", "kwd", "usd"]
     assert figures["usd"] == Figures(
         "usd", gross=19550, refunded=3500, refunds=2, disputes=2, disputed_lost=2550,
-        payments_succeeded=4, payments_attempted=6,
+        payments_succeeded=4, payments_attempted=6, early_fraud_warnings=2,
     )
     usd = figures["usd"]
     assert usd.net == 19550 - 3500 - 2550
@@ -79,7 +80,8 @@ def test_empty_ledger_gives_no_figures(ledger: SqliteDatabase) -> None:
 def test_comparison_with_the_previous_period(fixed_ledger: SqliteDatabase) -> None:
     usd = analytics.compare(NOVEMBER)["usd"]
     assert usd.previous == Figures("usd", gross=4000, refunded=300, refunds=1,
-                                   payments_succeeded=1, payments_attempted=1)
+                                   payments_succeeded=1, payments_attempted=1,
+                                   early_fraud_warnings=1)
     gross = usd.change("gross")
     assert (gross.current, gross.previous, gross.delta) == (19550, 4000, 15550)
     assert gross.relative == pytest.approx(15550 / 4000)
@@ -307,3 +309,31 @@ def test_ten_thousand_payments_agree_with_plain_sql(
         assert sum(b.gross for b in analytics.card_brands(period)[code]) == f.gross
     failed = sum(f.payments_attempted - f.payments_succeeded for f in figures.values())
     assert sum(t.count for t in analytics.decline_codes(period, limit=100)) == failed
+
+
+def refunded_charge(pid: str, created: int, amount: int, *, refunded: int) -> dict[str, Any]:
+    """A USD payment's charge after refunds of `refunded`."""
+    return {"object": "charge", "id": f"ch_{pid}", "payment_intent": pid, "created": created,
+            "amount": amount, "currency": "usd", "captured": True, "amount_captured": amount,
+            "amount_refunded": refunded, "refunded": refunded >= amount}
+
+
+def test_early_fraud_warnings_and_the_share_refunded(ledger: SqliteDatabase) -> None:
+    november = Period.days(date(2026, 11, 1), date(2026, 11, 30))
+    fill(ledger, [
+        intent("pi_f1", at(3), 4000, "usd", "succeeded"),
+        intent("pi_f2", at(4), 1000, "usd", "succeeded"),
+        intent("pi_f3", at(5), 900, "eur", "succeeded"),
+        refunded_charge("pi_f1", at(6), 4000, refunded=4000),  # the whole payment: counted
+        refunded_charge("pi_f2", at(6), 1000, refunded=400),  # a part: not counted
+        fraud_warning("issfr_f1", "pi_f1", at(5)),
+        fraud_warning("issfr_f2", "pi_f2", at(5)),
+        fraud_warning("issfr_f3", "pi_f3", at(1, 0, 0, 0, month=12)),  # after the period
+        fraud_warning("issfr_f4", "pi_unknown", at(7)),  # its payment not synced: no currency
+    ])
+    figures = analytics.summary(november)
+    usd = figures["usd"]
+    assert (usd.early_fraud_warnings, usd.efw_refunded, usd.efw_refunded_share) == (2, 1, 0.5)
+    assert figures["eur"].early_fraud_warnings == 0
+    assert figures["eur"].efw_refunded_share is None
+    assert analytics.summary(november, "EUR")["eur"].early_fraud_warnings == 0

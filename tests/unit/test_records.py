@@ -7,12 +7,13 @@ from peewee import SqliteDatabase
 
 from ledger.fees import balance_of
 from ledger.models import Customer, Dispute, Payment, PaymentMethod, Refund
+from ledger.models_fraud import EarlyFraudWarning
 from ledger.models_money import BalanceTransaction, Payout
 from ledger.records import RecordError, records_for
 from ledger.writes import write_records
 
 STORED = ["customer", "payment_method", "payment_intent", "charge", "refund", "dispute",
-          "balance_transaction", "payout"]
+          "balance_transaction", "payout", "radar.early_fraud_warning"]
 
 
 @pytest.mark.parametrize("name", STORED)
@@ -33,6 +34,7 @@ def test_every_stored_fixture_parses_and_stores(
         "dispute": Dispute,
         "balance_transaction": BalanceTransaction,
         "payout": Payout,
+        "radar.early_fraud_warning": EarlyFraudWarning,
     }[name]
     key = obj.get("payment_intent") or obj["id"] if name == "charge" else obj["id"]
     assert model.get_by_id(key).created == obj["created"]
@@ -82,6 +84,16 @@ def test_an_older_balance_transaction_snapshot_changes_nothing(
     assert (row.status, row.fee, row.as_of) == ("available", 0, 10)
     write_records(ledger, records_for({**txn, "payout": {"id": "po_1"}}, as_of=11))
     assert BalanceTransaction.get_by_id(txn["id"]).payout == "po_1"
+def test_a_fraud_warning_without_its_intent_finds_its_payment_by_charge(
+    stripe_fixtures: dict[str, Any], ledger: SqliteDatabase
+) -> None:
+    charge, warning = stripe_fixtures["charge"], stripe_fixtures["radar.early_fraud_warning"]
+    assert "payment_intent" not in warning  # Stripe's example names the charge alone
+    with ledger.atomic():
+        write_records(ledger, records_for(charge, as_of=1))
+        write_records(ledger, records_for({**warning, "charge": charge["id"]}, as_of=1))
+    row = EarlyFraudWarning.get_by_id(warning["id"])
+    assert (row.payment, row.fraud_type, row.actionable) == (charge["id"], "misc", True)
 
 
 def test_unknown_objects_produce_no_rows(stripe_fixtures: dict[str, Any]) -> None:

@@ -36,9 +36,10 @@ def test_json_has_exactly_the_stable_keys(
         "gross": 19550, "refunded": 3500, "net": 13500, "fees": 0, "dispute_withdrawn": 0,
         "net_after_fees": 16050, "payments_succeeded": 4,
         "payments_attempted": 6, "success_rate": 0.6667, "refund_rate": 0.179,
-        "dispute_rate": 0.5,
+        "dispute_rate": 0.5, "early_fraud_warnings": 2, "efw_refunded_share": 0.0,
     }
     assert document["currencies"]["eur"]["refund_rate"] is None
+    assert document["currencies"]["eur"]["efw_refunded_share"] is None
 
 
 def test_json_for_one_currency(cli: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,7 +48,7 @@ def test_json_for_one_currency(cli: list[str], capsys: pytest.CaptureFixture[str
         "gross": 4500, "refunded": 500, "net": 4000, "fees": 0, "dispute_withdrawn": 0,
         "net_after_fees": 4000, "payments_succeeded": 2,
         "payments_attempted": 3, "success_rate": 0.6667, "refund_rate": 0.1111,
-        "dispute_rate": 0.5,
+        "dispute_rate": 0.5, "early_fraud_warnings": 0, "efw_refunded_share": None,
     }}
 
 
@@ -59,7 +60,8 @@ def test_csv_is_one_row_per_currency(cli: list[str], capsys: pytest.CaptureFixtu
         "currency": "kwd", "gross": "12345", "refunded": "0", "net": "0", "fees": "0",
         "dispute_withdrawn": "0", "net_after_fees": "12345",
         "payments_succeeded": "1", "payments_attempted": "1", "success_rate": "1.0",
-        "refund_rate": "0.0", "dispute_rate": "1.0",
+        "refund_rate": "0.0", "dispute_rate": "1.0", "early_fraud_warnings": "0",
+        "efw_refunded_share": "",
     }
     assert rows[0]["refund_rate"] == ""  # nothing to divide by
 
@@ -78,6 +80,7 @@ def test_text_formats_amounts_per_currency(
     assert "average payment 48.88 USD" in text
     assert "dispute rate 50.00%" in text and "Visa 0.9%: over" in text
     assert "average payment n/a" in text  # EUR: nothing succeeded
+    assert "early fraud warnings 2 (0.0% refunded)" in text
 
 
 def test_output_file_and_an_empty_period(
