@@ -267,7 +267,7 @@ def _terminate_others(url: str) -> None:
                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
-def _wait(condition: Any, timeout: float = 10.0) -> None:
+def _wait(condition: Any, timeout: float = 30.0) -> None:  # a loaded machine is slow
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
