@@ -28,6 +28,7 @@ from ledger.dialect import dialect_of
 from ledger.locations import display_url, is_postgres_url, scrub
 from ledger.migrations import LATEST_VERSION, migrate, schema_version
 from ledger.models import database
+from ledger.sql import causes_of
 
 log = logging.getLogger(__name__)
 
@@ -164,15 +165,7 @@ def _require_writable(target: Path) -> None:
 
 
 def _sqlite_errors(exc: BaseException) -> list[sqlite3.Error]:
-    """The sqlite3 errors behind `exc`, outermost first (peewee re-raises them as its own
-    type; a failed ROLLBACK after SQLite already rolled back hides the first one)."""
-    found: list[sqlite3.Error] = []
-    seen: BaseException | None = exc
-    while seen is not None and len(found) < 10:
-        if isinstance(seen, sqlite3.Error):
-            found.append(seen)
-        seen = seen.__cause__ or seen.__context__
-    return found
+    return causes_of(exc, sqlite3.Error)
 
 
 # SQLite's primary result codes for what an operator can act on, and what to say.

@@ -23,6 +23,8 @@ from peewee import PostgresqlDatabase
 from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
 
+from ledger.sql import causes_of
+
 # A dead peer (a leader's host gone) is noticed in about 5 + 3 x 2 = 11 s, not hours.
 _KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
                "keepalives_count": 3, "connect_timeout": 10}
@@ -85,14 +87,7 @@ class LedgerPostgres(PostgresqlDatabase):
 
 
 def psycopg_errors(exc: BaseException) -> list[psycopg.Error]:
-    """The psycopg errors behind `exc`, outermost first (peewee re-raises them)."""
-    found: list[psycopg.Error] = []
-    seen: BaseException | None = exc
-    while seen is not None and len(found) < 10:
-        if isinstance(seen, psycopg.Error):
-            found.append(seen)
-        seen = seen.__cause__ or seen.__context__
-    return found
+    return causes_of(exc, psycopg.Error)
 
 
 # SQLSTATE classes and codes an operator can act on, and what to say.

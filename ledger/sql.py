@@ -60,6 +60,21 @@ def stream(db: LedgerDatabase, sql: str, params: Sequence[Any] = (),
         yield from cursor
 
 
+E = TypeVar("E", bound=BaseException)
+
+
+def causes_of(exc: BaseException, kind: type[E]) -> list[E]:
+    """The `kind` errors behind `exc`, outermost first: peewee re-raises a driver's errors
+    as its own type, and a failed ROLLBACK can hide the first one in its context."""
+    found: list[E] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(found) < 10:
+        if isinstance(seen, kind):
+            found.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return found
+
+
 def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """`values` in slices of at most `size`, for IN lists."""
     for start in range(0, len(values), size):
