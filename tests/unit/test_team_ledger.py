@@ -136,8 +136,9 @@ def test_the_feed_reconnects_and_reports_the_gap(pg_url: str) -> None:
     _terminate_others(pg_url)
     _wait(lambda: any(not state.connected for state in states))
     _wait(lambda: feed.state.connected and len(heard) >= 2)  # reconnected: "reload all"
-    set_state("after", 1)
     count = len(heard)
+    with psycopg.connect(pg_url, autocommit=True) as writer:  # another process's commit
+        writer.execute("INSERT INTO sync_state (key, value) VALUES ('after', '1')")
     _wait(lambda: len(heard) > count)
     feed.stop()
 
