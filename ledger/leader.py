@@ -79,8 +79,12 @@ class Leadership:
         import psycopg
 
         try:
-            with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
-                row = conn.execute(_HOLDER, (LEADER_LOCK,)).fetchone()
+            with self._mutex:  # a follower asks every sync: on the connection it already has
+                if self._conn is not None and not self._conn.closed:
+                    row = self._conn.execute(_HOLDER, (LEADER_LOCK,)).fetchone()
+                else:
+                    with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
+                        row = conn.execute(_HOLDER, (LEADER_LOCK,)).fetchone()
         except psycopg.Error:
             return None
         return None if row is None else str(row[0]).removeprefix("payconsole ")
