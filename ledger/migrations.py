@@ -15,6 +15,7 @@ from ledger.models import ACTION_MODELS, ALL_MODELS, LedgerModel
 from ledger.models_files import FILE_INDEXES, FILE_MODELS
 from ledger.models_fraud import FRAUD_MODELS
 from ledger.models_money import MONEY_MODELS
+from ledger.models_team import TEAM_MODELS, TEAM_TRIGGERS
 from ledger.sql import LedgerDatabase, execute, single_int
 
 Migration = Callable[[LedgerDatabase], None]
@@ -180,6 +181,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX IF NOT EXISTS early_fraud_warning_created ON early_fraud_warning "
         "(created DESC, id DESC)",
         tables=FRAUD_MODELS),
+    # v10: a team's operators, their action requests and approvals (used on PostgreSQL).
+    _migration(tables=TEAM_MODELS, postgres=TEAM_TRIGGERS),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -9,7 +9,7 @@ with `attempt` it gives the idempotency key every write carries.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ledger.money import format_amount, format_major
@@ -50,6 +50,15 @@ class StripeRequest:
     params: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class PlanCall:
+    """The `plan_*` call that made a plan, as data: a team's service makes it again."""
+
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ActionPlan(ABC):
     action: ClassVar[str]
@@ -58,6 +67,7 @@ class ActionPlan(ABC):
     live: bool
     attempt: int = 1
     warnings: tuple[str, ...] = ()
+    call: PlanCall | None = field(default=None, compare=False, repr=False)
 
     @abstractmethod
     def params(self) -> dict[str, Any]:
