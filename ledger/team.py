@@ -12,7 +12,6 @@ import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ledger.dialect import dialect_of
 from ledger.models import database

@@ -71,6 +71,8 @@ class ActionDesk(ABC):
     live: bool = False
     allow_live_actions: bool = False
     clock: Callable[[], float] = field(default=time.time, repr=False)
+    # The team request this desk works for (the service's): linked from every audit entry.
+    request_id: int | None = None
     # -- authority -------------------------------------------------------------------
 
     def refusal(self) -> str | None:
@@ -314,6 +316,8 @@ class ActionDesk(ABC):
             raise
 
     def _audit(self, entry: NewEntry) -> None:
+        if self.request_id is not None:
+            entry = replace(entry, params={**entry.params, "request": self.request_id})
         audit.append(entry, now=self.clock())
 
     def _audit_plan(self, plan: ActionPlan, result: str, **details: Any) -> None:

@@ -4,8 +4,8 @@ Every action is two steps. `plan_*` (sync/action_desk.py) validates against the 
 sends nothing: it returns a plan to show for confirmation, or raises `ActionRefused`.
 `execute(plan)` sends the one write the plan stands for, with an idempotency key derived
 from the action, then stores what Stripe answered, so the panes show the outcome at once
-(the events that follow reach the ledger through the normal sync). Every attempt, refusal and outcome is appended
-to the audit log.
+(the events that follow reach the ledger through the normal sync). Every attempt, refusal
+and outcome is appended to the audit log.
 
 One path runs every action: the pending attempt is recorded (committed) before the call,
 so a second key press, a retry after a timeout, or a rerun after a crash resends the same
@@ -41,9 +41,11 @@ class Actions(ActionDesk):
 
     def __init__(self, gateway: StripeGateway, operator: str, *, read_only: bool = False,
                  live: bool = False, allow_live_actions: bool = False,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, request_id: int | None = None
+                 ) -> None:
         super().__init__(operator, read_only=read_only, live=live,
-                         allow_live_actions=allow_live_actions, clock=clock)
+                         allow_live_actions=allow_live_actions, clock=clock,
+                         request_id=request_id)
         self.gateway = gateway
 
     def _check_account(self) -> None:

@@ -44,6 +44,15 @@ class ActionFailed(ActionError):
         self.outcome_unknown = outcome_unknown
 
 
+class ActionWaiting(ActionError):
+    """Handed to a team's sync service as request `request_id`, which has not finished it
+    yet: it waits for an approval, or for the service."""
+
+    def __init__(self, message: str, *, request_id: int) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+
+
 @dataclass(frozen=True, slots=True)
 class StripeRequest:
     path: str
