@@ -22,7 +22,9 @@ from ledger.models import database
 from ledger.sql import execute, single_int, write_transaction
 
 GENESIS_HASH = "0" * 64
-RESULTS = ("attempted", "succeeded", "refused", "failed")
+RESULTS = ("attempted", "succeeded", "refused", "failed",
+           # a team's requests (ledger/requests.py): asked, decided by a second operator
+           "requested", "approved", "rejected", "expired")
 
 # The hashed fields, in a fixed order: changing this list breaks every existing chain.
 _HASHED = ("seq", "at", "operator", "action", "target", "object_id", "object_status",

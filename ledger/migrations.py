@@ -15,7 +15,7 @@ from ledger.models import ACTION_MODELS, ALL_MODELS, LedgerModel
 from ledger.models_files import FILE_INDEXES, FILE_MODELS
 from ledger.models_fraud import FRAUD_MODELS
 from ledger.models_money import MONEY_MODELS
-from ledger.models_team import TEAM_MODELS, TEAM_TRIGGERS
+from ledger.models_team import TEAM_MODELS, TEAM_POSTGRES
 from ledger.sql import LedgerDatabase, execute, single_int
 
 Migration = Callable[[LedgerDatabase], None]
@@ -182,7 +182,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "(created DESC, id DESC)",
         tables=FRAUD_MODELS),
     # v10: a team's operators, their action requests and approvals (used on PostgreSQL).
-    _migration(tables=TEAM_MODELS, postgres=TEAM_TRIGGERS),
+    _migration(tables=TEAM_MODELS, postgres=TEAM_POSTGRES),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -183,7 +183,7 @@ class AuditEntry(LedgerModel):
     params = TextField()  # canonical JSON; never secrets or card numbers
     idempotency_key = TextField(null=True)
     request_id = TextField(null=True)
-    result = TextField()  # attempted | succeeded | refused | failed
+    result = TextField()  # one of ledger.audit.RESULTS
     error = TextField(null=True)
     prev_hash = TextField()
     hash = TextField()

@@ -4,6 +4,7 @@ conftest files; each section here belongs to the test folder it is named after."
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -16,10 +17,13 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import peewee
 import pytest
 import stripe
 from peewee import Database, SqliteDatabase
@@ -30,18 +34,24 @@ from textual.widgets import Input, Label
 
 from console.app import PayConsoleApp
 from console.context import Mode
+from ledger.db import open_ledger
 from ledger.dialect import dialect_of, to_pyformat
 from ledger.dispute_files import FileRecord, remember
 from ledger.locations import is_postgres_url
 from ledger.models import Dispute, database
 from ledger.payouts import store_payout_transactions
 from ledger.records import records_for
+from ledger.sql import execute
+from ledger.team import Limit, Operator, TeamSettings, save_operator
+from ledger.team_setup import SERVICE_ROLE, grant_operator, init_team, role_exists
 from ledger.writes import write_records
 from sync.actions import Actions
 from sync.apply import ApplyResult, apply_events
 from sync.gateway import StripeGateway
 from sync.scheduler import Job
 from sync.service import SyncService
+from sync.team_actions import RequestedActions
+from sync.team_service import RequestRunner
 from sync.trust import StripeAccount
 from sync.webhook import sign
 
@@ -279,6 +289,61 @@ def integrity(location: Location) -> str:
             db.rows(f"SELECT count(*) FROM {table}")
         invalid = db.rows("SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid")
         return "ok" if not invalid else f"invalid indexes: {invalid}"
+
+
+# -- team ledgers (PostgreSQL) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TeamLedgerUrls:
+    """One team ledger as each of its database roles sees it."""
+
+    admin: str
+    service: str
+    alice: str
+    bob: str
+    carol: str
+    api_base: str
+
+    def open_as(self, who: str) -> str:
+        """Make `who` (admin, service, alice, bob, carol) this process's ledger connection."""
+        url: str = getattr(self, who)
+        open_ledger(url)
+        return url
+
+    def runner(self, identity: str = "service-test:1", **settings: Any) -> RequestRunner:
+        """The service's request runner, as the service role, on the emulator."""
+        self.open_as("service")
+        gateway = gateway_for(self.api_base)
+        return RequestRunner(
+            lambda requester, request_id: Actions(gateway, requester, request_id=request_id),
+            TeamSettings(**settings), identity)
+
+    def desk(self, who: str, **options: Any) -> RequestedActions:
+        """`who`'s actions through requests (a short wait: the tests run the service)."""
+        self.open_as(who)
+        return RequestedActions(who, wait_seconds=options.pop("wait_seconds", 0.0), **options)
+
+
+def as_role(url: str, role: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+
+def team_ledger(admin_url: str, api_base: str) -> TeamLedgerUrls:
+    db = open_ledger(admin_url)
+    init_team(db)
+    for name in ("alice", "bob", "carol"):
+        with contextlib.suppress(peewee.DatabaseError):  # roles are the server's, shared
+            if not role_exists(db, name):
+                execute(db, f"CREATE ROLE {name} LOGIN")
+        grant_operator(db, name)
+    save_operator(Operator("alice", ("support",), {"usd": Limit(refund=5000, daily=12000)}),
+                  by="admin")
+    save_operator(Operator("bob", ("disputes", "support")), by="admin")
+    return TeamLedgerUrls(admin_url, as_role(admin_url, SERVICE_ROLE),
+                          as_role(admin_url, "alice"), as_role(admin_url, "bob"),
+                          as_role(admin_url, "carol"), api_base)
 
 
 # -- unit -------------------------------------------------------------------------------

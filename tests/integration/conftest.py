@@ -19,6 +19,7 @@ from sync.emulator import EmulatorProcess
 from sync.gateway import StripeGateway
 from tests.helpers import (
     API_KEY,
+    TeamLedgerUrls,
     LedgerCopy,
     Location,
     beside,
@@ -26,6 +27,7 @@ from tests.helpers import (
     copy_ledger,
     drop_copies,
     gateway_for,
+    team_ledger,
 )
 from tests.integration.fault_proxy import FaultProxy
 
@@ -104,3 +106,12 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ledger_location: str, e
         return code, out, err
 
     return run
+
+
+@pytest.fixture
+def team(pg_url: str, emulator: EmulatorProcess, stripe_client: stripe.StripeClient
+         ) -> TeamLedgerUrls:
+    """A team ledger on the emptied emulator: `team init` run, operators alice (support,
+    refunds up to 50.00 usd, 120.00 a day) and bob (support and disputes, no limits), and
+    carol (an operator role the team has not added). Opened as the service."""
+    return team_ledger(pg_url, emulator.api_base)
