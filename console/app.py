@@ -116,8 +116,8 @@ class PayConsoleApp(App[None]):
 
     def _payout_fetch(self) -> Callable[[str], int] | None:
         """How a payout's detail gets missing transactions from Stripe (None: offline)."""
-        actions = self.context.actions
-        return partial(fetch_payout_transactions, actions.gateway) if actions else None
+        gateway = self.context.actions.stripe_gateway if self.context.actions else None
+        return partial(fetch_payout_transactions, gateway) if gateway else None
 
     def on_mount(self) -> None:
         self.set_keymap(self.context.keymap)

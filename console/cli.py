@@ -26,6 +26,7 @@ from console.cli_common import (
     common_options,
     log_to_file,
     make_actions,
+    make_desk,
     make_gateway,
     make_sync_service,
     open_existing_ledger,
@@ -33,6 +34,7 @@ from console.cli_common import (
     require_api_key,
     run_app,
     settings_from,
+    team_operator,
 )
 from console.cli_demo import DEMO_COMMANDS
 from console.cli_efw import EFW_COMMANDS
@@ -47,6 +49,7 @@ from ledger.db import LedgerError, open_ledger
 from sync.secrets import redact
 
 if TYPE_CHECKING:
+    from console.context import ConsoleContext
     from sync.scheduler import Job, Outcome
     from sync.service import SyncService
     from sync.webhook import WebhookReceiver
@@ -90,6 +93,8 @@ def run_console(args: argparse.Namespace) -> int:
     )
     read_only = getattr(args, "read_only", False)
     service: SyncService | None = None
+    if settings.ledger.url and not args.offline and _team_console(context, settings, read_only):
+        return run_app(context)
     if not (args.offline or read_only):
         from sync.scheduler import Job
         from sync.secrets import key_mode
@@ -111,6 +116,24 @@ def run_console(args: argparse.Namespace) -> int:
 
         context.team = TeamLedger(settings.ledger.url, service)
     return run_app(context)
+
+
+def _team_console(context: ConsoleContext, settings: Settings, read_only: bool) -> bool:
+    """An operator's console on a team ledger: no Stripe key, no sync; actions become
+    requests the team's service runs. False when this is not one (the ledger is opened)."""
+    open_ledger(settings.ledger.location, read_only=read_only)
+    role = team_operator()
+    if role is None or settings.ledger.url is None:
+        return False
+    from console.context import Mode
+    from ledger import team
+    from sync.team import TeamLedger
+
+    context.mode = Mode.LIVE if team.settings().live else Mode.TEST
+    context.operator = role
+    context.actions = make_desk(settings, read_only=read_only)
+    context.team = TeamLedger(settings.ledger.url)
+    return True
 
 
 def _webhook_receivers(settings: Settings, service: SyncService) -> list[WebhookReceiver]:

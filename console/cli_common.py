@@ -24,6 +24,7 @@ from ledger.locations import is_postgres_url
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
+    from sync.action_desk import ActionDesk
     from sync.actions import Actions
     from sync.deadline_alerts import AlertSettings
     from sync.gateway import StripeGateway
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from sync.service import SyncService
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_WAITING = 3  # a team request is still waiting (for an approval, or for the service)
 
 Handler = Callable[[argparse.Namespace], int]
 AddArguments = Callable[[argparse.ArgumentParser], None]
@@ -178,6 +180,34 @@ def make_actions(settings: Settings, gateway: StripeGateway) -> Actions:
     )
 
 
+def team_operator() -> str | None:
+    """On a team ledger (the open one) reached as an operator's database role, not the
+    service's: that role. None on a ledger without a team, or as the service."""
+    from ledger import team
+
+    service = team.service_role()
+    if service is None:
+        return None
+    role = team.current_role()
+    return None if role == service else role
+
+
+def make_desk(settings: Settings, *, read_only: bool = False,
+              wait_seconds: float | None = None) -> ActionDesk:
+    """The operator's actions on the open ledger: through the team's service when this is
+    an operator of a team ledger (no Stripe key needed), else direct, under this key."""
+    role = team_operator()
+    if role is None:
+        return make_actions(settings, make_gateway(settings))
+    from ledger import team
+    from sync.team_actions import RequestedActions
+
+    return RequestedActions(role, read_only=read_only or settings.console.read_only,
+                            live=team.settings().live,
+                            wait_seconds=(settings.team.wait_seconds if wait_seconds is None
+                                          else wait_seconds))
+
+
 def alert_settings(settings: Settings) -> AlertSettings:
     from sync.deadline_alerts import AlertSettings
 
@@ -200,24 +230,23 @@ def make_sync_service(settings: Settings, gateway: StripeGateway | None = None) 
 # -- the one path every operator action command takes ---------------------------------
 
 # Plans the action on `args.target` (the positional id every action command takes).
-Planner = Callable[["Actions", argparse.Namespace], "ActionPlan"]
+Planner = Callable[["ActionDesk", argparse.Namespace], "ActionPlan"]
 
 
 class _NotConfirmed(Exception):
     """The operator did not confirm (or could not be asked): nothing was attempted."""
 
 
-def _make_actions(args: argparse.Namespace) -> Actions:
+def _make_desk(args: argparse.Namespace) -> ActionDesk:
     settings = settings_from(args)
-    actions = make_actions(settings, make_gateway(settings))
     open_ledger(settings.ledger.location)
-    return actions
+    return make_desk(settings, wait_seconds=args.wait)
 
 
 def _run(args: argparse.Namespace, plan: Planner) -> int:
-    from sync.plans import ActionFailed, ActionRefused
+    from sync.plans import ActionFailed, ActionRefused, ActionWaiting
 
-    actions = _make_actions(args)
+    actions = _make_desk(args)
     try:
         if actions.refusal() is None:
             actions.refresh(args.target)  # plan against what Stripe says now, not a stale ledger
@@ -235,6 +264,10 @@ def _run(args: argparse.Namespace, plan: Planner) -> int:
     except ActionFailed as exc:
         print(f"payconsole: failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except ActionWaiting as exc:
+        print(f"payconsole: waiting: {exc}", file=sys.stderr)
+        print(f"request {exc.request_id}")
+        return EXIT_WAITING
     print(result.message)
     return EXIT_OK if result.ok else EXIT_FAILED
 
@@ -283,5 +316,9 @@ def action_command(summary: str, example: str, target: str, plan: Planner,
                             help="LIVE mode: the amount or id the confirmation asks you to type")
         parser.add_argument("--again", action="store_true",
                             help="repeat an identical action that already succeeded")
+        parser.add_argument("--wait", metavar="SECONDS", type=float, default=None,
+                            help="on a team ledger: how long to wait for the service's "
+                                 "outcome (default [team] wait_seconds, 60); exit 3 with "
+                                 "the request id if it is still waiting")
 
     return Command(summary, example, lambda args: _run(args, plan), arguments)

@@ -27,6 +27,7 @@ from pydantic_settings.sources import InitSettingsSource
 from console.errors import ConfigError
 from ledger.deadline_alerts import DEFAULT_THRESHOLDS, parse_threshold
 from ledger.locations import display_url, has_password, is_postgres_url
+from ledger.team import TeamError, check_approval_actions
 
 APP_NAME = "payconsole"
 PROFILE_ENV = "PAYCONSOLE_PROFILE"
@@ -145,6 +146,24 @@ class AlertsSettings(_Section):
                             reverse=True))
 
 
+class TeamSettingsModel(_Section):
+    """A team ledger's rules, as its sync service publishes them (ledger/team.py)."""
+
+    # Actions that always wait for a second operator's approval, e.g. ["dispute.accept"].
+    require_approval: list[str] = Field(default_factory=list)
+    approval_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    # How long an operator's CLI or console waits for the service's outcome.
+    wait_seconds: float = Field(default=60.0, ge=0, le=3600)
+
+    @field_validator("require_approval")
+    @classmethod
+    def _actions(cls, value: list[str]) -> list[str]:
+        try:
+            return list(check_approval_actions(value))
+        except TeamError as exc:
+            raise ValueError(str(exc)) from None
+
+
 def listen_address(text: str) -> tuple[str, int]:
     """(host, port) from "127.0.0.1:8787" or "[::1]:8787"; loopback hosts only."""
     host, sep, port = text.strip().rpartition(":")
@@ -172,6 +191,7 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    team: TeamSettingsModel = Field(default_factory=TeamSettingsModel)
 
     # The TOML file these settings read, lowest of the sources but the defaults, and the
     # profile of it: None for Settings itself (defaults and environment only); load_settings

@@ -12,7 +12,7 @@ from console.commands import check_keymap
 from sync.scheduler import Job
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only when actions exist (never offline)
-    from sync.actions import Actions
+    from sync.action_desk import ActionDesk
     from sync.deadline_alerts import AlertSettings
     from sync.team import TeamLedger
     from sync.webhook import WebhookReceiver
@@ -35,7 +35,7 @@ class ConsoleContext:
     # User key remapping: binding id -> keys, e.g. {"payments.detail": "enter,o"}.
     keymap: dict[str, str] = field(default_factory=dict)
     # Operator actions (refund, charge, edits, disputes); None when offline.
-    actions: Actions | None = None
+    actions: ActionDesk | None = None
     # Long-running services on the app's loop (the webhook receiver): the app awaits
     # `start(on_change)` when mounted (on_change: the ledger changed, reload the panes)
     # and `stop()` when it exits.

@@ -4,7 +4,7 @@
     -> execute in a thread worker -> outcome message -> ledger reload
 
 `OPERATOR_ACTIONS` says, for each operator command of console.commands, how to find what
-it acts on and how to plan it with `sync.actions.Actions`, or which form plans it. From
+it acts on and how to plan it with `sync.action_desk.ActionDesk`, or which form plans it. From
 here console.sending confirms and sends; the app announces the outcome and reloads.
 A new action is a command in console.commands and an entry here.
 """
@@ -36,7 +36,7 @@ from ledger.customer_views import MethodRow
 from sync.plans import ActionPlan, ActionRefused, DetachPlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
-    from sync.actions import Actions
+    from sync.action_desk import ActionDesk
 
 # What an action acts on: an id, or the row its form shows (a MethodRow).
 Target = Any
@@ -47,7 +47,7 @@ T = TypeVar("T")
 class OperatorAction:
     command_id: str
     target: Callable[[App[Any]], Target]  # raises ActionRefused when there is none
-    plan: Callable[[Actions, Target], ActionPlan] | None = None  # sent as it is
+    plan: Callable[[ActionDesk, Target], ActionPlan] | None = None  # sent as it is
     form: type[ActionForm] | None = None  # plans from what is typed (opened with the target)
     details: Callable[[ActionPlan], Sequence[str]] = lambda plan: ()  # for the confirmation
 
@@ -124,7 +124,7 @@ OPERATOR_ACTIONS: dict[str, OperatorAction] = {entry.command_id: entry for entry
 )}
 
 
-def start_operator_action(app: App[Any], command_id: str, actions: Actions | None,
+def start_operator_action(app: App[Any], command_id: str, actions: ActionDesk | None,
                           refusal: str | None, clock: Callable[[], float]) -> None:
     """Run an operator command, or say why it cannot run (nothing is sent)."""
     entry = OPERATOR_ACTIONS[command_id]

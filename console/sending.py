@@ -17,7 +17,7 @@ from console.screens.confirm import ConfirmScreen
 from sync.plans import ActionError, ActionPlan, ActionRefused, ActionResult
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
-    from sync.actions import Actions
+    from sync.action_desk import ActionDesk
 
 Outcome = ActionResult | ActionError
 WORKER_GROUP = "operator-actions"
@@ -35,7 +35,7 @@ def outcome_message(outcome: Outcome) -> str:
     return outcome.message if isinstance(outcome, ActionResult) else str(outcome)
 
 
-def confirm_and_send(app: App[Any], actions: Actions, plan: ActionPlan, *,
+def confirm_and_send(app: App[Any], actions: ActionDesk, plan: ActionPlan, *,
                      details: Sequence[str] = (), on_send: Callable[[], None] | None = None,
                      done: Callable[[Outcome | None], None] | None = None) -> None:
     """Confirm `plan` if it needs it (`details`: more lines for the confirmation), then
@@ -65,7 +65,7 @@ def confirm_and_send(app: App[Any], actions: Actions, plan: ActionPlan, *,
         confirmed("")
 
 
-def _execute(app: App[Any], actions: Actions, plan: ActionPlan, typed: str | None,
+def _execute(app: App[Any], actions: ActionDesk, plan: ActionPlan, typed: str | None,
              finish: Callable[[Outcome | None], None]) -> None:
     """In the worker thread: the network call, then back to the UI thread."""
     try:

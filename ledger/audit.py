@@ -32,8 +32,9 @@ _HASHED = ("seq", "at", "operator", "action", "target", "object_id", "object_sta
 _COLUMNS = (*_HASHED, "hash")
 
 
-# 13 to 19 digits, optionally grouped by spaces or dashes, as card numbers are written.
-_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+# 13 digits or more, optionally grouped by spaces or dashes, as card numbers are written.
+_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,}(?!\d)")
+_CARD_LENGTHS = range(13, 20)
 CARD_NUMBER_MASK = "[card number removed]"
 
 
@@ -46,7 +47,10 @@ def _luhn_ok(digits: str) -> bool:
 
 
 def _is_card_number(run: str) -> bool:
-    return _luhn_ok(re.sub(r"[ -]", "", run))
+    """A card number, or one with digits typed before or after it ("4242…42420")."""
+    digits = re.sub(r"[ -]", "", run)
+    return any(_luhn_ok(window) for length in _CARD_LENGTHS if length <= len(digits)
+               for window in (digits[:length], digits[-length:]))
 
 
 def contains_card_number(text: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +38,10 @@ class FeedState:
 class ChangeFeed:
     def __init__(self, url: str, on_change: Callable[[], None],
                  on_state: Callable[[FeedState], None] = lambda state: None, *,
-                 backoff: Sequence[float] = BACKOFF_SECONDS, poll_seconds: float = 0.5
-                 ) -> None:
+                 backoff: Sequence[float] = BACKOFF_SECONDS, poll_seconds: float = 0.5,
+                 tables: Collection[str] | None = None) -> None:
         self.url = url
+        self.tables = None if tables is None else frozenset(tables)  # None: every table
         self._on_change, self._on_state = on_change, on_state
         self._backoff, self._poll = tuple(backoff), poll_seconds
         self._stop = threading.Event()
@@ -87,7 +88,8 @@ class ChangeFeed:
             # A wait ends at the first notice, or after poll_seconds so that stop() is
             # honoured promptly. (Notices of one burst each report a change: the
             # receiver coalesces them, as it does webhook deliveries.)
-            if any(True for _ in conn.notifies(timeout=self._poll, stop_after=1)):
+            notices = conn.notifies(timeout=self._poll, stop_after=1)
+            if any(self.tables is None or notice.payload in self.tables for notice in notices):
                 self._on_change()
             if conn.closed or conn.broken:  # a wait may end quietly on a dropped link
                 raise OperationalError("the connection to the ledger was lost")

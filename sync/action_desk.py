@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import date
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from ledger import audit, lookups
 from ledger.audit import NewEntry
@@ -41,6 +41,9 @@ from sync.plans import (
 from sync.plans_evidence import EvidencePlan
 from sync.plans_fraud import FraudRefundPlan
 from sync.plans_payments import CANCEL_REASONS, CancelPlan, CapturePlan
+
+if TYPE_CHECKING:
+    from sync.gateway import StripeGateway
 
 Args = ParamSpec("Args")
 Plan = TypeVar("Plan", bound=ActionPlan)
@@ -289,6 +292,11 @@ class ActionDesk(ABC):
     @abstractmethod
     def refresh(self, object_id: str) -> bool:
         """Bring one object up to date in the ledger before planning on it."""
+
+    @property
+    def stripe_gateway(self) -> StripeGateway | None:
+        """What this desk reads Stripe through; None: it never calls Stripe."""
+        return None
 
     def refusal_for(self, action: str) -> str | None:
         """Why this operator may not do `action` (the UI hides it), or None."""

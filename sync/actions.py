@@ -48,6 +48,10 @@ class Actions(ActionDesk):
                          request_id=request_id)
         self.gateway = gateway
 
+    @property
+    def stripe_gateway(self) -> StripeGateway:
+        return self.gateway
+
     def _check_account(self) -> None:
         """Before an action sends or stores anything (its audit entry included): the key
         must be of the ledger's account. Unneeded when the action is refused anyway."""

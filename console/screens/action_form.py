@@ -32,7 +32,7 @@ from sync.actions_checks import positive_amount
 from sync.plans import ActionPlan, ActionRefused, ActionResult
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
-    from sync.actions import Actions
+    from sync.action_desk import ActionDesk
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class FormRequest:
     """What a form is opened with: the session's actions, what it acts on (an id, "" when
     the operator chooses it in the form, or the row it edits) and the app's clock."""
 
-    actions: Actions
+    actions: ActionDesk
     target: Any
     clock: Callable[[], float]
 
@@ -81,7 +81,7 @@ def amount_fields(facts: str, warnings: tuple[str, ...], label: str, prefill: in
 class ActionForm(ModalScreen[None]):
     """Subclasses provide `opened`, `_set_busy`, `_message` and `show_error`."""
 
-    def __init__(self, actions: Actions) -> None:
+    def __init__(self, actions: ActionDesk) -> None:
         super().__init__()
         self.actions = actions
         self.busy = False  # from a send until its outcome (or a cancelled confirmation)
@@ -139,7 +139,7 @@ class ActionDialog(ActionForm):
     FIELD_ERRORS: ClassVar[tuple[tuple[str, str], ...]] = ()
     SUBMIT_LABEL: ClassVar[str] = "Review"
 
-    def __init__(self, actions: Actions, title: str) -> None:
+    def __init__(self, actions: ActionDesk, title: str) -> None:
         super().__init__(actions)
         self.heading = title
         # The value of each Input the dialog has acted on (checked it, updated what depends

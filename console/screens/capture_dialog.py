@@ -15,13 +15,13 @@ from sync.action_rules import when
 from sync.plans_payments import CANCEL_REASONS, CancelPlan, CapturePlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
-    from sync.actions import Actions
+    from sync.action_desk import ActionDesk
 
 
 class CaptureDialog(ActionDialog):
     FIELD_ERRORS = ((r"^capture amount|capturable", "capture-amount"),)
 
-    def __init__(self, actions: Actions, prefill: CapturePlan) -> None:
+    def __init__(self, actions: ActionDesk, prefill: CapturePlan) -> None:
         """`prefill`: the plan of a full capture, which opened the dialog."""
         super().__init__(actions, f"Capture {prefill.payment_id}")
         self.prefill = prefill
@@ -48,7 +48,7 @@ class CaptureDialog(ActionDialog):
 class CancelDialog(ActionDialog):
     FIELD_ERRORS = ((r"^cancel reason", "cancel-reason"),)
 
-    def __init__(self, actions: Actions, prefill: CancelPlan) -> None:
+    def __init__(self, actions: ActionDesk, prefill: CancelPlan) -> None:
         super().__init__(actions, f"Cancel {prefill.payment_id}")
         self.prefill = prefill
 

@@ -15,7 +15,7 @@ from ledger.customer_views import CustomerMethods, CustomerSummary, customers_kn
 from sync.plans import ActionRefused, ChargePlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
-    from sync.actions import Actions
+    from sync.action_desk import ActionDesk
 
 DEFAULT_CURRENCY = "usd"
 MAX_METHODS = 100  # listed in the select; a customer rarely has more than a few
@@ -30,7 +30,7 @@ class ChargeDialog(ActionDialog):
         (r"^description", "charge-description"),
     )
 
-    def __init__(self, actions: Actions, customer_id: str = "") -> None:
+    def __init__(self, actions: ActionDesk, customer_id: str = "") -> None:
         super().__init__(actions, "Charge a saved payment method")
         self.customer_id = customer_id
         self.customer: CustomerSummary | None = None  # who the customer field names

@@ -39,7 +39,7 @@ from sync.actions_checks import (
 from sync.plans import ActionRefused
 
 if TYPE_CHECKING:
-    from sync.actions import Actions
+    from sync.action_desk import ActionDesk
 
 
 def _most_used_first(first: tuple[str, ...], fields: tuple[str, ...]) -> tuple[str, ...]:
@@ -90,7 +90,7 @@ class EvidenceForm(ActionForm):
     # ctrl+s and ctrl+t have priority: the text fields would otherwise take the keys.
     BINDINGS: ClassVar[list[BindingType]] = bindings(EVIDENCE_FORM)
 
-    def __init__(self, detail: DisputeDetail, actions: Actions,
+    def __init__(self, detail: DisputeDetail, actions: ActionDesk,
                  clock: Callable[[], float]) -> None:
         super().__init__(actions)
         self.detail = detail

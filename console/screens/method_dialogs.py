@@ -14,7 +14,7 @@ from ledger.customer_views import MethodRow
 from sync.plans import MethodUpdatePlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
-    from sync.actions import Actions
+    from sync.action_desk import ActionDesk
 
 _DIGITS = r"[0-9]*"
 
@@ -28,7 +28,7 @@ class MethodEditDialog(ActionDialog):
         (r"^postal code", "method-postal-code"),
     )
 
-    def __init__(self, actions: Actions, method: MethodRow) -> None:
+    def __init__(self, actions: ActionDesk, method: MethodRow) -> None:
         super().__init__(actions, f"Edit {method.label}")
         self.method = method
 

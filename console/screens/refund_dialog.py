@@ -14,7 +14,7 @@ from sync.actions_checks import REFUND_REASONS
 from sync.plans import RefundPlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
-    from sync.actions import Actions
+    from sync.action_desk import ActionDesk
 
 
 class RefundDialog(ActionDialog):
@@ -24,7 +24,7 @@ class RefundDialog(ActionDialog):
         (r"^note", "refund-note"),
     )
 
-    def __init__(self, actions: Actions, prefill: RefundPlan) -> None:
+    def __init__(self, actions: ActionDesk, prefill: RefundPlan) -> None:
         """`prefill`: the plan of a full refund of what is left, which opened the dialog."""
         super().__init__(actions, f"Refund {prefill.payment_id}")
         self.prefill = prefill

@@ -19,9 +19,9 @@ from sync.emulator import EmulatorProcess
 from sync.gateway import StripeGateway
 from tests.helpers import (
     API_KEY,
-    TeamLedgerUrls,
     LedgerCopy,
     Location,
+    TeamLedgerUrls,
     beside,
     client_for,
     copy_ledger,

@@ -10,8 +10,7 @@ import stripe
 from ledger import requests
 from ledger.audit import entries_touching, verify_chain
 from ledger.models import Payment
-from sync.gateway import StripeGateway
-from sync.plans import ActionRefused, ActionWaiting
+from sync.plans import ActionWaiting
 from tests.helpers import TeamLedgerUrls, gateway_for, new_payment, sync
 
 
