@@ -28,6 +28,7 @@ from console.cli_common import (
     make_actions,
     make_desk,
     make_gateway,
+    make_request_runner,
     make_sync_service,
     open_existing_ledger,
     output,
@@ -43,15 +44,19 @@ from console.cli_payouts import PAYOUT_COMMANDS
 from console.cli_reconcile import RECONCILE_COMMANDS
 from console.cli_report import REPORT_COMMANDS
 from console.cli_status import STATUS_COMMANDS
+from console.cli_team import TEAM_COMMANDS
 from console.config import Settings, data_dir
 from console.errors import ConfigError
 from ledger.db import LedgerError, open_ledger
+from ledger.team import TeamError
 from sync.secrets import redact
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
-    from sync.scheduler import Job, Outcome
+    from ledger.notify import ChangeFeed
+    from sync.scheduler import Job, JobScheduler, Outcome
     from sync.service import SyncService
+    from sync.team_service import RequestRunner
     from sync.webhook import WebhookReceiver
 
 log = logging.getLogger("payconsole")
@@ -136,6 +141,23 @@ def _team_console(context: ConsoleContext, settings: Settings, read_only: bool) 
     return True
 
 
+def _request_feed(settings: Settings, scheduler: JobScheduler) -> ChangeFeed:
+    """A new request or approval runs the requests job at once, not at the next interval."""
+    import asyncio
+
+    from ledger.notify import ChangeFeed
+
+    assert settings.ledger.url is not None  # team mode is PostgreSQL
+    loop = asyncio.get_running_loop()
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(scheduler.run_now, "requests")
+
+    feed = ChangeFeed(settings.ledger.url, wake, tables=("action_request", "request_approval"))
+    feed.start()
+    return feed
+
+
 def _webhook_receivers(settings: Settings, service: SyncService) -> list[WebhookReceiver]:
     """The webhook receiver, when [webhook] has a secret; it feeds `service`'s apply path."""
     secret = settings.webhook_secret()
@@ -170,8 +192,13 @@ def run_sync(args: argparse.Namespace) -> int:
     from sync.service import SyncError
 
     settings = settings_from(args)
-    service = make_sync_service(settings)
     open_ledger(settings.ledger.location)
+    if (role := team_operator()) is not None:
+        print(f"payconsole: {role} is an operator of this team ledger: only its sync service's "
+              "role runs the sync (your requests reach it through the ledger)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    service = make_sync_service(settings)
+    runner = make_request_runner(settings, service.gateway)
     if args.once:
         if not service.leads():
             print(f"{service.role}: the leader syncs this ledger; nothing to do")
@@ -181,12 +208,28 @@ def run_sync(args: argparse.Namespace) -> int:
         except SyncError as exc:
             print(f"payconsole: sync failed: {exc}", file=sys.stderr)
             return EXIT_FAILED
+        if runner is not None:
+            print(f"requests: {runner.run_once()} moved")
         return EXIT_OK
-    return _sync_forever(service, settings, _webhook_receivers(settings, service))
+    return _sync_forever(service, settings, _webhook_receivers(settings, service), runner)
+
+
+def _request_job(service: SyncService, runner: RequestRunner | None, every: float,
+                 on_done: Outcome) -> list[Job]:
+    """The team service's pass over the operators' requests, when this process leads."""
+    if runner is None:
+        return []
+    from sync.scheduler import Job
+
+    def work() -> str | None:
+        moved = runner.run_once() if service.leads() else 0
+        return f"requests: {moved} moved" if moved else None
+
+    return [Job("requests", work, every, on_done)]
 
 
 def _sync_forever(service: SyncService, settings: Settings,
-                  receivers: list[WebhookReceiver]) -> int:
+                  receivers: list[WebhookReceiver], runner: RequestRunner | None = None) -> int:
     import asyncio
 
     from sync.account import AccountRefused
@@ -214,7 +257,8 @@ def _sync_forever(service: SyncService, settings: Settings,
 
     interval = settings.sync.interval_seconds
     jobs = [Job("sync", service.run_due, interval, reporter("sync")),
-            *_reconcile_jobs(settings, service, reporter("reconcile"))]
+            *_reconcile_jobs(settings, service, reporter("reconcile")),
+            *_request_job(service, runner, interval, reporter("requests"))]
 
     async def forever() -> None:
         for receiver in receivers:
@@ -222,9 +266,12 @@ def _sync_forever(service: SyncService, settings: Settings,
             print(f"receiving webhooks at {receiver.url}", flush=True)
         scheduler = JobScheduler(jobs)
         scheduler.start()
+        feed = _request_feed(settings, scheduler) if runner is not None else None
         try:
             await stop.wait()
         finally:
+            if feed is not None:
+                feed.stop()
             scheduler.shutdown()
             for receiver in receivers:
                 await receiver.stop()
@@ -298,6 +345,7 @@ COMMANDS: dict[str, Command] = {
     **LEDGER_COMMANDS,
     **EFW_COMMANDS,
     **ALERTS_COMMANDS,
+    **TEAM_COMMANDS,
 }
 
 
@@ -316,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (ConfigError, LedgerError) as exc:
+    except (ConfigError, LedgerError, TeamError) as exc:
         print(f"payconsole: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sync.gateway import StripeGateway
     from sync.plans import ActionPlan
     from sync.service import SyncService
+    from sync.team_service import RequestRunner
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_WAITING = 3  # a team request is still waiting (for an approval, or for the service)
@@ -206,6 +207,28 @@ def make_desk(settings: Settings, *, read_only: bool = False,
                             live=team.settings().live,
                             wait_seconds=(settings.team.wait_seconds if wait_seconds is None
                                           else wait_seconds))
+
+
+def make_request_runner(settings: Settings, gateway: StripeGateway) -> RequestRunner | None:
+    """On a team ledger opened as its service: what runs the operators' requests."""
+    from ledger import team
+
+    if team.service_role() is None or team_operator() is not None:
+        return None
+    from ledger.leader import identity
+    from sync.actions import Actions
+    from sync.secrets import key_mode
+    from sync.team_service import RequestRunner
+
+    live = key_mode(require_api_key(settings)) == "live"
+
+    def actions_for(requester: str, request_id: int) -> Actions:
+        return Actions(gateway, requester, live=live, request_id=request_id,
+                       allow_live_actions=settings.console.allow_live_actions)
+
+    rules = team.TeamSettings(tuple(settings.team.require_approval),
+                              settings.team.approval_hours, live)
+    return RequestRunner(actions_for, rules, identity())
 
 
 def alert_settings(settings: Settings) -> AlertSettings:

@@ -77,14 +77,21 @@ class RequestedActions(ActionDesk):
 
     def wait_for(self, request_id: int, seconds: float | None = None) -> ActionResult:
         """The request's outcome once the service has it, within `seconds`."""
-        deadline = time.monotonic() + (self.wait_seconds if seconds is None else seconds)
-        while True:
-            found = requests.request(request_id)
-            if found is None:
-                raise ActionRefused(f"there is no request {request_id}")
-            if found.finished or time.monotonic() >= deadline:
-                return outcome_of(found)
-            time.sleep(POLL_SECONDS)
+        return outcome_of(wait_for_request(
+            request_id, self.wait_seconds if seconds is None else seconds))
+
+
+def wait_for_request(request_id: int, seconds: float, *,
+                     until: frozenset[str] = requests.FINISHED) -> Request:
+    """The request once it is finished (or in one of `until`), or as it is after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = requests.request(request_id)
+        if found is None:
+            raise ActionRefused(f"there is no request {request_id}")
+        if found.status in until or time.monotonic() >= deadline:
+            return found
+        time.sleep(POLL_SECONDS)
 
 
 def outcome_of(request: Request) -> ActionResult:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from ledger import requests
+from ledger import requests, team
 from ledger.money import format_amount
 from ledger.team import DAY, REFUNDS, Operator, TeamSettings, role_for
 from sync.plans import ActionPlan
@@ -49,6 +49,17 @@ def role_refusal(op: Operator | None, role: str, action: str) -> str | None:
         return (f"{action} needs the {role_for(action)} role; {op.name} holds "
                 f"{', '.join(op.roles)}")
     return None
+
+
+def approval_problem(approver: str, req: requests.Request | None) -> str | None:
+    """Why `approver` may not decide on `req` (the service re-checks it), or None."""
+    if req is None:
+        return "there is no such request"
+    if req.status != requests.AWAITING_APPROVAL:
+        return f"request {req.id} is {req.status}, not waiting for an approval"
+    if approver == req.requested_by:
+        return "nobody approves their own request"
+    return role_refusal(team.operator(approver), approver, req.action)
 
 
 def day_start(now: int) -> int:

@@ -20,8 +20,8 @@ from typing import Any
 from ledger import audit, requests, team
 from ledger.audit import NewEntry
 from ledger.requests import Approval, Request
-from ledger.team import TeamSettings
-from sync import team_rules
+from ledger.team import TeamError, TeamSettings
+from sync import team_operators, team_rules
 from sync.action_desk import REPLAYABLE
 from sync.actions import Actions
 from sync.plans import ActionFailed, ActionPlan, ActionRefused
@@ -84,20 +84,16 @@ class RequestRunner:
                       message=f"{by}: {approval.reason}" if approval.reason else by)
         return 1
 
-    def _approval_problem(self, approval: Approval, req: Request | None) -> str | None:
-        if req is None:
-            return f"there is no request {approval.request}"
-        if req.status != requests.AWAITING_APPROVAL:
-            return f"request {req.id} is {req.status}, not waiting for an approval"
-        if approval.approver == req.requested_by:
-            return "nobody approves their own request"
+    @staticmethod
+    def _approval_problem(approval: Approval, req: Request | None) -> str | None:
         if approval.decision not in (requests.APPROVE, requests.REJECT):
             return f"unknown decision {approval.decision!r}"
-        return team_rules.role_refusal(team.operator(approval.approver), approval.approver,
-                                       req.action)
+        return team_rules.approval_problem(approval.approver, req)
 
     def _admit(self, req: Request, now: int) -> int:
         self._audit(req.requested_by, req, "requested", summary=req.summary)
+        if req.action == team.MANAGE_OPERATORS:
+            return self._manage(req, now)
         actions = self.actions_for(req.requested_by, req.id)
         plan = self._replan(req, actions, when=[requests.PENDING])
         if plan is None:
@@ -116,6 +112,16 @@ class RequestRunner:
                           now=now, message=reason)
             return 1
         return self._run(req, requests.PENDING)
+
+    def _manage(self, req: Request, now: int) -> int:
+        """An admin's change to the operators: done at once (no Stripe call, no approval)."""
+        try:
+            done = team_operators.apply_change(req.requested_by, req.call.get("kwargs", {}),
+                                               now=now)
+        except TeamError as exc:
+            return self._refuse(req, str(exc), [requests.PENDING])
+        self._audit(req.requested_by, req, "succeeded", change=done)
+        return self._finish(req, requests.SUCCEEDED, done, when=[requests.PENDING])
 
     def _run(self, req: Request, status: str) -> int:
         if not requests.move(req.id, to=requests.RUNNING, when=[status],
