@@ -4,17 +4,21 @@ and the audit log.
 Every action command takes one path (cli_common.action_command): re-read its target from
 Stripe, plan, show the plan, confirm, execute, print the outcome. Exit codes: 0 done,
 1 Stripe refused (its message shown) or the payment did not complete, 2 refused before
-anything was sent.
-The Stripe SDK is only imported when an action runs.
+anything was sent, 3 (a team ledger) the request still waits for an approval or for the
+team's sync service. The Stripe SDK is only imported when an action runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
+import time
 
 from console.cli_common import EXIT_FAILED, EXIT_OK, Command, settings_from
 from console.cli_common import action_command as _action
+from ledger.audit import AuditRow
 from ledger.db import open_ledger
 
 # -- the arguments of each action --------------------------------------------------------
@@ -97,6 +101,38 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def run_audit_show(args: argparse.Namespace) -> int:
+    """Who asked, who approved, what Stripe answered: the entries on one object, oldest first."""
+    from ledger.audit import entries_touching
+
+    open_ledger(settings_from(args).ledger.location, read_only=True)
+    entries = list(reversed(entries_touching(args.target, limit=1000)))
+    if args.format == "json":
+        json.dump([dataclasses.asdict(entry) for entry in entries], sys.stdout, indent=2)
+        print()
+    for entry in entries if args.format == "text" else ():
+        print(audit_line(entry))
+    if not entries:
+        print(f"payconsole: no audit entries on {args.target}", file=sys.stderr)
+    return EXIT_OK if entries else EXIT_FAILED
+
+
+def audit_line(entry: AuditRow) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.at))
+    request = entry.params.get("request")
+    parts = [when, entry.operator, entry.action, entry.result,
+             f"request {request}" if request is not None else "",
+             str(entry.params.get("reason") or ""),
+             " ".join(filter(None, (entry.object_id, entry.object_status))),
+             f"Stripe {entry.request_id}" if entry.request_id else "", entry.error or ""]
+    return "  ".join(part for part in parts if part)
+
+
+def _audit_show_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="ID", help="a payment, dispute, method, customer…")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
 METHOD_COMMANDS: dict[str, Command] = {
     "update": _action(
         "change a card's expiry or billing details",
@@ -161,5 +197,9 @@ ACTION_COMMANDS: dict[str, Command] = {
     "audit": Command("the audit log of operator actions", "payconsole audit verify",
                      subcommands={"verify": Command(
                          "check the audit log's hash chain; exit 1 where it breaks",
-                         "payconsole audit verify --ledger ledger.db", run_audit_verify)}),
+                         "payconsole audit verify --ledger ledger.db", run_audit_verify),
+                         "show": Command(
+                             "who asked, who approved and what Stripe answered, on one id",
+                             "payconsole audit show pi_123", run_audit_show,
+                             _audit_show_arguments)}),
 }
