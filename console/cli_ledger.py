@@ -15,6 +15,8 @@ from ledger.copy import CopyError, copy_ledger, drop_everything, rows_held
 from ledger.db import migrate_ledger, open_ledger
 from ledger.locations import display_url, is_postgres_url
 from ledger.migrations import LATEST_VERSION
+from ledger.team import service_role
+from ledger.team_setup import init_team
 
 
 def run_migrate(args: argparse.Namespace) -> int:
@@ -22,6 +24,10 @@ def run_migrate(args: argparse.Namespace) -> int:
     before, after = migrate_ledger(ledger.location)
     change = "already up to date" if before == after else f"migrated from {before}"
     print(f"{ledger.shown}: schema {after} of {LATEST_VERSION} ({change})")
+    db = open_ledger(ledger.location)
+    if before != after and (service := service_role()):  # new tables need the team's grants
+        init_team(db, service)
+        print(f"team grants applied to the new tables (service role {service})")
     return EXIT_OK
 
 

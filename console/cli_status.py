@@ -62,6 +62,7 @@ def ledger_status(settings: Settings) -> dict[str, Any]:
             "backend": dialect_of(db).name,
             "ledger": settings.ledger.shown,
             "leader": _leader(settings),
+            "team": _team(),
             "schema_version": schema_version(db),
             "schema_latest": LATEST_VERSION,
             "account": _account_json(load_account()),
@@ -113,6 +114,29 @@ def _leader(settings: Settings) -> str | None:
     return Leadership(settings.ledger.url).leader() if settings.ledger.url else None
 
 
+def _team() -> dict[str, Any] | None:
+    """A team ledger's service, this connection's role, and its queue; None without a team."""
+    from ledger import requests, team
+
+    service = team.service_role()
+    if service is None:
+        return None
+    rules = team.settings()
+    return {"service_role": service, "connected_as": team.current_role(),
+            "service_seen_at": rules.service_seen_at,
+            "require_approval": list(rules.require_approval),
+            "approval_hours": rules.approval_hours,
+            "awaiting_approval": len(requests.requests_in([requests.AWAITING_APPROVAL])),
+            "waiting_for_service": len(requests.requests_in([requests.PENDING,
+                                                             requests.APPROVED]))}
+
+
+def _team_line(team: dict[str, Any], ago: Callable[[int | None], str]) -> str:
+    return (f"service {team['service_role']} last seen {ago(team['service_seen_at'])} · "
+            f"connected as {team['connected_as']} · {team['awaiting_approval']} awaiting "
+            f"approval · {team['waiting_for_service']} waiting for the service")
+
+
 def _status_text(status: dict[str, Any], now: float) -> str:
     def ago(timestamp: int | None) -> str:
         return "never" if timestamp is None else f"{local_time(timestamp)} ({age(now - timestamp)})"
@@ -142,6 +166,7 @@ def _status_text(status: dict[str, Any], now: float) -> str:
                    f"{status['schema_latest']})"),
         *((("leader", status["leader"] or "none: no `payconsole sync` leads this ledger now"),)
           if status["backend"] == "postgresql" else ()),
+        *((("team", _team_line(status["team"], ago)),) if status["team"] else ()),
         ("account", account_line),
         ("sync", sync_line),
         ("reconcile", reconcile_line),

@@ -55,7 +55,8 @@ def test_status_of_a_synced_ledger(
     assert code == 0
     assert set(status) == {"backend", "ledger", "schema_version", "schema_latest", "account",
                            "sync", "reconcile", "webhook", "counts", "balance",
-                           "leader"}
+                           "leader", "team"}
+    assert status["team"] is None  # no `payconsole team init` on this ledger
     shown = (("postgresql", display_url(ledger_location)) if is_postgres_url(ledger_location)
              else ("sqlite", ledger_location))
     assert (status["backend"], status["ledger"]) == shown

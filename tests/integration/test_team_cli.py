@@ -38,7 +38,7 @@ def as_role(team: TeamLedgerUrls, monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
 def _synced_payment(as_role: Run, client: stripe.StripeClient, amount: int) -> str:
     intent = new_payment(client, amount)
-    code, out, err = as_role("service", "sync", "--once")
+    code, _, err = as_role("service", "sync", "--once")
     assert code == 0, err
     return str(intent.id)
 
@@ -87,6 +87,10 @@ def test_a_large_refund_from_the_cli_waits_is_approved_and_runs(
 def test_whoami_and_what_an_operator_may_not_run(as_role: Run,
                                                  stripe_client: stripe.StripeClient) -> None:
     payment_id = _synced_payment(as_role, stripe_client, 3000)
+    code, out, _ = as_role("alice", "status", "--format", "json")
+    team_status = json.loads(out)["team"]
+    assert (team_status["service_role"], team_status["connected_as"],
+            team_status["awaiting_approval"]) == ("payconsole_service", "alice", 0)
     code, out, _ = as_role("alice", "whoami")
     assert code == 0
     assert out.splitlines() == ["alice: support; refund 50.00 USD, daily 120.00 USD",
