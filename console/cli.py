@@ -44,6 +44,7 @@ from console.cli_payouts import PAYOUT_COMMANDS
 from console.cli_reconcile import RECONCILE_COMMANDS
 from console.cli_report import REPORT_COMMANDS
 from console.cli_status import STATUS_COMMANDS
+from console.cli_sync import SYNC_COMMANDS, reconcile_jobs, request_job, webhook_receivers
 from console.cli_team import TEAM_COMMANDS
 from console.config import Settings, data_dir
 from console.errors import ConfigError
@@ -53,11 +54,7 @@ from sync.secrets import redact
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
-    from ledger.notify import ChangeFeed
-    from sync.scheduler import Job, JobScheduler, Outcome
     from sync.service import SyncService
-    from sync.team_service import RequestRunner
-    from sync.webhook import WebhookReceiver
 
 log = logging.getLogger("payconsole")
 
@@ -111,8 +108,11 @@ def run_console(args: argparse.Namespace) -> int:
         # run_due: after failures the sync backs off instead of calling every interval.
         context.jobs.append(Job("sync", service.run_due, settings.sync.interval_seconds,
                                 wake=service.retry_now))
-        context.jobs += _reconcile_jobs(settings, service)
-        context.services.extend(_webhook_receivers(settings, service))
+        context.jobs += reconcile_jobs(settings, service)
+        if settings.ledger.url:  # a team's service may work its requests from a console too
+            context.jobs += request_job(service, make_request_runner(settings, gateway),
+                                         settings.sync.interval_seconds, None)
+        context.services.extend(webhook_receivers(settings, service))
         context.actions = make_actions(settings, gateway)
         context.alerts = alert_settings(settings)
     open_ledger(settings.ledger.location, read_only=read_only)
@@ -139,157 +139,6 @@ def _team_console(context: ConsoleContext, settings: Settings, read_only: bool) 
     context.actions = make_desk(settings, read_only=read_only)
     context.team = TeamLedger(settings.ledger.url)
     return True
-
-
-def _request_feed(settings: Settings, scheduler: JobScheduler) -> ChangeFeed:
-    """A new request or approval runs the requests job at once, not at the next interval."""
-    import asyncio
-
-    from ledger.notify import ChangeFeed
-
-    assert settings.ledger.url is not None  # team mode is PostgreSQL
-    loop = asyncio.get_running_loop()
-
-    def wake() -> None:
-        loop.call_soon_threadsafe(scheduler.run_now, "requests")
-
-    feed = ChangeFeed(settings.ledger.url, wake, tables=("action_request", "request_approval"))
-    feed.start()
-    return feed
-
-
-def _webhook_receivers(settings: Settings, service: SyncService) -> list[WebhookReceiver]:
-    """The webhook receiver, when [webhook] has a secret; it feeds `service`'s apply path."""
-    secret = settings.webhook_secret()
-    if not secret:
-        return []
-    from sync.webhook import WebhookReceiver
-
-    host, port = settings.webhook.address()
-    return [WebhookReceiver(secret, service.apply_pushed, host=host, port=port,
-                            max_body_bytes=settings.webhook.max_body_bytes)]
-
-
-def _reconcile_jobs(settings: Settings, service: SyncService,
-                    on_done: Outcome | None = None) -> list[Job]:
-    """The scheduled reconcile (repairing, recording its summary) unless it is off; the
-    first run waits a period, so it never races the first sync's backfill."""
-    if not settings.sync.reconcile_every:
-        return []
-    from sync.reconcile import scheduled_reconcile
-    from sync.scheduler import Job
-
-    def work() -> object:
-        # A follower leaves the repairs to the leader, like the sync itself.
-        if not service.leads():
-            return None
-        return scheduled_reconcile(service.gateway, days=settings.sync.reconcile_days)
-
-    return [Job("reconcile", work, settings.sync.reconcile_every, on_done, run_at_start=False)]
-
-
-def run_sync(args: argparse.Namespace) -> int:
-    from sync.service import SyncError
-
-    settings = settings_from(args)
-    open_ledger(settings.ledger.location)
-    if (role := team_operator()) is not None:
-        print(f"payconsole: {role} is an operator of this team ledger: only its sync service's "
-              "role runs the sync (your requests reach it through the ledger)", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    service = make_sync_service(settings)
-    runner = make_request_runner(settings, service.gateway)
-    if args.once:
-        if not service.leads():
-            print(f"{service.role}: the leader syncs this ledger; nothing to do")
-            return EXIT_OK
-        try:
-            print(service.run_once())
-        except SyncError as exc:
-            print(f"payconsole: sync failed: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-        if runner is not None:
-            print(f"requests: {runner.run_once()} moved")
-        return EXIT_OK
-    return _sync_forever(service, settings, _webhook_receivers(settings, service), runner)
-
-
-def _request_job(service: SyncService, runner: RequestRunner | None, every: float,
-                 on_done: Outcome) -> list[Job]:
-    """The team service's pass over the operators' requests, when this process leads."""
-    if runner is None:
-        return []
-    from sync.scheduler import Job
-
-    def work() -> str | None:
-        moved = runner.run_once() if service.leads() else 0
-        return f"requests: {moved} moved" if moved else None
-
-    return [Job("requests", work, every, on_done)]
-
-
-def _sync_forever(service: SyncService, settings: Settings,
-                  receivers: list[WebhookReceiver], runner: RequestRunner | None = None) -> int:
-    import asyncio
-
-    from sync.account import AccountRefused
-    from sync.scheduler import Job, JobScheduler
-    from sync.webhook import WebhookError
-
-    stop = asyncio.Event()  # set by a refusal no later run could overcome (another account)
-    refused: list[AccountRefused] = []
-    roles: list[str | None] = [None]  # leader / following host:pid, printed as it changes
-
-    def reporter(job: str) -> Outcome:
-        def report(result: object, error: BaseException | None) -> None:
-            if isinstance(error, AccountRefused):
-                refused.append(error)
-                stop.set()
-            elif error is not None:
-                print(f"{job} failed: {error}", flush=True)
-            elif result is not None:  # None: a run skipped (backing off, or following)
-                print(result, flush=True)
-            if service.role != roles[-1]:
-                roles.append(service.role)
-                print(f"sync: {service.role}", flush=True)
-
-        return report
-
-    interval = settings.sync.interval_seconds
-    jobs = [Job("sync", service.run_due, interval, reporter("sync")),
-            *_reconcile_jobs(settings, service, reporter("reconcile")),
-            *_request_job(service, runner, interval, reporter("requests"))]
-
-    async def forever() -> None:
-        for receiver in receivers:
-            await receiver.start()
-            print(f"receiving webhooks at {receiver.url}", flush=True)
-        scheduler = JobScheduler(jobs)
-        scheduler.start()
-        feed = _request_feed(settings, scheduler) if runner is not None else None
-        try:
-            await stop.wait()
-        finally:
-            if feed is not None:
-                feed.stop()
-            scheduler.shutdown()
-            for receiver in receivers:
-                await receiver.stop()
-
-    print(f"syncing every {interval:g}s; Ctrl-C stops", flush=True)
-    try:
-        asyncio.run(forever())
-    except WebhookError as exc:
-        print(f"payconsole: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    if refused:
-        print(f"payconsole: {refused[0]}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    return EXIT_OK
-
-
-def _sync_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--once", action="store_true", help="one sync run, then exit")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -331,8 +180,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 COMMANDS: dict[str, Command] = {
-    "sync": Command("bring the ledger up to date with Stripe (headless)",
-                    "payconsole sync --once", run_sync, _sync_arguments),
+    **SYNC_COMMANDS,
     "export": Command("write a ledger table as JSON lines or CSV",
                       "payconsole export payments --format jsonl --output payments.jsonl",
                       run_export, _export_arguments),
