@@ -43,7 +43,6 @@ from ledger.payouts import failed_payouts
 from ledger.queries import PaymentListing, holds_lapsing, payment_detail
 from ledger.views import EventListing
 from sync.health import load_health
-from sync.payouts import fetch_payout_transactions
 from sync.plans import ActionRefused, ActionResult
 from sync.scheduler import Job, JobScheduler
 from sync.trust import load_account, load_last_reconcile
@@ -117,7 +116,11 @@ class PayConsoleApp(App[None]):
     def _payout_fetch(self) -> Callable[[str], int] | None:
         """How a payout's detail gets missing transactions from Stripe (None: offline)."""
         gateway = self.context.actions.stripe_gateway if self.context.actions else None
-        return partial(fetch_payout_transactions, gateway) if gateway else None
+        if gateway is None:
+            return None
+        from sync.payouts import fetch_payout_transactions  # the Stripe SDK: only online
+
+        return partial(fetch_payout_transactions, gateway)
 
     def on_mount(self) -> None:
         self.set_keymap(self.context.keymap)

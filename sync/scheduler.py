@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-# APScheduler 3 ships no type information.
-from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
-
 log = logging.getLogger(__name__)
 
 Outcome = Callable[[Any, BaseException | None], None]
@@ -36,6 +33,12 @@ class Job:
 
 class JobScheduler:
     def __init__(self, jobs: list[Job]) -> None:
+        # Imported here: a console that runs no jobs (offline) never loads APScheduler.
+        # APScheduler 3 ships no type information.
+        from apscheduler.schedulers.asyncio import (  # type: ignore[import-untyped]
+            AsyncIOScheduler,
+        )
+
         self._jobs = {job.name: job for job in jobs}
         self._scheduler = AsyncIOScheduler()
 
