@@ -20,6 +20,7 @@ COLUMNS = ["figure", "target", "measured", "SQLite / baseline", "ratio", "result
 
 def scripts(admin_url: str, ledger_url: str) -> list[list[str]]:
     return [
+        ["imports.py", "--runs", "7"],
         ["apply.py", "--events", "100000", "--runs", str(RUNS), "--postgres", admin_url],
         ["catchup.py", "--events", "1000000", "--postgres", admin_url],
         ["reconcile.py", "--payments", "100000"],
