@@ -25,6 +25,12 @@ def import_seconds(module: str) -> tuple[float, set[str]]:
     return float(out[0]), set(out[1].split())
 
 
+def too_early(loaded: set[str]) -> list[str]:
+    """What of NOT_AT_START (or a submodule of it) is in `loaded`."""
+    return sorted(name for name in loaded
+                  if any(name == bad or name.startswith(bad + ".") for bad in NOT_AT_START))
+
+
 def breakdown(module: str, top: int) -> list[tuple[int, str]]:
     """(cumulative microseconds, name) of the largest imports under `module`."""
     err = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
@@ -53,8 +59,7 @@ def main() -> int:
           f"spread console {min(console):.3f}-{max(console):.3f}s)")
     for micros, name in breakdown("console.app", args.top):
         print(f"  {micros / 1e6:7.3f}s  {name}")
-    early = sorted(name for name in loaded
-                   if any(name == bad or name.startswith(bad + ".") for bad in NOT_AT_START))
+    early = too_early(loaded)
     ok = ratio <= TARGET and not early
     print(f"RESULT import console.app / textual.app|<= {TARGET}x|{measured:.3f}s|{base:.3f}s|"
           f"{ratio:.2f}x|{'pass' if ok else 'FAIL'}")
