@@ -98,7 +98,8 @@ _PROBLEMS = {
     "25006": "the ledger is open read-only; nothing was written",
     "53100": "the database server's disk is full; nothing was half-written",
     "57P01": "the server shut down the connection; nothing was half-written, try again",
-    "42501": "this database role may not do that (ask an admin for the grant)",
+    "42501": ("this database role may not do that (on a team ledger, an operator acts "
+              "through requests that its sync service runs; or ask an admin for the grant)"),
 }
 _CONNECT_FAILURES = (("password authentication failed", "28P01"),
                      ("no password supplied", "28P01"),
