@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 import stripe
 
 from console.cli import main
-from tests.helpers import API_KEY, TeamLedgerUrls, new_payment
+from tests.helpers import API_KEY, ROOT, TeamLedgerUrls, cli_env, new_payment, read_until
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -118,3 +120,27 @@ def test_an_admin_adds_an_operator(team: TeamLedgerUrls, as_role: Run) -> None:
     assert "only an admin manages operators; alice is not one" in out
     code, _, err = as_role("bob", "operators", "set", "carol", "--role", "wizard")
     assert code == 2 and "unknown role wizard" in err
+
+
+def test_the_service_process_runs_a_request_at_once_not_at_its_next_interval(
+        team: TeamLedgerUrls, stripe_client: stripe.StripeClient, tmp_path: Path,
+        as_role: Run) -> None:
+    payment_id = _synced_payment(as_role, stripe_client, 4000)
+    env = cli_env(tmp_path, PAYCONSOLE_SYNC__INTERVAL_SECONDS="300")
+    service = subprocess.Popen(
+        [sys.executable, "-m", "console.cli", "sync", "--ledger", team.service,
+         "--api-base", team.api_base], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
+    try:
+        read_until(service, "sync: leader")
+        started = time.monotonic()
+        code, out, err = as_role("alice", "refund", payment_id, "--amount", "5.00", "--yes",
+                                 "--wait", "30")
+        took = time.monotonic() - started
+    finally:
+        service.terminate()
+        _, service_err = service.communicate(timeout=60)
+    assert code == 0, err
+    assert "succeeded" in out and took < 30  # long before the next interval (300 s)
+    print(f"request to outcome through the service process: {took:.2f}s")
+    assert b"Traceback" not in service_err
