@@ -13,7 +13,7 @@ import sys
 
 TARGET = 1.5
 NOT_AT_START = ("stripe", "aiohttp", "requests", "apscheduler", "plotext", "textual_plotext",
-                "sync.emulator", "localstripe")
+                "sync.emulator", "localstripe", "pypdf")
 _TIMED = ("import sys, time; t = time.perf_counter(); import {module}; "
           "print(time.perf_counter() - t); print(' '.join(sorted(sys.modules)))")
 

@@ -15,6 +15,7 @@ from textual.binding import BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.lazy import Lazy
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.commands import APP, BY_ID, PANES, bindings
@@ -46,6 +47,8 @@ from sync.health import load_health
 from sync.plans import ActionRefused, ActionResult
 from sync.scheduler import Job, JobScheduler
 from sync.trust import load_account, load_last_reconcile
+
+FIRST_PANE = "payments"
 
 if TYPE_CHECKING:  # aiohttp is loaded only when a receiver runs
     from sync.webhook import WebhookStats
@@ -92,10 +95,12 @@ class PayConsoleApp(App[None]):
                            syncing=bool(self.jobs), receivers=self._receiver_stats,
                            team=self.context.team.summary if self.context.team else None,
                            id="status-header")
-        with TabbedContent(initial="payments", id="panes"):
+        with TabbedContent(initial=FIRST_PANE, id="panes"):
             for number, (pane_id, title) in enumerate(PANES, start=1):
                 with TabPane(f"{number} {title}", id=pane_id):
-                    yield self._pane(pane_id, f"{pane_id}-pane")
+                    pane = self._pane(pane_id, f"{pane_id}-pane")
+                    # The hidden panes mount after the first paint, not before it.
+                    yield pane if pane_id == FIRST_PANE else Lazy(pane)
         yield Footer()
 
     def _pane(self, pane_id: str, id: str) -> LedgerPane:

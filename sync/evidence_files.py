@@ -17,9 +17,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 from ledger.dispute_files import FileRecord
 from sync.actions_checks import EVIDENCE_FILE_FIELDS
 from sync.plans import ActionRefused
@@ -122,6 +119,10 @@ def _read(where: Path, given: str) -> bytes:
 
 
 def _pages(content: bytes, name: str) -> int:
+    # Imported here: the console's first screen has no PDF to read (pypdf costs ~0.1 s).
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted:
