@@ -5,6 +5,7 @@ those captured in time, released on purpose, or lapsing outside the period."""
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from peewee import Database
 
 from ledger.analytics import Period
-from ledger.analytics_holds import HoldComparison, Holds, compare_holds, holds
+from ledger.analytics_holds import HOLD_FIELDS, HoldComparison, Holds, compare_holds, holds
 from ledger.models import database
 from ledger.queries import capture_by, capture_by_sql, holds_lapsing
 from ledger.sql import execute
@@ -55,13 +56,17 @@ def _objects() -> list[dict[str, Any]]:
 @pytest.fixture
 def held_ledger(ledger: Database) -> Database:
     fill(ledger, _objects())
-    # Abandoned after its deadline (lapsed), and before it (released on purpose).
+    # Abandoned at its deadline (lapsed), and a second before it (released on purpose).
     late = hold("pi_late", at(6), 3500, status="canceled", reason="abandoned",
                 capture_before=at(13))
     early = hold("pi_early", at(7), 400, status="canceled", reason="abandoned",
                  capture_before=at(14))
-    store_event(canceled_event("evt_late", at(13) + 60, late))
-    store_event(canceled_event("evt_early", at(14) - DAY, early))
+    # Declined, then abandoned after the 7 days: never authorized, so never a hold.
+    declined = hold("pi_declined", at(4), 600, status="canceled", reason="abandoned")
+    declined["latest_charge"] |= {"status": "failed", "failure_code": "card_declined"}
+    store_event(canceled_event("evt_late", at(13), late))
+    store_event(canceled_event("evt_early", at(14) - 1, early))
+    store_event(canceled_event("evt_declined", at(12), declined))
     return ledger
 
 
@@ -79,7 +84,8 @@ def test_lapsing_within_24_h_is_the_headers_count_per_currency(held_ledger: Data
     per_currency = holds(PERIOD, NOW)
     assert sum(h.authorized_lapsing_24h for h in per_currency.values()) == \
         holds_lapsing(NOW, 86_400) == 3
-    # An hour and a second later pi_soon has lapsed: held no more.
+    # At its capture-by time pi_soon may still be captured; a second later, no more.
+    assert holds(PERIOD, NOW + 3600)["usd"].authorized_not_captured == 4
     later = holds(PERIOD, NOW + 3601)["usd"]
     assert (later.authorized_not_captured, later.authorized_lapsing_24h) == (3, 2)
 
@@ -123,3 +129,57 @@ def test_capture_by_in_sql_is_capture_by(held_ledger: Database) -> None:
     assert any(before is not None for _, before, _ in rows)
     for created, before, deadline in rows:
         assert deadline == capture_by(created, before)
+
+
+def _expected(objects: list[dict[str, Any]], canceled_at: dict[str, int], period: Period,
+              now: int) -> dict[str, Holds]:
+    """The definitions of ledger.analytics_holds, in Python, one object at a time."""
+    figures: dict[str, dict[str, int]] = {}
+    for obj in objects:
+        charge = obj["latest_charge"]
+        deadline = capture_by(obj["created"], charge["payment_method_details"]["card"].get(
+            "capture_before"))
+        amount = obj["amount_capturable"] or obj["amount"]
+        status, reason = obj["status"], obj["cancellation_reason"]
+        each = figures.setdefault(obj["currency"], dict.fromkeys(HOLD_FIELDS, 0))
+        if status == "requires_capture" and deadline >= now:
+            each["authorized_not_captured"] += 1
+            each["authorized_not_captured_amount"] += amount
+            if deadline <= now + 86_400:
+                each["authorized_lapsing_24h"] += 1
+                each["authorized_lapsing_24h_amount"] += amount
+        manual = obj["capture_method"] == "manual"
+        lapsed = status == "requires_capture" or (status == "canceled" and manual and (
+            reason == "automatic"
+            or (reason == "abandoned" and canceled_at.get(obj["id"], -1) >= deadline)))
+        if lapsed and period.start <= deadline < min(period.end, now):
+            each["holds_lapsed"] += 1
+            each["holds_lapsed_amount"] += amount
+    return {code: Holds(code, **each) for code, each in sorted(figures.items())
+            if any(each.values())}
+
+
+def test_random_holds_agree_with_the_definitions_in_python(ledger: Database) -> None:
+    rng = random.Random(14)
+    objects, canceled_at = [], {}
+    for n in range(300):
+        created = NOW - rng.randrange(30 * DAY)
+        status = rng.choice(("requires_capture", "canceled", "succeeded"))
+        before = rng.choice((None, created + rng.randrange(1, 8 * DAY)))
+        obj = hold(f"pi_r{n}", created, rng.randrange(100, 10_000), rng.choice(("usd", "jpy")),
+                   status=status, capture_before=before,
+                   capturable=rng.choice((None, 0, 50)),
+                   reason=rng.choice(("automatic", "abandoned", "duplicate"))
+                   if status == "canceled" else None,
+                   capture_method=rng.choice(("manual", "manual", "automatic")))
+        objects.append(obj)
+        if status == "canceled" and rng.random() < 0.8:  # some cancels came with no event
+            canceled_at[obj["id"]] = capture_by(created, before) + rng.randrange(-DAY, DAY)
+    fill(ledger, [o for o in objects if o["id"] not in canceled_at])
+    for number, (pid, when) in enumerate(sorted(canceled_at.items())):
+        intent = next(o for o in objects if o["id"] == pid)
+        store_event(canceled_event(f"evt_r{number}", when, intent))
+    for period in (PERIOD, PERIOD.previous(), Period.today(NOW)):
+        assert holds(period, NOW) == _expected(objects, canceled_at, period, NOW)
+    usd = holds(PERIOD, NOW)["usd"]  # the draw has some of each
+    assert usd.authorized_lapsing_24h and usd.holds_lapsed > usd.authorized_lapsing_24h
