@@ -171,8 +171,7 @@ class AnalyticsPane(LedgerPane):
         """Recompute in a worker; a newer request cancels an older one still running."""
         self.stale = False
         self.run_worker(partial(compute, self.period(), self.currency, self.clock()),
-                        thread=True,
-                        exclusive=True, group=WORKER_GROUP, exit_on_error=False,
+                        thread=True, exclusive=True, group=WORKER_GROUP, exit_on_error=False,
                         description="analytics overview")
 
     @on(Worker.StateChanged)
