@@ -113,13 +113,19 @@ def capture_by(created: int, capture_before: int | None) -> int:
     return capture_before if capture_before is not None else created + DEFAULT_CAPTURE_WINDOW
 
 
+def capture_by_sql(table: str = "payment") -> str:
+    """`capture_by` as SQL over a payment row's columns (`table` names the row), for queries
+    that count or sum holds by their capture-by time."""
+    return f"COALESCE({table}.capture_before, {table}.created + {DEFAULT_CAPTURE_WINDOW})"
+
+
 def holds_lapsing(now: float, within: int) -> int:
     """Authorizations awaiting capture whose capture-by time is in the next `within` seconds."""
     return single_int(
         database,
         "SELECT count(*) FROM payment WHERE status = 'requires_capture' "
-        "AND COALESCE(capture_before, created + ?) BETWEEN ? AND ?",
-        (DEFAULT_CAPTURE_WINDOW, int(now), int(now) + within),
+        f"AND {capture_by_sql()} BETWEEN ? AND ?",
+        (int(now), int(now) + within),
     )
 
 

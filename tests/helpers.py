@@ -402,6 +402,38 @@ def fraud_warning(wid: str, pid: str, created: int, *, actionable: bool = True,
             "fraud_type": fraud_type, "livemode": False}
 
 
+def hold(pid: str, created: int, amount: int, currency: str = "usd", *,
+         status: str = "requires_capture", capture_before: int | None = None,
+         capturable: int | None = None, reason: str | None = None,
+         capture_method: str = "manual") -> dict[str, Any]:
+    """An authorization (a PaymentIntent carrying its uncaptured charge, whose card says
+    `capture_before` when given) in `status`: still held (`capturable`, default all of it),
+    succeeded (captured), or canceled for `reason`."""
+    held, captured = status == "requires_capture", status == "succeeded"
+    card: dict[str, Any] = {"brand": "visa", "last4": "4242"}
+    if capture_before is not None:
+        card["capture_before"] = capture_before
+    return {
+        "object": "payment_intent", "id": pid, "created": created, "amount": amount,
+        "currency": currency, "status": status, "capture_method": capture_method,
+        "amount_capturable": (amount if capturable is None else capturable) if held else 0,
+        "amount_received": amount if captured else 0, "cancellation_reason": reason,
+        "latest_charge": {
+            "object": "charge", "id": f"ch_{pid}", "amount": amount, "currency": currency,
+            "created": created, "payment_intent": pid, "status": "succeeded",
+            "captured": captured, "amount_captured": amount if captured else 0,
+            "payment_method_details": {"card": card},
+        },
+    }
+
+
+def canceled_event(event_id: str, created: int, intent: dict[str, Any]) -> dict[str, Any]:
+    """The `payment_intent.canceled` event of a canceled `intent`, sent at `created`."""
+    return {"id": event_id, "object": "event", "created": created,
+            "type": "payment_intent.canceled", "api_version": "2025-03-31.basil",
+            "data": {"object": intent}}
+
+
 # The fixed ledger whose analytics figures the unit tests computed by hand.
 FIXED_OBJECTS = [
     # USD in November: 4 succeeded (gross 10000 + 2550 + 1000 + 6000 captured of 8000),

@@ -26,8 +26,10 @@ from console.commands import ANALYTICS, bindings
 from console.panes.base import LedgerPane
 from console.widgets.tiles import THRESHOLDS_TEXT, TileBoard, standing_text, worst_standing
 from ledger.analytics import DAY_BOUNDARY, Comparison, Overview, Period, Standing, overview
+from ledger.analytics_holds import HoldComparison, compare_holds
 from ledger.fees import Balance, describe_balance, load_balance
 from ledger.models import database
+from ledger.money import format_amount
 
 if TYPE_CHECKING:
     from console.widgets.charts import AnalyticsCharts
@@ -49,12 +51,38 @@ WORKER_GROUP = "analytics"
 class Computed:
     overview: Overview
     balance: Balance | None  # as Stripe last said it
+    holds: dict[str, HoldComparison]
 
 
-def compute(period: Period, currency: str | None) -> Computed:
+def compute(period: Period, currency: str | None, now: float) -> Computed:
     """Runs in a worker thread, on a connection of its own (closed when done)."""
     with database.connection_context():
-        return Computed(overview(period, currency), load_balance())
+        return Computed(overview(period, currency), load_balance(),
+                        compare_holds(period, now, currency))
+
+
+def describe_holds(held: dict[str, HoldComparison]) -> str:
+    """A line per currency: 'Holds USD: 2, 95.00 USD authorized, not captured; 1, 40.00 USD
+    lapsing within 24 h · lapsed in the period: 1, 10.00 USD (the period before: 0, 0.00
+    USD)'."""
+    if not held:
+        return "Holds: none authorized and not captured, none lapsed in the period"
+    return "\n".join(_hold_line(each) for each in held.values())
+
+
+def _hold_line(held: HoldComparison) -> str:
+    now, before, code = held.current, held.previous, held.current.currency
+
+    def counted(count: int, amount: int) -> str:
+        return f"{count:,}, {format_amount(amount, code)}"
+
+    return (f"Holds {code.upper()}: "
+            f"{counted(now.authorized_not_captured, now.authorized_not_captured_amount)} "
+            "authorized, not captured; "
+            f"{counted(now.authorized_lapsing_24h, now.authorized_lapsing_24h_amount)} "
+            "lapsing within 24 h · lapsed in the period: "
+            f"{counted(now.holds_lapsed, now.holds_lapsed_amount)} (the period before: "
+            f"{counted(before.holds_lapsed, before.holds_lapsed_amount)})")
 
 
 def day_range(period: Period) -> str:
@@ -101,6 +129,7 @@ class AnalyticsPane(LedgerPane):
         with VerticalScroll(id="analytics-body"):
             yield TileBoard(id="analytics-tiles")
             yield Label("", id="analytics-balance")
+            yield Label("", id="analytics-holds")
             yield Label("", id="analytics-legend")
 
     # -- what the app calls ---------------------------------------------------------
@@ -141,18 +170,23 @@ class AnalyticsPane(LedgerPane):
     def refresh_figures(self) -> None:
         """Recompute in a worker; a newer request cancels an older one still running."""
         self.stale = False
-        self.run_worker(partial(compute, self.period(), self.currency), thread=True,
-                        exclusive=True, group=WORKER_GROUP, exit_on_error=False,
+        self.run_worker(partial(compute, self.period(), self.currency, self.clock()),
+                        thread=True, exclusive=True, group=WORKER_GROUP, exit_on_error=False,
                         description="analytics overview")
 
     @on(Worker.StateChanged)
     def _computed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != WORKER_GROUP:
             return
-        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, Computed):
-            self.show(event.worker.result.overview)
+        computed = event.worker.result
+        if event.state is WorkerState.SUCCESS and isinstance(computed, Computed):
+            self.show(computed.overview)
             self.query_one("#analytics-balance", Label).update(
-                "Balance: " + describe_balance(event.worker.result.balance, self.currency))
+                "Balance: " + describe_balance(computed.balance, self.currency))
+            holds = self.query_one("#analytics-holds", Label)
+            holds.update(describe_holds(computed.holds))
+            holds.set_class(any(c.current.authorized_lapsing_24h for c in computed.holds.values()),
+                            "-near")
         elif event.state is WorkerState.ERROR:
             self._status(f"figures unavailable: {event.worker.error}", error=True)
 

@@ -19,6 +19,7 @@ from console.widgets.charts import DailyVolumeChart
 from console.widgets.tiles import TILES, TileBoard, show_value
 from ledger import analytics
 from ledger.analytics import DAY, Period
+from ledger.analytics_holds import compare_holds
 from ledger.money import format_amount
 from sync.scheduler import Job
 from tests.conftest import Waiter
@@ -29,14 +30,28 @@ from tests.console.conftest import (
     payment_objects,
     write_objects,
 )
+from tests.helpers import hold
 
 DECLINES = ("insufficient_funds", "do_not_honor", "insufficient_funds", "lost_card")
 
 
+def holds() -> list[dict[str, Any]]:
+    """Two USD holds (one lapsing within 24 h), an EUR one that lapsed 3 days ago and a USD
+    one that lapsed in the 30 days before the default period."""
+    return [
+        hold("pi_hold_soon", NOW - 6 * DAY, 4200, capture_before=NOW + 5 * 3600),
+        hold("pi_hold_later", NOW - 3 * DAY, 12000, capture_before=NOW + 4 * DAY),
+        hold("pi_hold_lapsed", NOW - 10 * DAY, 2500, "eur", status="canceled",
+             reason="automatic", capture_before=NOW - 3 * DAY),
+        hold("pi_hold_older", NOW - 40 * DAY, 900, status="canceled", reason="automatic",
+             capture_before=NOW - 35 * DAY),
+    ]
+
+
 def history() -> list[dict[str, Any]]:
     """Forty days of payments before the fixed ledger's day: USD daily, EUR every 5th day,
-    JPY every 7th; declines every 3rd day, refunds every 4th, and two USD disputes."""
-    objects: list[dict[str, Any]] = []
+    JPY every 7th; declines every 3rd day, refunds every 4th, two USD disputes, and holds."""
+    objects: list[dict[str, Any]] = holds()
     for ago in range(1, 41):
         created = NOW - ago * DAY
         brand = ("visa", "mastercard", "amex")[ago % 3]
@@ -134,6 +149,31 @@ async def test_tiles_show_the_ledgers_figures_per_currency(
         assert [str(declines.get_row_at(i)[0]) for i in range(declines.row_count)] == [
             t.key for t in codes]
         assert "days in UTC" in str(app.query_one("#analytics-status", Label).content)
+
+
+async def test_the_holds_line_shows_the_ledgers_holds(
+    make_app: AppFactory, seeded: Database, wait_for: Waiter) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await show_analytics(pilot, wait_for)
+        line = app.query_one("#analytics-holds", Label)
+        compared = compare_holds(Period.last_days(30, NOW), NOW)
+        assert str(line.content) == analytics_pane.describe_holds(compared)
+        assert str(line.content) == (
+            "Holds EUR: 0, 0.00 EUR authorized, not captured; 0, 0.00 EUR lapsing within 24 h"
+            " · lapsed in the period: 1, 25.00 EUR (the period before: 0, 0.00 EUR)\n"
+            "Holds USD: 2, 162.00 USD authorized, not captured; 1, 42.00 USD lapsing within"
+            " 24 h · lapsed in the period: 0, 0.00 USD (the period before: 1, 9.00 USD)")
+        assert line.has_class("-near")  # one lapses within 24 h
+        await pilot.press("c")  # EUR only: nothing lapsing soon
+        await figures_for(pilot, wait_for, Period.last_days(30, NOW), "eur")
+        assert str(line.content).startswith("Holds EUR: 0, 0.00 EUR") and "USD" not in str(
+            line.content)
+        assert not line.has_class("-near")
+        await pilot.press("t")
+        await figures_for(pilot, wait_for, Period.today(NOW), "eur")
+        assert str(line.content) == ("Holds: none authorized and not captured, none lapsed in"
+                                     " the period")
 
 
 async def test_changing_period_and_currency_recomputes(

@@ -8,14 +8,19 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
+from peewee import Database
 
 from console.cli import main
+from ledger.analytics_holds import HOLD_FIELDS
 from ledger.report import REPORT_FIELDS
+from tests.helpers import at, fill, hold
 
 NOVEMBER = ["--as-of", "2026-11-30", "--days", "30"]
+NO_HOLDS = dict.fromkeys(HOLD_FIELDS, 0)
 
 
 def report(cli: list[str], capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -37,6 +42,7 @@ def test_json_has_exactly_the_stable_keys(
         "net_after_fees": 16050, "payments_succeeded": 4,
         "payments_attempted": 6, "success_rate": 0.6667, "refund_rate": 0.179,
         "dispute_rate": 0.5, "early_fraud_warnings": 2, "efw_refunded_share": 0.0,
+        **NO_HOLDS,
     }
     assert document["currencies"]["eur"]["refund_rate"] is None
     assert document["currencies"]["eur"]["efw_refunded_share"] is None
@@ -49,6 +55,7 @@ def test_json_for_one_currency(cli: list[str], capsys: pytest.CaptureFixture[str
         "net_after_fees": 4000, "payments_succeeded": 2,
         "payments_attempted": 3, "success_rate": 0.6667, "refund_rate": 0.1111,
         "dispute_rate": 0.5, "early_fraud_warnings": 0, "efw_refunded_share": None,
+        **NO_HOLDS,
     }}
 
 
@@ -61,7 +68,7 @@ def test_csv_is_one_row_per_currency(cli: list[str], capsys: pytest.CaptureFixtu
         "dispute_withdrawn": "0", "net_after_fees": "12345",
         "payments_succeeded": "1", "payments_attempted": "1", "success_rate": "1.0",
         "refund_rate": "0.0", "dispute_rate": "1.0", "early_fraud_warnings": "0",
-        "efw_refunded_share": "",
+        "efw_refunded_share": "", **dict.fromkeys(HOLD_FIELDS, "0"),
     }
     assert rows[0]["refund_rate"] == ""  # nothing to divide by
 
@@ -81,6 +88,37 @@ def test_text_formats_amounts_per_currency(
     assert "dispute rate 50.00%" in text and "Visa 0.9%: over" in text
     assert "average payment n/a" in text  # EUR: nothing succeeded
     assert "early fraud warnings 2 (0.0% refunded)" in text
+
+
+def test_holds_in_json_csv_and_text(
+    cli: list[str], fixed_ledger: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    soon = int(time.time()) + 3600  # what is held is as of the time now
+    fill(fixed_ledger, [
+        hold("pi_h1", soon - 6 * 86_400, 5000, capture_before=soon),
+        hold("pi_h2", at(3), 2500, status="canceled", reason="automatic",
+             capture_before=at(10)),
+        hold("pi_h3", at(20, month=10), 1000, capture_before=at(25, month=10)),  # October's
+        hold("pi_h4", at(28, month=10), 700, "gbp"),  # lapsed on November 4th, still held
+        hold("pi_h5", at(5), 900, status="succeeded", capture_before=at(12)),  # captured
+    ])
+    currencies = json.loads(report(cli, capsys, "--format", "json"))["currencies"]
+    assert list(currencies) == ["eur", "gbp", "jpy", "kwd", "usd"]
+    assert {name: currencies["usd"][name] for name in HOLD_FIELDS} == {
+        "authorized_not_captured": 1, "authorized_not_captured_amount": 5000,
+        "authorized_lapsing_24h": 1, "authorized_lapsing_24h_amount": 5000,
+        "holds_lapsed": 1, "holds_lapsed_amount": 2500,
+    }
+    assert currencies["gbp"] == {**currencies["gbp"], "gross": 0, "success_rate": None,
+                                 **NO_HOLDS, "holds_lapsed": 1, "holds_lapsed_amount": 700}
+    rows = list(csv.DictReader(io.StringIO(report(cli, capsys, "--format", "csv"))))
+    assert (rows[1]["currency"], rows[1]["holds_lapsed_amount"]) == ("gbp", "700")
+    text = report(cli, capsys)
+    assert "  authorized not captured 1, 50.00 USD (1 lapsing within 24 h, 50.00 USD)\n" \
+           "  holds lapsed 1 (+0.0%), 25.00 USD (+150.0%)\n" in text  # 1, 10.00 USD before
+    assert "GBP\n  gross 0.00 GBP (-)" in text
+    assert "  holds lapsed 1 (new), 7.00 GBP (new)" in text
+    assert "  authorized not captured 0, 0 JPY (0 lapsing within 24 h, 0 JPY)" in text
 
 
 def test_output_file_and_an_empty_period(
