@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
+from textual.lazy import Lazy
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.lazy import Lazy
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.commands import APP, BY_ID, PANES, bindings
