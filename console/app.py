@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
-from textual.lazy import Lazy
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -47,8 +46,6 @@ from sync.health import load_health
 from sync.plans import ActionRefused, ActionResult
 from sync.scheduler import Job, JobScheduler
 from sync.trust import load_account, load_last_reconcile
-
-FIRST_PANE = "payments"
 
 if TYPE_CHECKING:  # aiohttp is loaded only when a receiver runs
     from sync.webhook import WebhookStats
@@ -95,12 +92,10 @@ class PayConsoleApp(App[None]):
                            syncing=bool(self.jobs), receivers=self._receiver_stats,
                            team=self.context.team.summary if self.context.team else None,
                            id="status-header")
-        with TabbedContent(initial=FIRST_PANE, id="panes"):
+        with TabbedContent(initial="payments", id="panes"):
             for number, (pane_id, title) in enumerate(PANES, start=1):
                 with TabPane(f"{number} {title}", id=pane_id):
-                    pane = self._pane(pane_id, f"{pane_id}-pane")
-                    # The hidden panes mount after the first paint, not before it.
-                    yield pane if pane_id == FIRST_PANE else Lazy(pane)
+                    yield self._pane(pane_id, f"{pane_id}-pane")
         yield Footer()
 
     def _pane(self, pane_id: str, id: str) -> LedgerPane:
