@@ -19,7 +19,7 @@ from sync import actions as actions_module
 from sync.emulator import ControlClient
 from sync.plans import ActionFailed, ActionRefused, ActionWaiting
 from sync.team_operators import request_change
-from tests.helpers import TeamLedgerUrls, gateway_for, new_payment, sync
+from tests.helpers import TeamLedgerUrls, authorized, gateway_for, new_payment, sync
 
 Ask = tuple[int, str]
 
@@ -349,3 +349,20 @@ def test_a_failed_stripe_call_is_a_failed_request(
     assert failed.status == requests.FAILED, failed.message
     with pytest.raises(ActionFailed):
         team.desk("alice").wait_for(request_id, 0)
+
+
+def test_holds_are_captured_through_the_service_and_cancels_can_need_approval(
+        team: TeamLedgerUrls, stripe_client: stripe.StripeClient) -> None:
+    held, other = authorized(stripe_client, 3000), authorized(stripe_client, 2000)
+    _sync(team)
+    capture = _request(team, "alice", "plan_capture", held.id, "25.00")
+    cancel = _request(team, "alice", "plan_cancel", other.id, reason="requested_by_customer")
+    team.runner(require_approval=("cancel",)).run_once()
+    assert _status(team, capture).status == requests.SUCCEEDED
+    assert Payment.get_by_id(held.id).amount_captured == 2500
+    assert _status(team, cancel).status == requests.AWAITING_APPROVAL
+    team.open_as("bob")
+    requests.insert_approval(cancel, requests.APPROVE, "duplicate order")
+    team.runner(require_approval=("cancel",)).run_once()
+    assert _status(team, cancel).status == requests.SUCCEEDED
+    assert Payment.get_by_id(other.id).status == "canceled"
