@@ -96,21 +96,21 @@ def _outcome(req: Request) -> Text:
 def pending_columns(clock: Callable[[], float]) -> tuple[Column, ...]:
     return (
         Column("Id", 6, lambda r: str(r.request.id), align="right"),
-        Column("Requested by", 14, lambda r: r.request.requested_by),
-        Column("Action", 16, lambda r: r.request.action),
-        Column("Target", 28, lambda r: r.request.target),
+        Column("Requested by", 12, lambda r: r.request.requested_by),
+        Column("Action", 14, lambda r: r.request.action),
+        Column("Target", 24, lambda r: r.request.target),
         Column("Amount", 14, lambda r: amount_text(r.request), align="right"),
         Column("Age", 8, lambda r: age(clock() - r.request.requested_at)),
-        Column("Payment now", 26, lambda r: r.target_now),
-        Column("Waits because", 40, lambda r: r.request.message or ""),
+        Column("Payment now", 22, lambda r: r.target_now),
+        Column("Waits because", 60, lambda r: r.request.message or ""),
     )
 
 
 def own_columns(clock: Callable[[], float]) -> tuple[Column, ...]:
     return (
         Column("Id", 6, lambda r: str(r.request.id), align="right"),
-        Column("Action", 16, lambda r: r.request.action),
-        Column("Target", 28, lambda r: r.request.target),
+        Column("Action", 14, lambda r: r.request.action),
+        Column("Target", 24, lambda r: r.request.target),
         Column("Amount", 14, lambda r: amount_text(r.request), align="right"),
         Column("Status", 18, lambda r: _outcome(r.request)),
         Column("Age", 8, lambda r: age(clock() - r.request.status_at)),
