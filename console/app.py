@@ -48,6 +48,7 @@ from ledger.deadline_alerts import alerted_open_count
 from ledger.dispute_views import dispute_counts
 from ledger.payouts import failed_payouts
 from ledger.queries import PaymentListing, holds_lapsing, payment_detail
+from ledger.team import current_role
 from ledger.views import EventListing
 from sync.health import load_health
 from sync.payouts import fetch_payout_transactions
@@ -92,7 +93,10 @@ class PayConsoleApp(App[None]):
         self.command_refusals: dict[str, str | None] = {}  # read when mounted
         # The Approvals pane and the operator's header line: on a team ledger only.
         self.team_ledger = context.team is not None and is_team_ledger()
-        self.operator_console: OperatorConsole | None = None
+        self.operator_console = (
+            OperatorConsole(self, context.operator, context.team)
+            if context.team is not None and self.team_ledger and is_operator_connection()
+            else None)
         self.scheduler: JobScheduler | None = None
         self.dispute_alerts: DisputeAlerts | None = None
         self.payout_alerts: PayoutAlerts | None = None
@@ -125,9 +129,15 @@ class PayConsoleApp(App[None]):
             "audit": lambda: AuditPane(AuditListing(), id=id),
             "payouts": lambda: PayoutsPane(fetch=self._payout_fetch(), id=id),
             "fraud": lambda: FraudWarningsPane(self.clock, actions_refusal=refusal, id=id),
-            "approvals": lambda: ApprovalsPane(self.context.operator, self.clock, id=id),
+            "approvals": lambda: ApprovalsPane(self._approver(), self.clock, id=id),
         }
         return panes[pane_id]()
+
+    def _approver(self) -> str:
+        """Who approves from this console: the database role (the service's own console
+        is no operator, and the pane refuses its approvals, as the service would)."""
+        console = self.operator_console
+        return console.operator if console is not None else current_role()
 
     def _payout_fetch(self) -> Callable[[str], int] | None:
         """How a payout's detail gets missing transactions from Stripe (None: offline)."""
@@ -136,10 +146,8 @@ class PayConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_keymap(self.context.keymap)
-        team = self.context.team
-        if team is not None and self.team_ledger and is_operator_connection():
+        if self.operator_console is not None:
             shorten_wait(self.context.actions)
-            self.operator_console = OperatorConsole(self, self.context.operator, team)
         self._refresh_refusals()
         self.query_one(StatusHeader).show_facts(self.read_facts())
         self.dispute_alerts = DisputeAlerts(self, self.clock)  # what is here now is not news

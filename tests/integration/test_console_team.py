@@ -240,6 +240,8 @@ async def test_two_consoles_one_asks_for_a_large_refund_the_other_approves_it(
                 await wait_for(lambda: any("waits for another operator's approval" in note
                                            for note in toasts(app)), pilot=pilot,
                                what="the request sent, waiting for an approval")
+                assert not isinstance(app.screen, RefundDialog | ConfirmScreen)  # sent
+                assert any(": sent: request " in note for note in toasts(app))  # no error
                 asked = _newest_request_of("alice")
                 assert asked is not None and asked.target == payment_id
                 app.clear_notifications()
