@@ -17,13 +17,14 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from console.commands import APP, BY_ID, PANES, bindings
+from console.commands import APP, BY_ID, PANES, TEAM_PANES, Command, bindings, team_only
 from console.context import ConsoleContext, Mode
 from console.deadline_alerter import DeadlineAlerter
 from console.messages import OpenPayment, SyncFinished
-from console.operator_actions import start_operator_action
+from console.operator_actions import command_refusals, start_operator_action
 from console.palette import ConsoleCommands
 from console.panes.analytics import AnalyticsPane
+from console.panes.approvals import ApprovalsPane
 from console.panes.audit import AuditPane
 from console.panes.base import LedgerPane
 from console.panes.customers import CustomersPane
@@ -34,16 +35,23 @@ from console.panes.payments import PaymentsPane
 from console.panes.payouts import FAILED_ALERT_SECONDS, PayoutAlerts, PayoutsPane
 from console.screens.detail_sections import DetailScreen
 from console.screens.payment_detail import PaymentDetailScreen
-from console.sending import ActionCompleted, outcome_message
+from console.sending import WORKER_GROUP, ActionCompleted, outcome_message
+from console.team_console import (
+    OperatorConsole,
+    is_operator_connection,
+    is_team_ledger,
+    shorten_wait,
+)
 from console.widgets.status_header import HOLD_WARNING, LedgerFacts, StatusHeader
 from ledger.audit import AuditListing
 from ledger.deadline_alerts import alerted_open_count
 from ledger.dispute_views import dispute_counts
 from ledger.payouts import failed_payouts
 from ledger.queries import PaymentListing, holds_lapsing, payment_detail
+from ledger.team import current_role
 from ledger.views import EventListing
 from sync.health import load_health
-from sync.plans import ActionRefused, ActionResult
+from sync.plans import ActionRefused, ActionResult, ActionWaiting
 from sync.scheduler import Job, JobScheduler
 from sync.trust import load_account, load_last_reconcile
 
@@ -66,7 +74,8 @@ class PayConsoleApp(App[None]):
     TITLE = "payconsole"
     CSS_PATH: ClassVar[list[str | PurePath]] = [
         f"styles/{name}.tcss" for name in ("app", "payment_detail", "analytics", "search",
-                                           "disputes", "dialogs", "customers", "payouts")]
+                                           "disputes", "dialogs", "customers", "payouts",
+                                           "approvals")]
     BINDINGS: ClassVar[list[BindingType]] = bindings(APP)
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
@@ -80,6 +89,13 @@ class PayConsoleApp(App[None]):
         # Offline means no network at all, whatever jobs the context carries.
         self.jobs = [] if context.mode is Mode.OFFLINE else list(context.jobs)
         self.actions_refusal = actions_refusal(context)
+        self.command_refusals: dict[str, str | None] = {}  # read when mounted
+        # The Approvals pane and the operator's header line: on a team ledger only.
+        self.team_ledger = context.team is not None and is_team_ledger()
+        self.operator_console = (
+            OperatorConsole(self, context.operator, context.team)
+            if context.team is not None and self.team_ledger and is_operator_connection()
+            else None)
         self.scheduler: JobScheduler | None = None
         self.dispute_alerts: DisputeAlerts | None = None
         self.payout_alerts: PayoutAlerts | None = None
@@ -90,10 +106,12 @@ class PayConsoleApp(App[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.context.mode, self.context.operator, self.clock,
                            syncing=bool(self.jobs), receivers=self._receiver_stats,
-                           team=self.context.team.summary if self.context.team else None,
+                           team=self._team_line if self.context.team else None,
                            id="status-header")
         with TabbedContent(initial="payments", id="panes"):
             for number, (pane_id, title) in enumerate(PANES, start=1):
+                if pane_id in TEAM_PANES and not self.team_ledger:
+                    continue
                 with TabPane(f"{number} {title}", id=pane_id):
                     yield self._pane(pane_id, f"{pane_id}-pane")
         yield Footer()
@@ -110,8 +128,15 @@ class PayConsoleApp(App[None]):
             "audit": lambda: AuditPane(AuditListing(), id=id),
             "payouts": lambda: PayoutsPane(fetch=self._payout_fetch(), id=id),
             "fraud": lambda: FraudWarningsPane(self.clock, actions_refusal=refusal, id=id),
+            "approvals": lambda: ApprovalsPane(self._approver(), self.clock, id=id),
         }
         return panes[pane_id]()
+
+    def _approver(self) -> str:
+        """Who approves from this console: the database role (the service's own console
+        is no operator, and the pane refuses its approvals, as the service would)."""
+        console = self.operator_console
+        return console.operator if console is not None else current_role()
 
     def _payout_fetch(self) -> Callable[[str], int] | None:
         """How a payout's detail gets missing transactions from Stripe (None: offline)."""
@@ -124,6 +149,9 @@ class PayConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_keymap(self.context.keymap)
+        if self.operator_console is not None:
+            shorten_wait(self.context.actions)
+        self._refresh_refusals()
         self.query_one(StatusHeader).show_facts(self.read_facts())
         self.dispute_alerts = DisputeAlerts(self, self.clock)  # what is here now is not news
         self.payout_alerts = PayoutAlerts(self, self.clock)
@@ -161,14 +189,22 @@ class PayConsoleApp(App[None]):
     def on_unmount(self) -> None:
         self._release()  # for exits that bypass action_quit (e.g. an error)
 
+    def _team_line(self) -> str:
+        assert self.context.team is not None  # passed to the header on a team ledger only
+        if self.operator_console is None:
+            return self.context.team.summary()
+        return self.operator_console.team_line(self.clock())
+
     def read_facts(self) -> LedgerFacts:
+        console = self.operator_console
         return LedgerFacts(load_health(), self.payment_listing.count(),
                            dispute_counts().needing_response, load_account(),
                            load_last_reconcile(),
                            holds_lapsing=holds_lapsing(self.clock(), HOLD_WARNING),
                            failed_payouts=len(failed_payouts(
                                int(self.clock()) - FAILED_ALERT_SECONDS)),
-                           deadline_alerts=alerted_open_count(int(self.clock())))
+                           deadline_alerts=alerted_open_count(int(self.clock())),
+                           operator=console.read_facts() if console else None)
 
     def _show_facts(self) -> None:
         self.main_screen.query_one(StatusHeader).show_facts(self.read_facts())
@@ -223,6 +259,19 @@ class PayConsoleApp(App[None]):
             self.payout_alerts.check()
         if self.deadline_alerter is not None:
             self.deadline_alerter.check()
+        if self.operator_console is not None:
+            # While this console's own action is on its way, its request's outcome comes
+            # back to the dialog (or is watched once it says it waits).
+            sending = any(w.group == WORKER_GROUP and not w.is_finished for w in self.workers)
+            self.operator_console.watch.check(adopt_new=not sending)
+        self._refresh_refusals()
+
+    def _refresh_refusals(self) -> None:
+        """An operator's roles may have changed: what their keys and the palette offer."""
+        refusals = command_refusals(self.context.actions, self.actions_refusal)
+        if refusals != self.command_refusals:
+            self.command_refusals = refusals
+            self.refresh_bindings()
 
     def on_open_payment(self, message: OpenPayment) -> None:
         detail = payment_detail(message.payment_id)
@@ -237,11 +286,14 @@ class PayConsoleApp(App[None]):
         already holds Stripe's answer)."""
         outcome = message.outcome
         ok = isinstance(outcome, ActionResult) and outcome.ok
-        severity: SeverityLevel = (
-            "information" if ok else "warning" if isinstance(outcome, ActionRefused) else "error")
+        waiting = isinstance(outcome, ActionWaiting)  # sent: its outcome will be a toast
+        if isinstance(outcome, ActionWaiting) and self.operator_console is not None:
+            self.operator_console.watch.watch(outcome.request_id)
+        severity: SeverityLevel = ("information" if ok or waiting else
+                                   "warning" if isinstance(outcome, ActionRefused) else "error")
         self.notify(outcome_message(outcome), title=f"{message.plan.action} {message.plan.target}",
                     severity=severity, markup=False, timeout=5 if ok else 15)
-        if not ok:
+        if not (ok or waiting):
             self.bell()
         self._reload_views()
         for screen in self.screen_stack:
@@ -283,12 +335,22 @@ class PayConsoleApp(App[None]):
         # The one refusal check of operator actions: refused, their keys are inert and
         # hidden from the footer (the palette runs them through `action_operator`).
         if action == "operator":
-            return self.actions_refusal is None
+            return self.command_refusal(str(parameters[0])) is None
+        if action == "show_pane":
+            return parameters[0] not in TEAM_PANES or self.team_ledger
         return True
 
+    def command_refusal(self, command_id: str) -> str | None:
+        """Why an operator command is unavailable here (said in the palette), or None."""
+        return self.command_refusals.get(command_id)
+
+    def shows(self, command: Command) -> bool:
+        """Whether the palette lists `command`: the team's panes only on a team ledger."""
+        return self.team_ledger or not team_only(command)
+
     def action_operator(self, command_id: str) -> None:
-        start_operator_action(self, command_id, self.context.actions, self.actions_refusal,
-                              self.clock)
+        start_operator_action(self, command_id, self.context.actions,
+                              self.command_refusal(command_id), self.clock)
 
     async def action_quit(self) -> None:
         for service in self.context.services:

@@ -22,7 +22,9 @@ PANES: tuple[tuple[str, str], ...] = (
     ("audit", "Audit"),
     ("payouts", "Payouts"),
     ("fraud", "Fraud warnings"),
+    ("approvals", "Approvals"),  # on a team ledger only (the app hides it otherwise)
 )
+TEAM_PANES = frozenset({"approvals"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ CUSTOMERS = Place("Customers", "customers", "#customers-pane")
 FRAUD_WARNINGS = Place("Fraud warnings", "fraud", "#fraud-pane")
 ANALYTICS = Place("Analytics", "analytics", "#analytics-pane")
 PAYOUTS_TABLE = Place("Payouts", "payouts", "#payouts-table")
+APPROVALS = Place("Approvals", "approvals", "#approvals-pane")
 TABLE = Place("a table", main_screen=False)
 SEARCH_BAR = Place("a search", main_screen=False)  # keys of every table; the palette has no row
 PAYMENT_DETAIL = Place("payment detail", main_screen=False)
@@ -55,6 +58,7 @@ CONFIRM = Place("confirmation", main_screen=False)
 DIALOG = Place("action dialog", main_screen=False)
 EVIDENCE_FORM = Place("evidence form", main_screen=False)
 FILE_PICKER = Place("file picker", main_screen=False)
+REJECT_DIALOG = Place("reject dialog", main_screen=False)
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,8 @@ def operator_command(id: str, key: str, label: str, title: str, help: str,
 
 def _pane_commands() -> Iterator[Command]:
     for number, (pane_id, title) in enumerate(PANES, start=1):
-        yield Command(f"app.pane.{pane_id}", str(number), title, f"Show {title}",
+        only = " (on a team ledger)" if pane_id in TEAM_PANES else ""
+        yield Command(f"app.pane.{pane_id}", str(number), title, f"Show {title}{only}",
                       f"Switch to the {title} pane", f"show_pane({pane_id!r})", (APP,),
                       show=False)
 
@@ -183,6 +188,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("payouts.detail", "enter", "Detail", "Open selected payout", "The payout's "
             "balance transactions, the payments, refunds and disputes behind them, and "
             "whether their net adds up to the payout", "select_cursor", (PAYOUTS_TABLE,)),
+    Command("approvals.approve", "a", "Approve", "Approve a request", "Approve the "
+            "selected request of another operator; the team's sync service then runs it",
+            "decide('approve')", (APPROVALS,)),
+    Command("approvals.reject", "x", "Reject", "Reject a request", "Reject the selected "
+            "request of another operator, with a reason (asked for first)",
+            "decide('reject')", (APPROVALS,)),
     *_table_commands(),
     Command("search.clear", "escape", "Clear search", "Clear the search",
             "Show every row again", "clear", (SEARCH_BAR,)),
@@ -202,6 +213,8 @@ COMMANDS: tuple[Command, ...] = (
             (EVIDENCE_FORM,), priority=True),
     Command("picker.close", "escape", "Close", "Close the file picker", "Attach nothing; "
             "the field keeps what it had", "close", (FILE_PICKER,)),
+    Command("reject.cancel", "escape", "Cancel", "Cancel the rejection", "Reject nothing",
+            "dismiss_none", (REJECT_DIALOG,)),
 )
 
 BY_ID: dict[str, Command] = {command.id: command for command in COMMANDS}
@@ -210,6 +223,12 @@ BY_ID: dict[str, Command] = {command.id: command for command in COMMANDS}
 def bindings(place: Place) -> list[BindingType]:
     """The BINDINGS of the widget or screen at `place`."""
     return [command.binding() for command in COMMANDS if place in command.places]
+
+
+def team_only(command: Command) -> bool:
+    """A command of a team ledger's pane (or the key that shows it): hidden elsewhere."""
+    return command.home.pane in TEAM_PANES or command.id in {
+        f"app.pane.{pane_id}" for pane_id in TEAM_PANES}
 
 
 def check_keymap(keymap: Mapping[str, str]) -> None:

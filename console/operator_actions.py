@@ -46,6 +46,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class OperatorAction:
     command_id: str
+    action: str  # the plan's action (ledger.team's name: what a team role may do)
     target: Callable[[App[Any]], Target]  # raises ActionRefused when there is none
     plan: Callable[[ActionDesk, Target], ActionPlan] | None = None  # sent as it is
     form: type[ActionForm] | None = None  # plans from what is typed (opened with the target)
@@ -105,21 +106,21 @@ def _default_kept(plan: ActionPlan) -> tuple[str, ...]:
 
 
 OPERATOR_ACTIONS: dict[str, OperatorAction] = {entry.command_id: entry for entry in (
-    OperatorAction("payments.refund", _payment, form=RefundDialog),
-    OperatorAction("payments.capture", _payment, form=CaptureDialog),
-    OperatorAction("payments.cancel", _payment, form=CancelDialog),
-    OperatorAction("payments.charge", lambda app: "", form=ChargeDialog),
-    OperatorAction("customers.charge", _customer_or_none, form=ChargeDialog),
-    OperatorAction("customers.edit_method", _method, form=MethodEditDialog),
-    OperatorAction("customers.set_default", _method,
+    OperatorAction("payments.refund", "refund", _payment, form=RefundDialog),
+    OperatorAction("payments.capture", "capture", _payment, form=CaptureDialog),
+    OperatorAction("payments.cancel", "cancel", _payment, form=CancelDialog),
+    OperatorAction("payments.charge", "charge", lambda app: "", form=ChargeDialog),
+    OperatorAction("customers.charge", "charge", _customer_or_none, form=ChargeDialog),
+    OperatorAction("customers.edit_method", "method.update", _method, form=MethodEditDialog),
+    OperatorAction("customers.set_default", "method.set_default", _method,
                    plan=lambda actions, method: actions.plan_set_default(method.id)),
-    OperatorAction("customers.detach", _method,
+    OperatorAction("customers.detach", "method.detach", _method,
                    plan=lambda actions, method: actions.plan_detach(method.id),
                    details=_default_kept),
-    OperatorAction("disputes.evidence", _dispute, form=EvidenceForm),
-    OperatorAction("disputes.accept", _dispute,
+    OperatorAction("disputes.evidence", "dispute.evidence", _dispute, form=EvidenceForm),
+    OperatorAction("disputes.accept", "dispute.accept", _dispute,
                    plan=lambda actions, dispute: actions.plan_accept(dispute)),
-    OperatorAction("fraud_warnings.refund", _fraud_warning,
+    OperatorAction("fraud_warnings.refund", "efw.refund", _fraud_warning,
                    plan=lambda actions, warning: actions.plan_fraud_refund(warning)),
 )}
 
@@ -140,3 +141,14 @@ def start_operator_action(app: App[Any], command_id: str, actions: ActionDesk | 
     except ActionRefused as exc:
         app.notify(str(exc), title=BY_ID[command_id].title, severity="warning", markup=False)
         app.bell()
+
+
+def command_refusals(actions: ActionDesk | None, refusal: str | None) -> dict[str, str | None]:
+    """Why each operator command is unavailable (None: it is available): the session's
+    `refusal` for all of them, else the operator's own (`refusal_for`: on a team ledger,
+    a role that does not allow the action). One look-up per action, not per command."""
+    if refusal is not None or actions is None:
+        return dict.fromkeys(OPERATOR_ACTIONS, refusal or "no operator actions")
+    by_action = {action: actions.refusal_for(action)
+                 for action in {entry.action for entry in OPERATOR_ACTIONS.values()}}
+    return {command_id: by_action[entry.action] for command_id, entry in OPERATOR_ACTIONS.items()}

@@ -1,5 +1,6 @@
 """The command palette's view of console.commands: every command of the main screen, with
-its binding id and its keys as the user's keymap has them."""
+its binding id and its keys as the user's keymap has them, and why an operator action is
+unavailable when it is (a team role that does not allow it, a read-only console...)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ class CommandHost(Protocol):
 
     async def run_command(self, command_id: str) -> None: ...
 
+    def shows(self, command: Command) -> bool: ...
+
+    def command_refusal(self, command_id: str) -> str | None: ...
+
 
 class ConsoleCommands(Provider):
     """Runs a command through the app's `run_command` (which shows the pane it is on)."""
@@ -37,9 +42,17 @@ class ConsoleCommands(Provider):
         return cast(CommandHost, self.app)
 
     def _hits(self) -> list[tuple[Command, str]]:
-        keymap = self.host.keymap
-        return [(command, palette_help(command, keymap, self.app.get_key_display))
-                for command in COMMANDS if command.in_palette]
+        """Every command this console offers; an operator action it refuses says why
+        (running it says so again, and sends nothing)."""
+        host, keymap = self.host, self.host.keymap
+        hits = []
+        for command in COMMANDS:
+            if not (command.in_palette and host.shows(command)):
+                continue
+            help = palette_help(command, keymap, self.app.get_key_display)
+            refusal = host.command_refusal(command.id) if command.operator else None
+            hits.append((command, f"unavailable: {refusal} · {help}" if refusal else help))
+        return hits
 
     async def discover(self) -> Hits:
         for command, help in self._hits():

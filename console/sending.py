@@ -14,7 +14,7 @@ from textual.app import App
 from textual.message import Message
 
 from console.screens.confirm import ConfirmScreen
-from sync.plans import ActionError, ActionPlan, ActionRefused, ActionResult
+from sync.plans import ActionError, ActionPlan, ActionRefused, ActionResult, ActionWaiting
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
     from sync.action_desk import ActionDesk
@@ -32,6 +32,8 @@ class ActionCompleted(Message):
 
 
 def outcome_message(outcome: Outcome) -> str:
+    if isinstance(outcome, ActionWaiting):  # not an error: a team request on its way
+        return f"sent: {outcome}"
     return outcome.message if isinstance(outcome, ActionResult) else str(outcome)
 
 

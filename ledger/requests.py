@@ -177,3 +177,17 @@ def set_amount(request_id: int, amount: int | None, currency: str | None) -> Non
 def judge(approval_id: int, verdict: str, message: str | None = None) -> None:
     RequestApproval.update(verdict=verdict, verdict_message=message).where(
         RequestApproval.id == approval_id).execute()
+
+
+# -- the console's Approvals pane and header ---------------------------------------------
+
+def requests_by(operator: str, *, limit: int = 50) -> list[Request]:
+    """`operator`'s own requests, newest first."""
+    query = (ActionRequest.select().where(ActionRequest.requested_by == operator)
+             .order_by(ActionRequest.id.desc()).limit(limit))
+    return [_request(row) for row in query]
+
+
+def count_in(statuses: Iterable[str]) -> int:
+    return int(ActionRequest.select().where(
+        ActionRequest.status.in_(list(statuses))).count())

@@ -33,7 +33,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
 from console.app import PayConsoleApp
-from console.context import Mode
+from console.context import ConsoleContext, Mode
+from console.widgets.lazy_table import LazyTable
 from ledger.db import open_ledger
 from ledger.dialect import dialect_of, to_pyformat
 from ledger.dispute_files import FileRecord, remember
@@ -50,6 +51,7 @@ from sync.apply import ApplyResult, apply_events
 from sync.gateway import StripeGateway
 from sync.scheduler import Job
 from sync.service import SyncService
+from sync.team import TeamLedger
 from sync.team_actions import RequestedActions
 from sync.team_service import RequestRunner
 from sync.trust import StripeAccount
@@ -714,3 +716,31 @@ def saved_evidence_file() -> FileRecord:
     Dispute.update(evidence=json.dumps({"receipt": record.id})).where(
         Dispute.id == "dp_1").execute()
     return record
+
+
+def operator_console(url: str, who: str, *, wait_seconds: float = 3.0,
+                     clock: Callable[[], float] = time.time) -> PayConsoleApp:
+    """`who`'s console on a team ledger as payconsole opens it for an operator's role
+    (console/cli.py `_team_console`): actions as requests, the change feed, no Stripe key.
+    Makes `url` this process's ledger connection."""
+    open_ledger(url)
+    context = ConsoleContext(ledger_location=url, mode=Mode.TEST, operator=who,
+                             actions=RequestedActions(who, wait_seconds=wait_seconds),
+                             team=TeamLedger(url, clock=clock))
+    return PayConsoleApp(context, clock=clock)
+
+
+def toasts(app: App[Any]) -> list[str]:
+    """The toasts the app shows now, as "title: message"."""
+    return [f"{note.title}: {note.message}" for note in app._notifications]
+
+
+async def approve_in_pane(pilot: Pilot[Any], request_id: int, key: str = "a") -> None:
+    """In the Approvals pane (key 9): the cursor on request `request_id`, then `key`."""
+    await pilot.press("9")
+    await pilot.pause()
+    table = pilot.app.query_one("#approvals-table", LazyTable)
+    position = table.source.position_of(str(request_id))
+    assert position is not None, f"request {request_id} is not in the Approvals pane"
+    table.move_cursor(position)
+    await pilot.press(key)

@@ -29,7 +29,7 @@ from console.screens.confirm import warning_line
 from console.sending import Outcome, confirm_and_send, outcome_message
 from ledger.money import format_major
 from sync.actions_checks import positive_amount
-from sync.plans import ActionPlan, ActionRefused, ActionResult
+from sync.plans import ActionPlan, ActionRefused, ActionResult, ActionWaiting
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
     from sync.action_desk import ActionDesk
@@ -105,8 +105,9 @@ class ActionForm(ModalScreen[None]):
         self._set_busy(False)
         if outcome is None:
             self._message("")  # the confirmation was cancelled: nothing was sent
-        elif isinstance(outcome, ActionResult) and outcome.ok:
-            self.dismiss()
+        elif (isinstance(outcome, ActionResult) and outcome.ok) or isinstance(
+                outcome, ActionWaiting):
+            self.dismiss()  # done, or a team request sent: its outcome arrives as a toast
         else:
             repeatable = isinstance(outcome, ActionRefused) and outcome.repeatable
             self.show_error(outcome_message(outcome), repeatable=repeatable)

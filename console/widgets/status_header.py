@@ -20,6 +20,7 @@ from textual.widgets import Label, Sparkline
 
 from console.context import Mode
 from console.widgets.formatting import age, local_time
+from console.widgets.team_text import OperatorFacts, approvals_badge, privileges_warning
 from console.widgets.trust_text import account_text, drift_text, receiver_text, unrepaired
 from ledger.filters import PaymentFilter
 from ledger.queries import PaymentListing
@@ -44,6 +45,7 @@ class LedgerFacts:
     holds_lapsing: int = 0  # authorizations whose capture-by time is within HOLD_WARNING
     failed_payouts: int = 0  # recent payouts that did not reach the bank
     deadline_alerts: int = 0  # open disputes that have alerted for a deadline threshold
+    operator: OperatorFacts | None = None  # an operator's console on a team ledger
 
 
 def sync_summary(health: SyncHealth, now: float, syncing: bool) -> str:
@@ -102,10 +104,12 @@ class StatusHeader(Vertical):
             yield Label("", id="header-holds")
             yield Label("", id="header-payouts")
             yield Label("", id="header-deadlines")
+            yield Label("", id="header-approvals")
         with Horizontal(classes="header-row"):
             yield Label("", id="header-sync")
             yield Label("", id="header-drift")
             yield Label("", id="header-error")
+            yield Label("", id="header-privileges")
         with Horizontal(classes="header-row"):
             yield Label("", id="header-team")
             yield Label("", id="header-webhook")
@@ -114,6 +118,8 @@ class StatusHeader(Vertical):
             yield Label(OFFLINE_ACTIONS if self.mode is Mode.OFFLINE else "", id="header-actions")
 
     def on_mount(self) -> None:
+        for hidden in ("#header-approvals", "#header-privileges"):
+            self.query_one(hidden).display = False
         self.query_one("#header-webhook").display = bool(self.receivers())
         self.query_one("#header-team").display = self.team is not None
         self.set_interval(1.0, self._show_ages)
@@ -130,6 +136,7 @@ class StatusHeader(Vertical):
         self._show_holds(facts.holds_lapsing)
         self._show_payouts(facts.failed_payouts)
         self._show_deadlines(facts.deadline_alerts)
+        self._show_operator(facts.operator)
         self.query_one("#header-error", Label).update(error_summary(facts.health))
         self.query_one(Sparkline).data = payments_per_hour(self.clock())
         self._show_ages()
@@ -150,10 +157,22 @@ class StatusHeader(Vertical):
         badge = self.query_one("#header-payouts", Label)
         badge.update(f" {text}: see Payouts " if failed else "")
         badge.set_class(bool(failed), "-failed")
+
     def _show_deadlines(self, alerted: int) -> None:
         disputes = "1 dispute" if alerted == 1 else f"{alerted:,} disputes"
         text = Text(f" ⏰ {disputes} near the evidence deadline ", style="bold white on red")
         self.query_one("#header-deadlines", Label).update(text if alerted else "")
+
+    def _show_operator(self, operator: OperatorFacts | None) -> None:
+        # Shown only with something to say: the other labels keep their room elsewhere.
+        for selector, text in (("#header-approvals", approvals_badge),
+                               ("#header-privileges", privileges_warning)):
+            label = self.query_one(selector, Label)
+            shown = text(operator) if operator else ""
+            label.update(shown)
+            label.display = bool(shown)
+        self.query_one("#header-approvals").set_class(
+            bool(operator and operator.awaiting_approval), "-waiting")
 
     def _show_ages(self) -> None:
         now = self.clock()

@@ -6,24 +6,32 @@ After a deliberate change of the look, review and refresh them with
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Label
 
 from console.context import Mode
+from ledger import requests
+from ledger.db import open_ledger
+from ledger.team import TeamSettings, publish_settings
 from sync.apply import ApplyResult
 from sync.health import SyncHealth, save_health
 from sync.scheduler import Job
 from sync.trust import ReconcileSummary, StripeAccount, save_account, save_last_reconcile
 from sync.webhook import WebhookReceiver, WebhookStats
-from tests.console.conftest import NOW, SIZE, AppFactory
+from tests.console.conftest import NOW, SIZE, AppFactory, fixed_objects, write_objects
 from tests.helpers import (
+    NOWHERE,
     attach_file,
     offline_actions,
+    operator_console,
     pdf_bytes,
     png_bytes,
     saved_evidence_file,
+    team_ledger,
     with_actions,
     write_file,
 )
@@ -88,3 +96,40 @@ def test_evidence_form_with_files_attached(make_app: AppFactory, snap_compare: A
 
     app = with_actions(make_app(), offline_actions())
     assert snap_compare(app, run_before=attach, terminal_size=SIZE)
+
+
+def test_approvals_pane_on_a_team_ledger(pg_url: str, snap_compare: Any) -> None:
+    """PostgreSQL only: a team ledger needs the server's roles (the operators, the
+    service). bob's console: alice's refund waiting for an approval over bob's own two
+    requests, one refunded, one rejected; the service seen 12 s ago."""
+    team = team_ledger(pg_url, NOWHERE)
+    write_objects(open_ledger(team.admin), fixed_objects(), as_of=NOW - 3600)
+    asked = [("alice", "pi_usd", 1250, "usd"), ("bob", "pi_jpy", 1500, "jpy"),
+             ("bob", "pi_kwd", 1250, "kwd")]
+    for who, payment_id, amount, currency in asked:
+        team.open_as(who)
+        requests.insert_request(action="refund", target=payment_id, call={}, seen={},
+                                summary=f"refund {payment_id}", amount=amount,
+                                currency=currency, idempotency_key=None)
+    team.open_as("service")
+    for request_id, status, at, message in (
+            (1, requests.AWAITING_APPROVAL, NOW - 600,
+             "every refund needs an approval ([team] require_approval)"),
+            (2, requests.SUCCEEDED, NOW - 300, "refunded 1,500 JPY (re_jpy)"),
+            (3, requests.REJECTED, NOW - 120, "rejected by alice: not our customer")):
+        requests.move(request_id, to=status, when=[requests.PENDING], now=at, message=message)
+    publish_settings(TeamSettings(service_seen_at=NOW - 12))
+    app = operator_console(team.bob, "bob", clock=lambda: NOW)
+    ledger = app.context.team
+    assert ledger is not None
+    ledger.where = "postgresql://bob@db.example:5432/payments"  # not the test server's port
+
+    async def show_it(pilot: Pilot) -> None:
+        await pilot.press("9")
+        deadline = time.monotonic() + 15
+        while not str(pilot.app.query_one("#header-team", Label).content).startswith(
+                "team ledger postgresql://bob@db.example"):
+            assert time.monotonic() < deadline, "the change feed never connected"
+            await pilot.pause(0.05)
+
+    assert snap_compare(app, run_before=show_it, terminal_size=SIZE)
