@@ -41,7 +41,9 @@ class RequestedActions(ActionDesk):
         return None
 
     def refusal_for(self, action: str) -> str | None:
-        return self.refusal() or team_rules.role_refusal(self.member(), self.operator, action)
+        if self.read_only:
+            return self.refusal()
+        return team_rules.role_refusal(self.member(), self.operator, action)  # one look-up
 
     def refresh(self, object_id: str) -> bool:
         return True  # the service keeps the ledger current; this side never calls Stripe
