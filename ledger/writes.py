@@ -33,14 +33,14 @@ class Upsert:
 
     def run(self, db: LedgerDatabase, rows: Sequence[Row]) -> None:
         head, tail = self.head(), self.tail()
-        for version in versions(rows):
+        for version in _versions(rows):
             insert_rows(db, head, [self._values(row) for row in version], tail)
 
     def _values(self, row: Row) -> tuple[object, ...]:
         return tuple(row.get(column) for column in self.columns)
 
 
-def versions(rows: Sequence[Row]) -> Iterator[list[Row]]:
+def _versions(rows: Sequence[Row]) -> Iterator[list[Row]]:
     """`rows` in rounds with no id twice in one: every id's first row, then every id's
     second, and so on. A multi-row upsert may not change one row twice (PostgreSQL
     refuses it), and applied round after round each id's versions still go in the
