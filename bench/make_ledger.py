@@ -164,6 +164,12 @@ def copy_to_postgres(sqlite_path: Path, url: str) -> float:
     source.close()
     destination.close()
     with psycopg.connect(url, autocommit=True) as conn:
+        # A throwaway server commits asynchronously, and VACUUM marks no page all-visible
+        # while the commit that wrote its rows is not yet on disk: index-only scans would
+        # then read the heap for every row (a count of 1M: 2.2 s instead of 0.3 s). A
+        # synchronous commit flushes the WAL up to it.
+        conn.execute("SET synchronous_commit = on")
+        conn.execute("SELECT pg_current_xact_id()")  # a transaction that commits, flushing
         conn.execute("VACUUM ANALYZE")  # visibility map and statistics, as a live server has
     return seconds
 

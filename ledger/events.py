@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ledger.sql import LedgerDatabase, chunks, execute, execute_many, marks
+from ledger.sql import LedgerDatabase, chunks, execute, insert_rows, marks
 
 # (id, created, type, object_id, api_version, received_via, received_at, payload)
 EventRow = tuple[str, int, str, str | None, str | None, str, int, str]
 
-_INSERT = (
-    "INSERT INTO event "
-    "(id, created, type, object_id, api_version, received_via, received_at, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
-)
+_INSERT = ("INSERT INTO event "
+           "(id, created, type, object_id, api_version, received_via, received_at, payload)")
 
 
-def insert_events(db: LedgerDatabase, rows: Iterable[EventRow]) -> None:
+def insert_events(db: LedgerDatabase, rows: Sequence[EventRow]) -> None:
     """Store raw events; an id already stored is left as it is."""
-    execute_many(db, _INSERT, rows)
+    insert_rows(db, _INSERT, rows, "ON CONFLICT (id) DO NOTHING")
 
 
 def known_event_ids(db: LedgerDatabase, ids: Sequence[str]) -> set[str]:

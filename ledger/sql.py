@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
-from typing import Any, Protocol, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar, cast
 
 from peewee import Database, DatabaseProxy
 
@@ -44,6 +44,31 @@ def execute(db: LedgerDatabase, sql: str, params: Sequence[Any] = ()) -> Cursor:
 def execute_many(db: LedgerDatabase, sql: str, rows: Iterable[Sequence[Any] | dict[str, Any]]
                  ) -> None:
     db.cursor().executemany(native(db, sql), rows)
+
+
+class RowInserter(Protocol):
+    """What a PostgreSQL ledger (ledger.postgres.LedgerPostgres) offers `insert_rows`."""
+
+    def insert_rows(self, head: str, rows: Sequence[Sequence[Any]], tail: str) -> None: ...
+
+
+def insert_rows(db: LedgerDatabase, head: str, rows: Sequence[Sequence[Any]], tail: str = ""
+                ) -> None:
+    """`{head} VALUES (...) {tail}` for each of `rows` (tuples of one width), in the
+    caller's transaction: `head` is `INSERT INTO table (columns)`, `tail` an ON CONFLICT
+    clause with no parameters. When `tail` updates, no id may repeat among `rows`
+    (PostgreSQL refuses a statement that changes one row twice).
+
+    SQLite steps one statement through the rows (a few microseconds each, in C);
+    PostgreSQL takes them in a few multi-row statements (see LedgerPostgres.insert_rows).
+    """
+    if not rows:
+        return
+    if dialect_of(db).is_postgres:
+        target = db.obj if isinstance(db, DatabaseProxy) else db
+        cast(RowInserter, target).insert_rows(head, rows, tail)
+    else:
+        db.cursor().executemany(f"{head} VALUES ({marks(rows[0])}) {tail}", rows)
 
 
 def stream(db: LedgerDatabase, sql: str, params: Sequence[Any] = (),

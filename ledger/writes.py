@@ -1,17 +1,18 @@
 """Writing Stripe facts into the ledger: batched upserts that never let an older
 snapshot overwrite a newer one.
 
-Statements are plain SQL run with `executemany` on the caller's transaction: this is the
-sync's hot path, and building each statement in Python per row would dominate it.
+Statements are plain SQL run over whole batches of rows on the caller's transaction
+(`ledger.sql.insert_rows`): this is the sync's hot path, and building each statement in
+Python per row would dominate it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ledger.records import Records, Row
-from ledger.sql import LedgerDatabase, chunks, execute, execute_many, greater, marks
+from ledger.sql import LedgerDatabase, chunks, execute, greater, insert_rows, marks
 
 
 @dataclass(frozen=True)
@@ -23,21 +24,37 @@ class Upsert:
     updates: dict[str, str]  # column -> SQL expression over `excluded` and the table
     guard: str
 
-    def sql(self) -> str:
-        names = ", ".join(self.columns)
-        marks = ", ".join(f":{c}" for c in self.columns)
+    def head(self) -> str:
+        return f"INSERT INTO {self.table} ({', '.join(self.columns)})"
+
+    def tail(self) -> str:
         sets = ", ".join(f"{column} = {expr}" for column, expr in self.updates.items())
-        return (
-            f"INSERT INTO {self.table} ({names}) VALUES ({marks}) "
-            f"ON CONFLICT(id) DO UPDATE SET {sets} WHERE {self.guard}"
-        )
+        return f"ON CONFLICT(id) DO UPDATE SET {sets} WHERE {self.guard}"
 
     def run(self, db: LedgerDatabase, rows: Sequence[Row]) -> None:
-        if rows:
-            execute_many(db, self.sql(), [self._complete(row) for row in rows])
+        head, tail = self.head(), self.tail()
+        for version in _versions(rows):
+            insert_rows(db, head, [self._values(row) for row in version], tail)
 
-    def _complete(self, row: Row) -> Row:
-        return {column: row.get(column) for column in self.columns}
+    def _values(self, row: Row) -> tuple[object, ...]:
+        return tuple(row.get(column) for column in self.columns)
+
+
+def _versions(rows: Sequence[Row]) -> Iterator[list[Row]]:
+    """`rows` in rounds with no id twice in one: every id's first row, then every id's
+    second, and so on. A multi-row upsert may not change one row twice (PostgreSQL
+    refuses it), and applied round after round each id's versions still go in the
+    order given, as one row at a time would: the guard keeps the newest, ties to the
+    later, and the COALESCEs of a later version still see an earlier one's values."""
+    rounds: list[list[Row]] = []
+    seen: dict[object, int] = {}
+    for row in rows:
+        count = seen.get(row["id"], 0)
+        seen[row["id"]] = count + 1
+        if count == len(rounds):
+            rounds.append([])
+        rounds[count].append(row)
+    yield from rounds
 
 
 def _replace_all(table: str, columns: tuple[str, ...]) -> Upsert:

@@ -105,3 +105,39 @@ def test_customer_email_reaches_their_payments(ledger: SqliteDatabase) -> None:
     apply(ledger, [{"id": "evt_2", "created": 11, "type": "customer.created",
                     "data": {"object": customer}}])
     assert Payment.get_by_id("pi_1").customer_email == "a@example.com"
+
+
+def test_a_window_with_one_id_several_times_applies_its_last_version(
+    ledger: SqliteDatabase,
+) -> None:
+    # One second, three versions: (created, id) orders them, and a tie goes to the later.
+    window = [intent_event("evt_3", 100, "succeeded", amount=3000),
+              intent_event("evt_1", 100, "requires_confirmation", amount=1000),
+              intent_event("evt_2", 100, "processing", amount=2000)]
+    apply(ledger, window)
+    row = Payment.get_by_id("pi_1")
+    assert (row.status, row.amount) == ("succeeded", 3000)
+
+
+def test_a_later_version_in_the_window_keeps_what_only_an_earlier_one_said(
+    ledger: SqliteDatabase,
+) -> None:
+    # As one row at a time would: a later copy that omits latest_charge does not erase it.
+    with_charge = intent_event("evt_1", 100, "succeeded")
+    with_charge["data"]["object"]["latest_charge"] = "ch_1"
+    apply(ledger, [with_charge, intent_event("evt_2", 101, "succeeded", amount=1500)])
+    row = Payment.get_by_id("pi_1")
+    assert (row.amount, row.latest_charge) == (1500, "ch_1")
+
+
+def test_a_window_larger_than_one_statement_is_written_whole(ledger: SqliteDatabase) -> None:
+    count = 2_500  # customers: several multi-row statements on PostgreSQL, two rounds each
+    window = [{"id": f"evt_{kind}{n:05d}", "created": 10 + (kind == "u"),
+               "type": f"customer.{'created' if kind == 'c' else 'updated'}",
+               "data": {"object": {"id": f"cus_{n:05d}", "object": "customer",
+                                   "email": f"{kind}{n}@example.com", "created": 5}}}
+              for kind in ("c", "u") for n in range(count)]
+    result = apply(ledger, window)
+    assert result.new == 2 * count and Event.select().count() == 2 * count
+    assert Customer.select().where(Customer.email.startswith("u")).count() == count
+    assert Customer.get_by_id("cus_02499").email == "u2499@example.com"
