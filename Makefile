@@ -29,8 +29,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/payconsole demo
 
+# With PYTHONDONTWRITEBYTECODE set (it is on some machines), every worker re-rewrote the
+# asserts of each test module and every subprocess the tests start recompiled the package.
 test: lint postgres-server
-	$(BIN)/pytest -n 2 -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n 2 -q
 
 # The tests start PostgreSQL servers of their own (ledger/local_postgres.py), from the server's
 # programs: Debian's `postgresql` package when none is installed (about 15 s). Without the
