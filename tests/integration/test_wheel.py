@@ -7,11 +7,11 @@ else from the index (a minute or more: pip's HTTP cache keeps nothing on some ma
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-import os
 import venv
 from pathlib import Path
 from typing import Any
