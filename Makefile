@@ -6,17 +6,34 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench clean postgres-server
 
+# pip's HTTP cache keeps nothing on this machine, so every new venv downloaded and resolved
+# its ~65 packages from PyPI again (1 to 3 minutes). The wheels of the first install are kept
+# in WHEELHOUSE instead (outside the checkout: every clone shares them) and later installs
+# resolve from it alone; it is filled from the index again when it lacks something (a new pin).
+CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/payconsole
+WHEELHOUSE ?= $(CACHE)/wheels
+export PAYCONSOLE_WHEELHOUSE := $(WHEELHOUSE)
+FROM_WHEELHOUSE := --quiet --no-index --find-links $(WHEELHOUSE)
+# The wheelhouse also holds what pip builds the editable install with (build-system.requires).
+REQUIREMENTS := pip -e '.[dev,demo]'
+WHEELS := pip 'setuptools>=68' '.[dev,demo]'
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,demo]'
+	@$(BIN)/pip install $(FROM_WHEELHOUSE) --upgrade $(REQUIREMENTS) 2>/dev/null || { \
+	    echo "make: filling the wheel cache $(WHEELHOUSE) from the package index"; \
+	    $(BIN)/pip wheel --quiet --wheel-dir $(WHEELHOUSE) $(WHEELS) \
+	    && rm -f $(WHEELHOUSE)/payconsole-*.whl \
+	    && $(BIN)/pip install $(FROM_WHEELHOUSE) --upgrade $(REQUIREMENTS); }
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/payconsole demo
 
+# With PYTHONDONTWRITEBYTECODE set (it is on some machines), every worker re-rewrote the
+# asserts of each test module and every subprocess the tests start recompiled the package.
 test: lint postgres-server
-	$(BIN)/pytest -n 2 -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n 2 -q
 
 # The tests start PostgreSQL servers of their own (ledger/local_postgres.py), from the server's
 # programs: Debian's `postgresql` package when none is installed (about 15 s). Without the
@@ -38,10 +55,13 @@ postgres-server:
 bench: $(STAMP) postgres-server
 	$(BIN)/python bench/run.py
 
+# mypy's incremental cache, outside the checkout too: a new clone's first check took ~30 s,
+# nearly all of it the standard library and the dependencies, the same for every clone
+# (mypy re-checks whatever changed, by each file's hash).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy
+	MYPY_CACHE_DIR=$(CACHE)/mypy $(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -184,6 +184,23 @@ def pg_url(pg_server: PostgresServer, pg_databases: PgDatabases, pg_template: st
     pg_server.drop_database(name)
 
 
+# -- order ------------------------------------------------------------------------------
+
+# The slowest modules (20 to 60 s a test: a wheel installed into a new venv, the benchmarks,
+# the console in a pseudo-terminal) run first: collected late, they kept one worker busy at
+# the end while the other had nothing left to do.
+SLOWEST_FIRST = ("tests/integration/test_wheel.py", "tests/unit/test_bench_small.py",
+                 "tests/console/test_offline.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((place for place, module in enumerate(SLOWEST_FIRST)
+                     if item.nodeid.startswith(module)), len(SLOWEST_FIRST))
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 # -- no skips -----------------------------------------------------------------------------
 
 NOT_RUN = "a test that cannot run is a failure: it was skipped because "

@@ -1,11 +1,13 @@
 """What a user of the real thing installs: a wheel built from this repository, in a clean
 venv, without the `demo` extra. It must run `--help` and `sync --once` (against an emulator
 started from the development venv), and the two commands that need the extra must say how
-to get it. About 20 s, nearly all of it pip installing the dependencies (from its cache
-once they have been downloaded)."""
+to get it. About 15 s, nearly all of it pip installing the dependencies: from the wheels that
+`make` installed the development venv from ($PAYCONSOLE_WHEELHOUSE) when they are all there,
+else from the index (a minute or more: pip's HTTP cache keeps nothing on some machines)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -20,11 +22,22 @@ import stripe
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("pyproject.toml", "README.md", "console", "ledger", "sync")
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+WHEELHOUSE = os.environ.get("PAYCONSOLE_WHEELHOUSE", "")
 
 
 def _run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, check=False, timeout=300,
                           **kwargs)
+
+
+def _pip(*args: str) -> subprocess.CompletedProcess[str]:
+    """`pip ARGS` from the wheelhouse alone when it has every package asked for (the same
+    pinned versions, nothing downloaded), else from the index."""
+    if WHEELHOUSE and Path(WHEELHOUSE).is_dir():
+        local = _run([*PIP, *args, "--no-index", "--find-links", WHEELHOUSE])
+        if local.returncode == 0:
+            return local
+    return _run([*PIP, *args])
 
 
 def _build_wheel(work: Path) -> Path:
@@ -37,7 +50,7 @@ def _build_wheel(work: Path) -> Path:
                             ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(ROOT / name, source / name)
-    built = _run([*PIP, "wheel", "--quiet", "--no-deps", "-w", str(work / "dist"), str(source)])
+    built = _pip("wheel", "--quiet", "--no-deps", "-w", str(work / "dist"), str(source))
     assert built.returncode == 0, built.stderr
     (wheel,) = (work / "dist").glob("payconsole-*.whl")
     return wheel
@@ -51,8 +64,7 @@ def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # No pip inside: this venv's pip installs into it, which saves the ensurepip step.
     venv.create(work / "venv", with_pip=False)
     python = work / "venv" / "bin" / "python"
-    installed = _run([*PIP, "--python", str(python), "install", "--quiet", "--no-compile",
-                      str(wheel)])
+    installed = _pip("--python", str(python), "install", "--quiet", "--no-compile", str(wheel))
     assert installed.returncode == 0, installed.stderr
     return python.parent
 
