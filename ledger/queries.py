@@ -32,11 +32,15 @@ class Listing(Generic[R]):
         self.filter_by = filter_by or PaymentFilter()
         self._condition = self.filter_by.condition(self.table)
         self._counted: int | None = None  # the last count(), which a view reads first
+        self._carried: int | None = None  # a count of the same rows, made just before
 
     def _row(self, values: tuple[Any, ...]) -> R:
         raise NotImplementedError
 
     def count(self) -> int:
+        if self._carried is not None:  # the same rows in another order, counted just now
+            self._counted, self._carried = self._carried, None
+            return self._counted
         sql = f"SELECT count(*) FROM {self.table}{self._condition.where()}"
         self._counted = single_int(database, sql, self._condition.params)
         return self._counted
@@ -158,6 +162,13 @@ class PaymentListing(Listing[PaymentRow]):
         super().__init__(filter_by)
         self.order = order
         self.order_keys, self.descending = order.keys, order.descending
+
+    def reordered(self, order: PaymentOrder) -> PaymentListing:
+        """The same payments in another order; its first count is this one's (PostgreSQL
+        keeps no row count: a count of a million rows costs ~0.1 s)."""
+        listing = PaymentListing(self.filter_by, order)
+        listing._carried = self._counted
+        return listing
 
     def _row(self, values: tuple[Any, ...]) -> PaymentRow:
         return PaymentRow(*flag_as_bool(values, PaymentRow.__slots__.index("disputed")))

@@ -78,7 +78,7 @@ class PaymentsPane(TablePane):
         """Cycle the row order (each has its own index, so a million rows re-sort at once)."""
         following = PAYMENT_ORDERS.index(self._listing.order) + 1
         order = PAYMENT_ORDERS[following % len(PAYMENT_ORDERS)]
-        self._show_listing(PaymentListing(self._listing.filter_by, order))
+        self._show_listing(self._listing.reordered(order))
 
     @property
     def _listing(self) -> PaymentListing:

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from peewee import SqliteDatabase
 
+from ledger import queries as queries_module
 from ledger.analytics import midnight
 from ledger.db import open_ledger
 from ledger.dialect import dialect_of
@@ -23,7 +24,7 @@ from ledger.filters import (
     parse_search,
     prefix_upper_bound,
 )
-from ledger.queries import DisputeListing, PaymentListing
+from ledger.queries import PAYMENT_ORDERS, DisputeListing, PaymentListing
 from tests.helpers import FIXED_OBJECTS, at, fill, query_plan
 
 # -- the search syntax ------------------------------------------------------------------------
@@ -205,6 +206,19 @@ def test_position_of_counts_within_the_filter(fixed_ledger: SqliteDatabase) -> N
     assert usd.position_of("pi_j1") is None  # filtered out
     assert usd.position_of("pi_nope") is None
     assert PaymentListing().count() == len([o for o in FIXED_OBJECTS if o["id"][:3] == "pi_"])
+
+
+def test_another_order_of_the_same_rows_reuses_their_count_once(
+        fixed_ledger: SqliteDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    usd = PaymentListing(parse_search("currency:usd"))
+    counted = usd.count()
+    largest = usd.reordered(PAYMENT_ORDERS[1])
+    queries: list[str] = []
+    monkeypatch.setattr(queries_module, "single_int",
+                        lambda db, sql, params=(): queries.append(sql) or counted)
+    assert largest.count() == counted and queries == []  # carried over, not counted again
+    assert largest.count() == counted and len(queries) == 1  # a later count counts
+    assert ids(largest) != ids(usd) and sorted(ids(largest)) == sorted(ids(usd))
 
 
 def test_disputes_list_open_first_by_deadline(fixed_ledger: SqliteDatabase) -> None:
