@@ -9,13 +9,17 @@ UPDATE (`WHERE status IN ...`), so two services never run one request twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from peewee import fn
 
+from ledger.dialect import dialect_of
+from ledger.models import database
 from ledger.models_team import ActionRequest, RequestApproval
+from ledger.sql import execute
 
 PENDING = "pending"
 AWAITING_APPROVAL = "awaiting_approval"
@@ -141,6 +145,33 @@ def refunded_since(operator: str, currency: str, since: int, *,
 
 
 # -- the service's side -----------------------------------------------------------------
+
+_LOCK_SPACE = 730562  # the first key of the advisory locks below: one per request
+
+
+@contextmanager
+def working_on(request_id: int) -> Iterator[bool]:
+    """Whether this process may work on the request now. On PostgreSQL a session advisory
+    lock per request, held while a service works on it and released when it stops or its
+    connection dies: a request another live service is running is left alone, one a dead
+    service left is free. On SQLite (one process), always."""
+    if not dialect_of(database).is_postgres:
+        yield True
+        return
+    got = bool(execute(database, "SELECT pg_try_advisory_lock(CAST(? AS integer), "
+                                 "CAST(? AS integer))", (_LOCK_SPACE, request_id)).fetchone()[0])
+    try:
+        yield got
+    finally:
+        if got:
+            execute(database, "SELECT pg_advisory_unlock(CAST(? AS integer), "
+                              "CAST(? AS integer))", (_LOCK_SPACE, request_id))
+
+
+def approval(approval_id: int) -> Approval | None:
+    row = RequestApproval.get_or_none(RequestApproval.id == approval_id)
+    return None if row is None else _approval(row)
+
 
 def move(request_id: int, *, to: str, when: Iterable[str], now: int,
          message: str | None = None, object_id: str | None = None,

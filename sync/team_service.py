@@ -37,22 +37,31 @@ class RequestRunner:
     settings: TeamSettings
     identity: str  # host:pid, recorded on the requests this process runs
     clock: Callable[[], float] = field(default=time.time, repr=False)
-    _resumed: bool = field(default=False, repr=False)
 
     def run_once(self) -> int:
-        """One pass over the requests; returns how many moved."""
+        """One pass over the requests; returns how many moved. Each request is worked on
+        under its lock (requests.working_on), so two services never work on one at once."""
         now = int(self.clock())
         moved = self._expire(now)
-        for approval in requests.unjudged_approvals():
-            moved += self._judge(approval, now)
-        if not self._resumed:  # once per process: what a previous service left running
-            moved += sum(self._resume(req) for req in requests.requests_in([requests.RUNNING]))
-            self._resumed = True
-        for req in requests.requests_in([requests.PENDING]):
-            moved += self._admit(req, now)
-        for req in requests.requests_in([requests.APPROVED]):
-            moved += self._run(req, requests.APPROVED)
+        for listed in requests.unjudged_approvals():
+            with requests.working_on(listed.request) as mine:
+                approval = requests.approval(listed.id) if mine else None
+                if approval is not None and approval.verdict is None:  # still, now it is ours
+                    moved += self._judge(approval, now)
+        moved += self._each(requests.RUNNING, self._resume)  # left by a service that died
+        moved += self._each(requests.PENDING, lambda req: self._admit(req, now))
+        moved += self._each(requests.APPROVED, lambda req: self._run(req, requests.APPROVED))
         team.publish_settings(replace(self.settings, service_seen_at=now))
+        return moved
+
+    @staticmethod
+    def _each(status: str, step: Callable[[Request], int]) -> int:
+        moved = 0
+        for listed in requests.requests_in([status]):
+            with requests.working_on(listed.id) as mine:
+                req = requests.request(listed.id) if mine else None
+                if req is not None and req.status == status:  # still, now that it is ours
+                    moved += step(req)
         return moved
 
     # -- the steps ---------------------------------------------------------------------
@@ -130,8 +139,8 @@ class RequestRunner:
         return self._execute(req, resumed=False)
 
     def _resume(self, req: Request) -> int:
-        if req.claimed_by == self.identity or not requests.take_over(
-                req.id, from_claimant=req.claimed_by, by=self.identity):
+        """Running, yet nobody holds its lock: the service that ran it stopped mid-way."""
+        if not requests.take_over(req.id, from_claimant=req.claimed_by, by=self.identity):
             return 0
         log.info("request %s was left running by %s: resuming it", req.id, req.claimed_by)
         return self._execute(req, resumed=True)
