@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ledger import daily_totals
 from ledger.records import Records, Row
 from ledger.sql import LedgerDatabase, chunks, execute, execute_many, greater, marks
 
@@ -154,18 +155,20 @@ class WriteCounts:
 
 
 def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
-    """Upsert every row in `records`; run inside the caller's transaction."""
-    CUSTOMERS.run(db, records.customers)
-    PAYMENT_METHODS.run(db, records.payment_methods)
-    PAYMENT_INTENTS.run(db, records.payment_intents)
-    PAYMENT_CHARGES.run(db, records.payment_charges)
-    REFUNDS.run(db, records.refunds)
-    DISPUTES.run(db, records.disputes)
-    BALANCE_TRANSACTIONS.run(db, records.balance_transactions)
-    PAYOUTS.run(db, records.payouts)
-    FRAUD_WARNINGS.run(db, records.fraud_warnings)
-    _link_refunds_and_disputes(db, records)
-    _fill_customer_emails(db, records)
+    """Upsert every row in `records`, and the analytics' per-day totals with them; run
+    inside the caller's transaction."""
+    with daily_totals.kept(db, records):
+        CUSTOMERS.run(db, records.customers)
+        PAYMENT_METHODS.run(db, records.payment_methods)
+        PAYMENT_INTENTS.run(db, records.payment_intents)
+        PAYMENT_CHARGES.run(db, records.payment_charges)
+        REFUNDS.run(db, records.refunds)
+        DISPUTES.run(db, records.disputes)
+        BALANCE_TRANSACTIONS.run(db, records.balance_transactions)
+        PAYOUTS.run(db, records.payouts)
+        FRAUD_WARNINGS.run(db, records.fraud_warnings)
+        _link_refunds_and_disputes(db, records)
+        _fill_customer_emails(db, records)
     return WriteCounts(
         customers=len(records.customers),
         payment_methods=len(records.payment_methods),
