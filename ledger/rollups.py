@@ -124,10 +124,13 @@ def rollup(
     ]
     sql = f"WITH scan AS MATERIALIZED ({scan}) " + " UNION ALL ".join(branches)
     results: list[list[Row]] = [[] for _ in groupings]
-    for which, *row in execute(database, sql, params):
-        kept = [i for i, column in enumerate(columns) if column in groupings[which]]
-        results[which].append((*(row[i] for i in kept),
-                               *(int(value) for value in row[len(columns):])))
+    kept = [[i + 1 for i, column in enumerate(columns) if column in grouping]
+            for grouping in groupings]
+    first_measure = len(columns) + 1
+    for row in execute(database, sql, params):
+        which = row[0]
+        results[which].append((*(row[i] for i in kept[which]),
+                               *map(int, row[first_measure:])))
     return results
 
 
