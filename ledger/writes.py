@@ -158,17 +158,21 @@ def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
     """Upsert every row in `records`, and the analytics' per-day totals with them; run
     inside the caller's transaction."""
     with daily_totals.kept(db, records):
-        CUSTOMERS.run(db, records.customers)
-        PAYMENT_METHODS.run(db, records.payment_methods)
-        PAYMENT_INTENTS.run(db, records.payment_intents)
-        PAYMENT_CHARGES.run(db, records.payment_charges)
-        REFUNDS.run(db, records.refunds)
-        DISPUTES.run(db, records.disputes)
-        BALANCE_TRANSACTIONS.run(db, records.balance_transactions)
-        PAYOUTS.run(db, records.payouts)
-        FRAUD_WARNINGS.run(db, records.fraud_warnings)
-        _link_refunds_and_disputes(db, records)
-        _fill_customer_emails(db, records)
+        return _upsert_records(db, records)
+
+
+def _upsert_records(db: LedgerDatabase, records: Records) -> WriteCounts:
+    CUSTOMERS.run(db, records.customers)
+    PAYMENT_METHODS.run(db, records.payment_methods)
+    PAYMENT_INTENTS.run(db, records.payment_intents)
+    PAYMENT_CHARGES.run(db, records.payment_charges)
+    REFUNDS.run(db, records.refunds)
+    DISPUTES.run(db, records.disputes)
+    BALANCE_TRANSACTIONS.run(db, records.balance_transactions)
+    PAYOUTS.run(db, records.payouts)
+    FRAUD_WARNINGS.run(db, records.fraud_warnings)
+    _link_refunds_and_disputes(db, records)
+    _fill_customer_emails(db, records)
     return WriteCounts(
         customers=len(records.customers),
         payment_methods=len(records.payment_methods),
