@@ -214,7 +214,7 @@ def dispute_standing(rate: float | None, threshold: Threshold) -> Standing:
     return Standing.OVER if rate >= threshold.rate else Standing.NEAR
 
 
-# -- what each table's rows add up to -------------------------------------------------
+# -- figures from the per-day groups (ledger/rollups.py) ------------------------------
 
 
 def _figures(parts: Iterable[tuple[Source, list[Row]]], period: Period,

@@ -29,7 +29,7 @@ from ledger.rollups import Source
 from ledger.sql import LedgerDatabase, chunks, counted, execute, execute_many, greater, marks
 
 _SUCCEEDED = "status = 'succeeded'"
-FAILED = "status != 'succeeded' AND failure_code IS NOT NULL"
+_FAILED = "status != 'succeeded' AND failure_code IS NOT NULL"
 
 PAYMENTS = Source("payment", {
     # amount_received: a PaymentIntent whose charge the ledger has not seen yet.
@@ -38,7 +38,7 @@ PAYMENTS = Source("payment", {
     "payments_succeeded": counted(_SUCCEEDED),
     "payments_attempted": counted(f"{_SUCCEEDED} OR failure_code IS NOT NULL"),
 }, kind="payment", key="card_brand")
-FAILURES = Source("payment", {}, where=FAILED, kind="failure",
+FAILURES = Source("payment", {}, where=_FAILED, kind="failure",
                   key="COALESCE(decline_code, failure_code)")
 REFUNDS = Source(
     "refund",
