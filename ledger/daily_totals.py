@@ -26,7 +26,16 @@ from contextlib import contextmanager
 from ledger.fees import CHARGE_TYPES_SQL, DISPUTE_CATEGORIES_SQL
 from ledger.records import Records, Row
 from ledger.rollups import Source
-from ledger.sql import LedgerDatabase, chunks, counted, execute, execute_many, greater, marks
+from ledger.sql import (
+    LedgerDatabase,
+    chunks,
+    counted,
+    execute,
+    execute_many,
+    greater,
+    marks,
+    write_transaction,
+)
 
 _SUCCEEDED = "status = 'succeeded'"
 _FAILED = "status != 'succeeded' AND failure_code IS NOT NULL"
@@ -126,11 +135,15 @@ def kept(db: LedgerDatabase, records: Records) -> Iterator[None]:
     transaction: a batch that fails leaves both as they were)."""
     ids = {table: sorted({row["id"] for row in rows})
            for table, rows in _written(records).items()}
-    before = _contributions(db, ids)
-    yield
-    deltas = _contributions(db, ids)
-    for group, values in before.items():
-        now = deltas.setdefault(group, [0] * len(values))
-        deltas[group] = [n - b for n, b in zip(now, values, strict=True)]
-    _add(db, deltas)
+    # On PostgreSQL a second writer of the same rows (an action's refresh beside the sync)
+    # waits until this batch commits, so what it reads before its own writes is this
+    # batch's result and no difference is added twice. SQLite has one writer at a time.
+    with write_transaction(db, "daily_totals"):
+        before = _contributions(db, ids)
+        yield
+        deltas = _contributions(db, ids)
+        for group, values in before.items():
+            now = deltas.setdefault(group, [0] * len(values))
+            deltas[group] = [n - b for n, b in zip(now, values, strict=True)]
+        _add(db, deltas)
 

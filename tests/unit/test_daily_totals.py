@@ -5,6 +5,8 @@ existing ledger; and what reads them."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -17,6 +19,7 @@ from peewee import Database
 
 from ledger import analytics, daily_totals, rollups
 from ledger.analytics import DAY, Period, day_of
+from ledger.db import open_ledger
 from ledger.migrations import MIGRATIONS
 from ledger.records import Records, records_for
 from ledger.sql import execute
@@ -174,3 +177,33 @@ def test_a_part_day_period_reads_the_rows(ledger: Database) -> None:
     assert not rollups.whole_days(morning)
     assert analytics.summary(morning)["usd"].gross == 4000
     assert rollups.whole_days(Period.last_days(90, at(3)))
+
+
+def test_two_writers_of_one_payment_add_it_once_on_postgresql(pg_url: str) -> None:
+    """The second writer's before-read waits for the first's commit (else the payment's
+    difference from nothing would be added by both)."""
+    first, second = open_ledger(pg_url), open_ledger(pg_url)
+    created = at(3)
+    held = records_for(intent("pi_1", created, 4000, "usd", "succeeded", brand="visa"),
+                       as_of=created)
+    canceled = records_for(intent("pi_1", created, 4000, "usd", "canceled"), as_of=created + 60)
+    written = threading.Event()
+
+    def other() -> None:
+        written.wait(10)
+        with second.atomic():
+            write_records(second, canceled)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with first.atomic():
+        write_records(first, held)
+        written.set()
+        time.sleep(0.5)  # the other writer starts while this batch is not committed
+    thread.join(10)
+    kept = stored(first)
+    with first.atomic():
+        daily_totals.rebuild(first)
+    assert stored(first) == kept
+    first.close()
+    second.close()
