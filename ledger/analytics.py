@@ -30,9 +30,13 @@ Definitions (every figure is per currency; amounts are integer minor units):
   volume); dispute_rate = disputes / succeeded (the card networks' count ratio).
   Each is None when its divisor is 0.
 
-Every query seeks the day-leading covering indexes of schema version 3 (ledger/migrations.py) and
-aggregates per (day, currency) in index order, so SQLite never sorts the rows themselves:
-totals are then summed in SQL over those per-day groups.
+For a period of whole UTC days (every period the pane and `payconsole report` ask for)
+the figures come from the per-day totals ledger/daily_totals.py keeps, so their cost does
+not grow with the payments of a day; early fraud warnings and holds (ledger/
+analytics_holds.py) are read from their rows. Any other period scans the rows: the
+day-leading covering indexes of schema version 3 (ledger/migrations.py), aggregated per
+(day, currency) in index order, so SQLite never sorts the rows themselves. Either way,
+totals are summed in SQL over those per-day groups (ledger/rollups.py).
 """
 
 from __future__ import annotations
@@ -43,10 +47,9 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from ledger.fees import CHARGE_TYPES_SQL, DISPUTE_CATEGORIES_SQL
+from ledger.daily_totals import BALANCE, DISPUTES, FAILURES, PAYMENTS, REFUNDS
 from ledger.fraud_views import fraud_warning_figures
 from ledger.rollups import BY_DAY, BY_KEY, DAY, TOTAL, Row, Source, merge, rollup, tally
-from ledger.sql import counted, greater
 
 DAY_BOUNDARY = "UTC"
 
@@ -211,33 +214,8 @@ def dispute_standing(rate: float | None, threshold: Threshold) -> Standing:
     return Standing.OVER if rate >= threshold.rate else Standing.NEAR
 
 
-# -- what each table's rows add up to -------------------------------------------------
+# -- figures from the per-day groups (ledger/rollups.py) ------------------------------
 
-
-_SUCCEEDED = "status = 'succeeded'"
-_FAILED = "status != 'succeeded' AND failure_code IS NOT NULL"
-
-PAYMENTS = Source("payment", {
-    # amount_received: a PaymentIntent whose charge the ledger has not seen yet.
-    "gross": f"CASE WHEN {_SUCCEEDED} THEN {greater('amount_captured', 'amount_received')} "
-             "ELSE 0 END",
-    "payments_succeeded": counted(_SUCCEEDED),
-    "payments_attempted": counted(f"{_SUCCEEDED} OR failure_code IS NOT NULL"),
-})
-REFUNDS = Source(
-    "refund",
-    {"refunded": "amount", "refunds": "1"},
-    where="COALESCE(status, 'succeeded') NOT IN ('failed', 'canceled')",
-)
-DISPUTES = Source("dispute", {
-    "disputes": "1",
-    "disputed_lost": "CASE WHEN status = 'lost' THEN amount ELSE 0 END",
-})
-BALANCE = Source("balance_transaction", {
-    "fees": f"CASE WHEN type IN {CHARGE_TYPES_SQL} THEN fee ELSE 0 END",
-    "dispute_withdrawn": f"CASE WHEN reporting_category IN {DISPUTE_CATEGORIES_SQL} "
-                         "THEN -net ELSE 0 END",
-})
 
 def _figures(parts: Iterable[tuple[Source, list[Row]]], period: Period,
              currency: str | None) -> dict[str, Figures]:
@@ -335,13 +313,12 @@ def decline_codes(period: Period, currency: str | None = None, limit: int = 10) 
     """Top reasons failed payments failed (decline code, else failure code); the share
     is of all failed payments in the period. Counts, so across currencies unless one is
     given."""
-    return _tallies(tally("payment", "COALESCE(decline_code, failure_code)", _FAILED, period,
-                          currency, limit))
+    return _tallies(tally(FAILURES, period, currency, limit))
 
 
 def dispute_reasons(period: Period, currency: str | None = None) -> list[Tally]:
     """Disputes opened in the period by reason, most frequent first."""
-    return _tallies(tally("dispute", "reason", "1 = 1", period, currency, None))
+    return _tallies(tally(DISPUTES, period, currency, None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +339,7 @@ def _brands(rows: list[Row]) -> dict[str, list[BrandVolume]]:
 
 def card_brands(period: Period, currency: str | None = None) -> dict[str, list[BrandVolume]]:
     """Successful volume per currency and card brand."""
-    return _brands(rollup(PAYMENTS, period, currency, [BY_KEY], ("card_brand",))[0])
+    return _brands(rollup(PAYMENTS, period, currency, [BY_KEY], keyed=True)[0])
 
 
 @dataclass(frozen=True)
@@ -380,7 +357,7 @@ class Overview:
 def overview(period: Period, currency: str | None = None) -> Overview:
     """summary/compare, daily and card_brands together, scanning the period's payments
     once for all three."""
-    payments = rollup(PAYMENTS, period, currency, [TOTAL, BY_DAY, BY_KEY], ("card_brand",))
+    payments = rollup(PAYMENTS, period, currency, [TOTAL, BY_DAY, BY_KEY], keyed=True)
     refunds = rollup(REFUNDS, period, currency, [TOTAL, BY_DAY])
     (disputes,) = rollup(DISPUTES, period, currency, [TOTAL])
     (balance,) = rollup(BALANCE, period, currency, [TOTAL])

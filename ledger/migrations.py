@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ledger.daily_totals import REBUILD
 from ledger.dialect import dialect_of
 from ledger.models import ACTION_MODELS, ALL_MODELS, LedgerModel
 from ledger.models_files import FILE_INDEXES, FILE_MODELS
 from ledger.models_fraud import FRAUD_MODELS
 from ledger.models_money import MONEY_MODELS
 from ledger.models_team import TEAM_MODELS, TEAM_POSTGRES
+from ledger.models_totals import TOTAL_MODELS
 from ledger.sql import LedgerDatabase, execute, single_int
 
 Migration = Callable[[LedgerDatabase], None]
@@ -183,6 +185,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         tables=FRAUD_MODELS),
     # v10: a team's operators, their action requests and approvals (used on PostgreSQL).
     _migration(tables=TEAM_MODELS, postgres=TEAM_POSTGRES),
+    # The analytics' per-day totals (ledger/daily_totals.py), built from the rows there.
+    _migration(*REBUILD, tables=TOTAL_MODELS),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -1,8 +1,10 @@
-"""Per-day rollups over the analytics indexes (see ledger.analytics for what they feed).
+"""Per-day rollups for ledger.analytics: of a period's rows, or of their stored totals.
 
-A `Source` names a table's measures; `rollup` scans the table once for a span of time,
-grouped by (day, currency, *keys) in index order, and sums those few groups again in SQL
-for each grouping asked for.
+A `Source` names a table's measures. `rollup` gets them grouped by (day, currency, key)
+either from the table itself, one scan of the period over its day-leading covering index,
+or, for a period of whole UTC days, from the per-day totals ledger/daily_totals.py keeps
+(`daily_total`), whose cost does not grow with the rows of a day; then it sums those few
+groups again in SQL for each grouping asked for. Both give the same answers.
 """
 
 from __future__ import annotations
@@ -31,14 +33,18 @@ class Span(Protocol):
 
 @dataclass(frozen=True)
 class Source:
-    """A table's measures: SQL expressions summed per group, named like the figures they make."""
+    """A table's measures: SQL expressions summed per group, named like the figures they
+    make (and like the `daily_total` columns that store them), over the rows `where` holds.
+    `kind` names its rows in `daily_total`, grouped by the `key` expression ('' for NULL)."""
 
     table: str
     measures: dict[str, str]
     where: str = "1 = 1"
+    kind: str = ""
+    key: str | None = None
 
 
-# Groupings of the per-day rows: columns "day", "currency" and "k0".. for extra keys.
+# Groupings of the per-day rows: columns "day", "currency" and "k0" for the key.
 TOTAL = ("currency",)
 BY_DAY = ("day", "currency")
 BY_KEY = ("currency", "k0")
@@ -54,10 +60,48 @@ def window(period: Span, currency: str | None) -> tuple[str, list[Any]]:
     # non-covering (currency, created) index instead.
     sql = "created / 86400 BETWEEN ? AND ? AND created >= ? AND created < ?"
     params: list[Any] = [period.start // DAY, (period.end - 1) // DAY, period.start, period.end]
-    if currency is not None:
-        sql += f" AND {dialect_of(database).unindexed('currency')} = ?"
-        params.append(normalize_currency(currency))
-    return sql, params
+    return _of_currency(sql, params, dialect_of(database).unindexed("currency"), currency)
+
+
+def _of_currency(sql: str, params: list[Any], column: str, currency: str | None
+                 ) -> tuple[str, list[Any]]:
+    if currency is None:
+        return sql, params
+    return f"{sql} AND {column} = ?", [*params, normalize_currency(currency)]
+
+
+def whole_days(period: Span) -> bool:
+    """Whether the period starts and ends at UTC midnights (the stored totals' grain)."""
+    return period.start % DAY == 0 and period.end % DAY == 0
+
+
+def _stored_window(source: Source, period: Span, currency: str | None
+                   ) -> tuple[str, list[Any]]:
+    return _of_currency("kind = ? AND day BETWEEN ? AND ?",
+                        [source.kind, period.start // DAY, period.end // DAY - 1],
+                        "currency", currency)
+
+
+def _stored(source: Source, period: Span, keyed: bool) -> bool:
+    return bool(source.kind) and whole_days(period) and (not keyed or source.key is not None)
+
+
+def _scan(source: Source, period: Span, currency: str | None, keyed: bool
+          ) -> tuple[str, list[Any]]:
+    """(day, currency[, k0], *measures) per group: SQL and its parameters."""
+    names = list(source.measures)
+    if _stored(source, period, keyed):
+        where, params = _stored_window(source, period, currency)
+        label = ["NULLIF(label, '') AS k0"] if keyed else []
+        return (f"SELECT day, currency, {', '.join([*label, *(f'SUM({n}) AS {n}' for n in names)])}"
+                f" FROM daily_total WHERE {where} GROUP BY day, currency"
+                f"{', label' if keyed else ''} HAVING SUM(row_count) > 0"), params
+    where, params = window(period, currency)
+    key = [f"{source.key} AS k0"] if keyed else []
+    selected = ", ".join(["created / 86400 AS day", "currency", *key,
+                          *(f"SUM({expr}) AS {name}" for name, expr in source.measures.items())])
+    return (f"SELECT {selected} FROM {source.table} WHERE {where} AND ({source.where})"
+            f" GROUP BY day, currency{', k0' if keyed else ''}"), params
 
 
 def rollup(
@@ -65,21 +109,13 @@ def rollup(
     period: Span,
     currency: str | None,
     groupings: Sequence[tuple[str, ...]],
-    keys: tuple[str, ...] = (),
+    keyed: bool = False,
 ) -> list[list[Row]]:
-    """One scan of the source, grouped by (day, currency, *keys) in index order, then
-    those few groups summed again in SQL by each grouping. Returns, per grouping, rows of
-    (*grouping columns, *measures)."""
-    where, params = window(period, currency)
-    columns = ("day", "currency", *(f"k{i}" for i in range(len(keys))))
-    selected = ", ".join(("created / 86400 AS day", "currency",
-                          *(f"{key} AS k{i}" for i, key in enumerate(keys))))
-    scan = (
-        f"SELECT {selected}, "
-        + ", ".join(f"SUM({expr}) AS {name}" for name, expr in source.measures.items())
-        + f" FROM {source.table} WHERE {where} AND ({source.where})"
-        f" GROUP BY {', '.join(columns)}"
-    )
+    """The source's groups by (day, currency[, its key]), then those few groups summed
+    again in SQL by each grouping. Returns, per grouping, rows of (*grouping columns,
+    *measures)."""
+    scan, params = _scan(source, period, currency, keyed)
+    columns = ("day", "currency", *(("k0",) if keyed else ()))
     sums = ", ".join(f"SUM({name})" for name in source.measures)
     branches = [
         f"SELECT {n}, {', '.join(c if c in grouping else 'NULL' for c in columns)}, {sums}"
@@ -88,9 +124,13 @@ def rollup(
     ]
     sql = f"WITH scan AS MATERIALIZED ({scan}) " + " UNION ALL ".join(branches)
     results: list[list[Row]] = [[] for _ in groupings]
-    for which, *row in execute(database, sql, params):
-        kept = [i for i, column in enumerate(columns) if column in groupings[which]]
-        results[which].append((*(row[i] for i in kept), *row[len(columns):]))
+    kept = [[i + 1 for i, column in enumerate(columns) if column in grouping]
+            for grouping in groupings]
+    first_measure = len(columns) + 1
+    for row in execute(database, sql, params):
+        which = row[0]
+        results[which].append((*(row[i] for i in kept[which]),
+                               *map(int, row[first_measure:])))
     return results
 
 
@@ -105,15 +145,20 @@ def merge(parts: Iterable[tuple[Source, list[Row]]], width: int) -> dict[Row, di
     return merged
 
 
-def tally(table: str, key: str, condition: str, period: Span, currency: str | None,
-           limit: int | None) -> list[tuple[Any, int, int]]:
-    where, params = window(period, currency)
+def tally(source: Source, period: Span, currency: str | None, limit: int | None
+          ) -> list[tuple[Any, int, int]]:
+    """The source's rows counted by its key, most first: (key, count, count of all)."""
     # The window sum runs over every group before LIMIT keeps the top ones.
-    sql = (
-        f"SELECT {key} AS k, COUNT(*) AS n, SUM(COUNT(*)) OVER () FROM {table} "
-        f"WHERE {where} AND {condition} GROUP BY k ORDER BY n DESC, k"
-    )
+    if _stored(source, period, keyed=True):
+        where, params = _stored_window(source, period, currency)
+        sql = ("SELECT NULLIF(label, '') AS k, SUM(row_count) AS n, SUM(SUM(row_count)) "
+               f"OVER () FROM daily_total WHERE {where} GROUP BY label "
+               "HAVING SUM(row_count) > 0 ORDER BY n DESC, k")
+    else:
+        where, params = window(period, currency)
+        sql = (f"SELECT {source.key} AS k, COUNT(*) AS n, SUM(COUNT(*)) OVER () "
+               f"FROM {source.table} WHERE {where} AND ({source.where}) "
+               "GROUP BY k ORDER BY n DESC, k")
     if limit is not None:
         sql, params = sql + " LIMIT ?", [*params, limit]
-    rows = execute(database, sql, params)
-    return [(k, n, total) for k, n, total in rows]
+    return [(k, int(n), int(total)) for k, n, total in execute(database, sql, params)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from ledger import daily_totals
 from ledger.records import Records, Row
 from ledger.sql import LedgerDatabase, chunks, execute, greater, insert_rows, marks
 
@@ -171,7 +172,13 @@ class WriteCounts:
 
 
 def write_records(db: LedgerDatabase, records: Records) -> WriteCounts:
-    """Upsert every row in `records`; run inside the caller's transaction."""
+    """Upsert every row in `records`, and the analytics' per-day totals with them; run
+    inside the caller's transaction."""
+    with daily_totals.kept(db, records):
+        return _upsert_records(db, records)
+
+
+def _upsert_records(db: LedgerDatabase, records: Records) -> WriteCounts:
     CUSTOMERS.run(db, records.customers)
     PAYMENT_METHODS.run(db, records.payment_methods)
     PAYMENT_INTENTS.run(db, records.payment_intents)
