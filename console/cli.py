@@ -35,7 +35,6 @@ from console.cli_common import (
     require_api_key,
     run_app,
     settings_from,
-    team_operator,
 )
 from console.cli_demo import DEMO_COMMANDS
 from console.cli_efw import EFW_COMMANDS
@@ -49,7 +48,7 @@ from console.cli_team import TEAM_COMMANDS
 from console.config import Settings, data_dir
 from console.errors import ConfigError
 from ledger.db import LedgerError, open_ledger
-from ledger.team import TeamError
+from ledger.team import TeamError, operator_role
 from sync.secrets import redact
 
 if TYPE_CHECKING:
@@ -127,7 +126,7 @@ def _team_console(context: ConsoleContext, settings: Settings, read_only: bool) 
     """An operator's console on a team ledger: no Stripe key, no sync; actions become
     requests the team's service runs. False when this is not one (the ledger is opened)."""
     open_ledger(settings.ledger.location, read_only=read_only)
-    role = team_operator()
+    role = operator_role()
     if role is None or settings.ledger.url is None:
         return False
     from console.context import Mode

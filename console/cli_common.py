@@ -21,6 +21,7 @@ from console.config import Settings, data_dir, load_settings
 from console.errors import ConfigError
 from ledger.db import LedgerError, open_ledger
 from ledger.locations import is_postgres_url
+from ledger.team import operator_role
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -181,23 +182,11 @@ def make_actions(settings: Settings, gateway: StripeGateway) -> Actions:
     )
 
 
-def team_operator() -> str | None:
-    """On a team ledger (the open one) reached as an operator's database role, not the
-    service's: that role. None on a ledger without a team, or as the service."""
-    from ledger import team
-
-    service = team.service_role()
-    if service is None:
-        return None
-    role = team.current_role()
-    return None if role == service else role
-
-
 def make_desk(settings: Settings, *, read_only: bool = False,
               wait_seconds: float | None = None) -> ActionDesk:
     """The operator's actions on the open ledger: through the team's service when this is
     an operator of a team ledger (no Stripe key needed), else direct, under this key."""
-    role = team_operator()
+    role = operator_role()
     if role is None:
         return make_actions(settings, make_gateway(settings))
     from ledger import team
@@ -213,7 +202,7 @@ def make_request_runner(settings: Settings, gateway: StripeGateway) -> RequestRu
     """On a team ledger opened as its service: what runs the operators' requests."""
     from ledger import team
 
-    if team.service_role() is None or team_operator() is not None:
+    if team.service_role() is None or operator_role() is not None:
         return None
     from ledger.leader import identity
     from sync.actions import Actions

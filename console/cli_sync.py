@@ -15,10 +15,10 @@ from console.cli_common import (
     make_request_runner,
     make_sync_service,
     settings_from,
-    team_operator,
 )
 from console.config import Settings
 from ledger.db import open_ledger
+from ledger.team import operator_role
 
 if TYPE_CHECKING:
     from ledger.notify import ChangeFeed
@@ -80,7 +80,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     open_ledger(settings.ledger.location)
-    if (role := team_operator()) is not None:
+    if (role := operator_role()) is not None:
         print(f"payconsole: {role} is an operator of this team ledger: only its sync service's "
               "role runs the sync (your requests reach it through the ledger)", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -21,14 +21,13 @@ from console.cli_common import (
     EXIT_WAITING,
     Command,
     settings_from,
-    team_operator,
 )
 from console.errors import ConfigError
 from ledger import requests, team
 from ledger.db import open_ledger
 from ledger.money import format_amount
 from ledger.requests import Request
-from ledger.team import Limit, Operator, TeamError
+from ledger.team import Limit, Operator, TeamError, operator_role
 from ledger.team_setup import SERVICE_ROLE, grant_operator, init_team
 from sync import team_operators, team_rules
 from sync.plans import ActionError, ActionWaiting
@@ -39,7 +38,7 @@ def _open_team(args: argparse.Namespace) -> str:
     """Open the ledger; the operator's role, or a ConfigError off a team ledger."""
     settings = settings_from(args)
     open_ledger(settings.ledger.location)
-    role = team_operator()
+    role = operator_role()
     if role is None:
         raise ConfigError("this is not a team ledger as an operator: connect with your own "
                           "PostgreSQL role to a ledger that `payconsole team init` set up")
@@ -140,7 +139,7 @@ def run_list_operators(args: argparse.Namespace) -> int:
 def run_whoami(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     open_ledger(settings.ledger.location, read_only=True)
-    role = team_operator()
+    role = operator_role()
     if role is None:
         print(f"{settings.console.operator} (not a team's operator: actions go straight to "
               "Stripe under this configuration's key)")

@@ -29,8 +29,7 @@ def is_team_ledger() -> bool:
 
 def is_operator_connection() -> bool:
     """This process reaches a team ledger as an operator's role, not as the service."""
-    service = team.service_role()
-    return service is not None and team.current_role() != service
+    return team.operator_role() is not None
 
 
 def shorten_wait(actions: ActionDesk | None) -> None:

@@ -182,6 +182,16 @@ def current_role() -> str:
     return str(execute(database, "SELECT current_user").fetchone()[0])
 
 
+def operator_role() -> str | None:
+    """On a team ledger reached as an operator's database role (not the service's): that
+    role. None on a ledger without a team, or as the service."""
+    service = service_role()
+    if service is None:
+        return None
+    role = current_role()
+    return None if role == service else role
+
+
 # Tables only the service writes: any write privilege on them beyond an operator's is
 # reported (a console should not be able to bypass the service).
 _WATCHED = ("payment", "dispute", "audit_entry", "team_operator", "action_request")
