@@ -187,8 +187,8 @@ def pg_url(pg_server: PostgresServer, pg_databases: PgDatabases, pg_template: st
 # -- order ------------------------------------------------------------------------------
 
 # The slowest modules (20 to 60 s a test: a wheel installed into a new venv, the benchmarks,
-# two team consoles, the console in a pseudo-terminal) run first: collected late, they kept one worker busy at
-# the end while the other had nothing left to do.
+# two team consoles, the console in a pseudo-terminal) run first: collected late, they kept
+# one worker busy at the end while the others had nothing left to do.
 SLOWEST_FIRST = ("tests/integration/test_wheel.py", "tests/unit/test_bench_small.py",
                  "tests/integration/test_console_team.py", "tests/console/test_offline.py")
 
