@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from figures import Figure, report
+
 # Run as a script, this file's folder comes first on sys.path and its name would hide the
 # `console` package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
@@ -125,11 +127,9 @@ def main() -> int:
         baseline.append(measure("baseline", args.ledger))
         console.append(measure("console", args.ledger))
     base, measured = statistics.median(baseline), statistics.median(console)
-    ratio = measured / base
     backend = "PostgreSQL" if "://" in args.ledger else "SQLite"
-    print(f"RESULT first paint ({backend}) / minimal app|<= {TARGET}x|{measured:.2f} s|"
-          f"{base:.2f} s|{ratio:.2f}x|{'pass' if ratio <= TARGET else 'FAIL'}")
-    return 0 if ratio <= TARGET else 1
+    return report([Figure(f"first paint, {backend}", measured, "s", base,
+                          "minimal Textual app, one plain query", "ratio<=", TARGET)])
 
 
 if __name__ == "__main__":

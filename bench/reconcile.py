@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from figures import Figure, report
 
 if TYPE_CHECKING:
     from sync.gateway import StripeGateway
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
 
 DAY = 86_400
 RATIO_TARGET = 1.5
-LISTS = ("payment_intents", "charges", "refunds", "disputes", "customers")
+# Every list the backfill pages (sync.resources), the last ones served empty.
+LISTS = ("payment_intents", "charges", "refunds", "disputes", "customers",
+         "balance_transactions", "payouts", "radar/early_fraud_warnings")
 
 
 def make_objects(count: int, now: int, seed: int = 7) -> dict[str, list[dict[str, object]]]:
@@ -91,7 +94,12 @@ def serve(count: int, now: int, port: int) -> None:
 
         return listing
 
+    async def account(_: web.Request) -> web.Response:
+        return web.json_response({"id": "acct_bench", "object": "account", "country": "US",
+                                  "default_currency": "usd"})
+
     app = web.Application()
+    app.router.add_get("/v1/account", account)
     for name in LISTS:
         app.router.add_get(f"/v1/{name}", handler(name))
     print("LISTENING", flush=True)
@@ -142,27 +150,36 @@ def main() -> int:
                                      str(ledger), str(now)], check=True, capture_output=True,
                                     text=True)
             base = json.loads(filled.stdout.splitlines()[-1])
-            report = reconciled(api_base, ledger, now)
+            checked = reconciled(api_base, ledger, now)
     finally:
         server.terminate()
         server.wait()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    objects = sum(report.checked.values())
-    ratio = report.seconds / base["seconds"]
-    ok = ratio <= RATIO_TARGET and report.drift == 0 and report.checked["payments"] == args.payments
     print(f"backfill: {base['counts']} in {base['seconds']:.1f}s with {base['requests']:,} "
           f"requests")
-    print(f"reconcile: {report}")
-    print(f"RESULT reconcile {args.payments:,} payments, time vs backfill|<= {RATIO_TARGET} x|"
-          f"{ratio:.2f} x ({report.seconds:.1f}s vs {base['seconds']:.1f}s)|"
-          f"{'pass' if ok else 'FAIL'}")
-    # One page per 100 objects of each list, an empty list being one request too.
-    pages = sum(max(1, math.ceil(n / 100)) for kind, n in report.checked.items()
-                if kind != "payment-methods")
-    print(f"RESULT reconcile {args.payments:,} payments, requests|{pages:,} (ceil(N/100) a "
-          f"kind)|{report.requests:,} ({objects / report.seconds:,.0f} objects/s, peak RSS "
-          f"{rss:.0f} MB)|{'pass' if report.requests == pages else 'FAIL'}")
-    return 0 if ok and report.requests == pages else 1
+    print(f"reconcile: {checked}")
+    return report(figures(checked, base["seconds"], args.payments))
+
+
+def figures(report: ReconcileReport, backfill_seconds: float, payments: int) -> list[Figure]:
+    """Time against the backfill of the same data; one list request per 100 objects of
+    each kind (an empty list being one too) and one for the account; every payment
+    checked, no drift found."""
+    requests = 1 + sum(max(1, math.ceil(n / 100)) for kind, n in report.checked.items()
+                       if kind != "payment-methods")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    name = f"reconcile {payments:,} payments"
+    return [
+        Figure(f"{name}, time", report.seconds, "s", backfill_seconds, "backfill", "ratio<=",
+               RATIO_TARGET),
+        Figure(f"{name}, requests", report.requests, "requests", requests,
+               "ceil(N/100) a kind + 1", "ratio<=", 1),
+        Figure(f"{name}, payments checked", report.checked["payments"], "payments", payments,
+               "served", "ratio>=", 1),
+        Figure(f"{name}, drift found", report.drift, "objects", 0, "none", "over<=", 0),
+        Figure(f"{name}, objects/s", sum(report.checked.values()) / report.seconds,
+               "objects/s"),
+        Figure(f"{name}, peak RSS", rss, "MB"),
+    ]
 
 
 def reconciled(api_base: str, ledger: Path, now: int) -> ReconcileReport:
