@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean postgres-server
+.PHONY: demo test lint bench bench-quick clean postgres-server
 
 # pip's HTTP cache keeps nothing on this machine, so every new venv downloaded and resolved
 # its ~65 packages from PyPI again (1 to 3 minutes). The wheels of the first install are kept
@@ -54,8 +54,12 @@ postgres-server:
 	$$sudo env DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 
+# One table of figures, each against a baseline of the same run (bench/run.py).
 bench: $(STAMP) postgres-server
 	$(BIN)/python bench/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/run.py --quick
 
 # mypy's incremental cache, outside the checkout too: a new clone's first check took ~30 s,
 # nearly all of it the standard library and the dependencies, the same for every clone

@@ -1,7 +1,6 @@
 """Build a realistic synthetic ledger fast, through the ledger's own schema.
 
-    .venv/bin/python bench/make_ledger.py --payments 1000000 --customers 100000 \
-        --disputes 10000 --output /tmp/bench-ledger.db
+    .venv/bin/python bench/make_ledger.py --payments 10000000 --output /tmp/bench-ledger.db
     .venv/bin/python bench/make_ledger.py --output postgresql://me@db:5432/bench \
         --sqlite /tmp/bench-ledger.db   # the same ledger on PostgreSQL
 
@@ -183,8 +182,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--payments", type=int, default=1_000_000)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--disputes", type=int, default=10_000)
+    parser.add_argument("--customers", type=int, default=None,
+                        help="default: one for every 10 payments")
+    parser.add_argument("--disputes", type=int, default=None,
+                        help="default: one for every 100 payments (refunds: 5%% of them)")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--now", type=int, default=None, help="unix time of the newest data")
@@ -203,7 +204,8 @@ def main() -> int:
         else:
             started = time.perf_counter()
             counts = build(sqlite_path, payment_count=args.payments,
-                           customer_count=args.customers, dispute_count=args.disputes,
+                           customer_count=args.customers or max(1, args.payments // 10),
+                           dispute_count=args.disputes or args.payments // 100,
                            days=args.days, seed=args.seed, now=args.now or int(time.time()))
             listed = ", ".join(f"{n:,} {name}" for name, n in counts.items())
             print(f"{sqlite_path}: {listed} in {time.perf_counter() - started:.1f}s")

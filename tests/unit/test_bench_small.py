@@ -4,13 +4,14 @@ and the benchmarks report every figure, the PostgreSQL ones beside SQLite's."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
-import json
 import socket
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -20,10 +21,16 @@ from ledger.models import Dispute, Event, Payment
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
+@functools.cache
 def bench_module(name: str) -> ModuleType:
+    """bench/<name>.py, loaded once. The scripts import their neighbour `figures` as a
+    script's folder on sys.path lets them; appended, it hides no package."""
+    if str(BENCH) not in sys.path:
+        sys.path.append(str(BENCH))
     spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # a dataclass looks its module up there
     spec.loader.exec_module(module)
     return module
 
@@ -54,27 +61,18 @@ def test_apply_benchmark_applies_every_event(tmp_path: Path) -> None:
     db.close()
 
 
-def test_console_benchmark_reports_every_figure(small_ledger: Path) -> None:
-    console_bench = BENCH / "console.py"
-    done = subprocess.run([sys.executable, str(console_bench), "--ledger", str(small_ledger),
-                           "--child-started", "0"], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(figures) == set(bench_module("console").TARGETS)
-
-
 def start_bench(script: str, *arguments: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, str(BENCH / script), *arguments],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def result_rows(bench: subprocess.Popen[str]) -> list[list[str]]:
-    """The RESULT rows the script printed, split into their cells; it must succeed or
-    report a missed target (exit 1), never crash."""
+def reported(bench: subprocess.Popen[str]) -> dict[str, Any]:
+    """The figures the script printed, by name; it must succeed or report a missed target
+    (exit 1), never crash."""
     out, err = bench.communicate(timeout=120)
     assert bench.returncode in (0, 1), err[-2000:]
-    return [line.removeprefix("RESULT ").split("|") for line in out.splitlines()
-            if line.startswith("RESULT ")]
+    figures = [bench_module("figures").Figure.parse(line) for line in out.splitlines()]
+    return {figure.name: figure for figure in figures if figure is not None}
 
 
 def free_port() -> int:
@@ -96,18 +94,37 @@ def test_postgres_benchmarks_set_every_figure_against_sqlite(
         start_bench("apply.py", "--events", "400", "--runs", "1", "--postgres", pg_admin_url),
         start_bench("catchup.py", "--events", "200", "--port", str(free_port()),
                     "--postgres", pg_admin_url),
-        start_bench("console.py", "--ledger", pg_url, "--compare-with", str(small_ledger)),
     ]
-    apply_rows, catch_up_rows, console_rows = (result_rows(bench) for bench in benches)
-    against_sqlite = {row[0]: row[5] for row in apply_rows + catch_up_rows if len(row) == 6}
-    assert set(against_sqlite) == {"sync apply events/s, PostgreSQL",
-                                   "catch-up 200 events, PostgreSQL, RSS over imported",
-                                   "catch-up events/s, PostgreSQL"}
-    assert against_sqlite["catch-up 200 events, PostgreSQL, RSS over imported"] == "pass"
-    figures = set(bench_module("console").TARGETS)
-    assert {row[0] for row in console_rows if len(row) == 4} == figures
-    assert {row[0] for row in console_rows if len(row) == 6} == {f"{name}, PostgreSQL"
-                                                                  for name in figures}
+    figures = {name: figure for bench in benches for name, figure in reported(bench).items()}
+    assert {name: (f.baseline_name, f.rule) for name, f in figures.items()} == {
+        "sync apply, SQLite": ("raw json.loads + executemany", "ratio>="),
+        "sync apply, PostgreSQL vs SQLite": ("SQLite", "ratio>="),
+        "catch-up 200 events, SQLite, events applied": ("in the backlog", "ratio>="),
+        "catch-up 200 events, SQLite, peak RSS": ("imports alone", "over<="),
+        "catch-up 200 events, PostgreSQL, events applied": ("in the backlog", "ratio>="),
+        "catch-up 200 events, PostgreSQL, peak RSS": ("imports alone", "over<="),
+        "catch-up, SQLite": ("", "info"),
+        "catch-up, PostgreSQL vs SQLite": ("SQLite", "info"),
+    }
+    for name in ("catch-up 200 events, SQLite, events applied",
+                 "catch-up 200 events, PostgreSQL, events applied"):
+        assert figures[name].value == 200 and figures[name].passed
+    assert figures["catch-up 200 events, PostgreSQL, peak RSS"].passed
+
+
+def test_a_figure_reads_back_as_printed_and_judges_its_target() -> None:
+    figure_type = bench_module("figures").Figure
+    slow = figure_type("page down", 12.0, "ms", 3.0, "raw query", "ratio<=", 3.0, at_most=16.0)
+    assert figure_type.parse(slow.line()) == slow
+    assert slow.ratio == 4.0 and slow.passed is False
+    assert slow.cells() == ["page down", "raw query 3.00 ms", "4.00 x", "<= 3 x, <= 16 ms",
+                            "FAIL", "12.0 ms"]
+    assert figure_type("page down", 20.0, "ms", 10.0, rule="ratio<=", limit=3.0,
+                       at_most=16.0).passed is False  # within the ratio, over a frame
+    assert figure_type("rss", 150.0, "MB", 60.0, rule="over<=", limit=100.0).passed
+    assert figure_type("rate", 5.0, "events/s", 10.0, rule="ratio>=", limit=0.7).passed is False
+    assert figure_type("rate", 5.0, "events/s").passed is None
+    assert figure_type.parse("apply: 5 events/s") is None
 
 
 def test_the_console_imports_nothing_its_first_screen_does_not_need() -> None:
@@ -115,3 +132,9 @@ def test_the_console_imports_nothing_its_first_screen_does_not_need() -> None:
     seconds, loaded = imports.import_seconds("console.app")
     assert seconds > 0 and "textual.app" in loaded and "ledger.models" in loaded
     assert imports.too_early(loaded) == []
+
+
+def test_a_script_that_crashes_is_a_missed_figure_of_the_table() -> None:
+    figures = bench_module("run").run(["no_such_script.py"])
+    assert [(f.name, f.value, f.passed) for f in figures] == [
+        ("no_such_script.py ran to its end", 2, False)]
