@@ -21,8 +21,8 @@ Every figure is per currency, amounts in integer minor units. A hold's capture-b
   other reason, or abandoned before its deadline, a hold was released on purpose: it did
   not lapse. Compared with the previous period of equal length, like every other figure.
 
-The queries read the few payments in `requires_capture` or `canceled` (the status-leading
-index of ledger/migrations.py); the events only for abandoned holds.
+The queries read the few payments in `requires_capture` or `canceled` (the partial index
+`ledger.queries.HELD_INDEX`); the events only for abandoned holds.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any
 from ledger.analytics import Change, Period
 from ledger.models import database
 from ledger.money import normalize_currency
-from ledger.queries import capture_by_sql
+from ledger.queries import HELD, capture_by_sql
 from ledger.sql import counted, execute
 
 LAPSING_WITHIN = 24 * 3600  # "lapsing soon", as the header counts holds
@@ -45,7 +45,7 @@ _CANCELED_AT = ("(SELECT MIN(event.created) FROM event WHERE event.object_id = p
 _WAS_A_HOLD = ("capture_method = 'manual' AND latest_charge IS NOT NULL "
                "AND failure_code IS NULL")
 _LAPSED = (
-    "status IN ('requires_capture', 'canceled') AND (status = 'requires_capture' OR ("
+    f"{HELD} AND (status = 'requires_capture' OR ("
     f"{_WAS_A_HOLD} AND (cancellation_reason = 'automatic' OR ("
     f"cancellation_reason = 'abandoned' AND {_CANCELED_AT} >= {_CAPTURE_BY}))))"
 )
@@ -91,7 +91,8 @@ def _held(now: int, currency: str | None) -> dict[str, dict[str, int]]:
     rows = execute(database, (
         f"SELECT currency, count(*), SUM({_AMOUNT}), SUM({counted(soon)}), "
         f"SUM(CASE WHEN {soon} THEN {_AMOUNT} ELSE 0 END) FROM payment "
-        f"WHERE status = 'requires_capture' AND {_CAPTURE_BY} >= ?{where} GROUP BY currency"
+        f"WHERE {HELD} AND status = 'requires_capture' AND {_CAPTURE_BY} >= ?{where} "
+        "GROUP BY currency"
     ), [now + LAPSING_WITHIN, now + LAPSING_WITHIN, now, *params])
     return {code: {"authorized_not_captured": int(count),
                    "authorized_not_captured_amount": int(amount),

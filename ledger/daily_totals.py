@@ -67,6 +67,11 @@ BALANCE = Source("balance_transaction", {
 
 STORED = (PAYMENTS, FAILURES, REFUNDS, DISPUTES, BALANCE)
 
+# Every payment row is in PAYMENTS (it has no `where`): their count without reading them,
+# flat however many there are (a count(*) of 10M rows took 0.1 s).
+PAYMENT_COUNT = ("SELECT COALESCE(SUM(row_count), 0) FROM daily_total "
+                 f"WHERE kind = '{PAYMENTS.kind}'")
+
 Group = tuple[str, int, str, str]  # kind, day, currency, label
 
 

@@ -18,6 +18,7 @@ from ledger.models_fraud import FRAUD_MODELS
 from ledger.models_money import MONEY_MODELS
 from ledger.models_team import TEAM_MODELS, TEAM_POSTGRES
 from ledger.models_totals import TOTAL_MODELS
+from ledger.queries import HELD_INDEX
 from ledger.sql import LedgerDatabase, execute, single_int
 
 Migration = Callable[[LedgerDatabase], None]
@@ -36,6 +37,9 @@ def _migration(*statements: str, tables: tuple[type[LedgerModel], ...] = (),
 
     return run
 
+
+# v11: the analytics' per-day totals (ledger/daily_totals.py), built from the rows there.
+TOTALS_MIGRATION = _migration(*REBUILD, tables=TOTAL_MODELS)
 
 # Indexes for what the panes sort and filter on, beyond the per-column ones in models.py.
 _V1_INDEXES = (
@@ -185,8 +189,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         tables=FRAUD_MODELS),
     # v10: a team's operators, their action requests and approvals (used on PostgreSQL).
     _migration(tables=TEAM_MODELS, postgres=TEAM_POSTGRES),
-    # The analytics' per-day totals (ledger/daily_totals.py), built from the rows there.
-    _migration(*REBUILD, tables=TOTAL_MODELS),
+    TOTALS_MIGRATION,
+    # v12: the few payments that are holds, indexed apart (see ledger.queries.HELD).
+    _migration(HELD_INDEX),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

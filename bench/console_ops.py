@@ -1,0 +1,266 @@
+"""Console figures on large ledgers, driving the real app headless (Textual's Pilot), each
+against the same SQL replayed raw on the same connection.
+
+    .venv/bin/python bench/console_ops.py --ledger /tmp/payconsole-bench.db \
+        [--ledger postgresql://me@db:5432/bench] [--ledger /tmp/payconsole-bench-10m.db]
+
+For each ledger a child process opens the console offline and times what a key costs on
+the UI thread: the move (or the new listing) and every visible line rendered. Page down
+crossing into the next window of rows, jump to the oldest row, change order, search by
+email and by last4 (the listing the search box makes); the Analytics pane's refresh for 30
+and 90 days (its worker's computation). The SQL each of them ran is caught on its way to
+the driver (Peewee logs every statement) and replayed raw on the same connection: the
+baseline. Targets (issue 16): a key <= 3 x its raw SQL and <= one frame (16 ms); analytics
+<= 1.5 x. First paint (process start) and peak RSS are for information (bench/first_paint.py
+sets first paint against a minimal app).
+
+Across ledgers, against the first `--ledger`: a PostgreSQL ledger's figures within 2 x
+SQLite's (issue 11); a ledger with ten times the payments within 1.2 x for first paint,
+the keys and analytics (the cost must not grow with the ledger). Each figure is the median
+of `--runs` children per ledger, the ledgers measured in turn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from figures import FRAME_MS, Figure, report
+
+ROUNDS = 5  # each operation's console and raw timings, in turn, within one child
+KEY_RATIO, ANALYTICS_RATIO, POSTGRES_RATIO, TENFOLD_RATIO = 3.0, 1.5, 2.0, 1.2
+KEYS = ("page down", "jump to oldest row", "change order", "search by email",
+        "search by last4")
+ANALYTICS = ("analytics refresh, 30 days", "analytics refresh, 90 days")
+SEARCHES = {"search by email": "email:user4242@", "search by last4": "last4:4242"}
+FIRST_PAINT, PEAK_RSS = "first paint (process start)", "peak memory (RSS)"
+FLAT = (FIRST_PAINT, *KEYS, *ANALYTICS)  # the figures that must not grow with the ledger
+
+
+class StatementLog(logging.Handler):
+    """The (sql, params) Peewee hands the driver, while `catching`."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[tuple[str, Any]] = []
+        logger = logging.getLogger("peewee")
+        logger.addHandler(self)
+        logger.setLevel(logging.DEBUG)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, tuple):
+            self.statements.append(record.msg)
+
+    @contextmanager
+    def catching(self) -> Iterator[list[tuple[str, Any]]]:
+        self.statements = []
+        yield self.statements
+
+
+class Timer:
+    """An operation's console time and its raw replay's, `ROUNDS` of each in turn."""
+
+    def __init__(self, database: Any) -> None:
+        self.database, self.log = database, StatementLog()
+
+    def raw_ms(self, statements: list[tuple[str, Any]]) -> float:
+        started = time.perf_counter()
+        for sql, params in statements:
+            cursor = self.database.cursor()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+        return (time.perf_counter() - started) * 1000
+
+    def pair(self, prepare: Callable[[], None], operation: Callable[[], None]
+             ) -> tuple[float, float]:
+        """Median ms of `operation` (after `prepare`, untimed) and of its SQL run raw."""
+        console, raw = [], []
+        for _ in range(ROUNDS):
+            prepare()
+            with self.log.catching() as statements:
+                started = time.perf_counter()
+                operation()
+                console.append((time.perf_counter() - started) * 1000)
+            raw.append(self.raw_ms(statements))
+        return statistics.median(console), statistics.median(raw)
+
+
+def _rendered(table: Any, operation: Callable[[], None]) -> Callable[[], None]:
+    """The key's work on the UI thread: the operation, then every visible line rendered.
+    (Pilot's key press waits for the whole app to go idle, ~100 ms even on 100 rows.)"""
+    def run() -> None:
+        operation()
+        for y in range(table.size.height):
+            table.render_line(y)
+    return run
+
+
+def _key_operations(pane: Any) -> dict[str, tuple[Callable[[], None], Callable[[], None]]]:
+    """name -> (prepare, operation) for each key figure, on the Payments pane."""
+    from console.widgets.search_bar import SearchBar
+    from ledger.filters import parse_search
+    from ledger.queries import PAYMENT_ORDERS, PaymentListing
+
+    table, bar = pane.table, pane.query_one(SearchBar)
+
+    def newest_first() -> None:
+        pane._show_listing(PaymentListing())
+
+    def near_window_end() -> None:  # the next page down crosses into the second window
+        newest_first()
+        table.move_cursor(table.window_size - table.page_rows // 2)
+
+    def search(text: str) -> Callable[[], None]:
+        return lambda: pane._search(SearchBar.Applied(bar, parse_search(text), text))
+
+    def orders() -> Callable[[], None]:  # each preparation leaves the next order to go to
+        turn = iter(range(10**6))
+        return lambda: pane._show_listing(
+            PaymentListing(None, PAYMENT_ORDERS[next(turn) % len(PAYMENT_ORDERS)]))
+
+    operations = {
+        "page down": (near_window_end, table.action_page_down),
+        "jump to oldest row": (newest_first, table.action_last),
+        "change order": (orders(), pane.action_next_order),
+        **{name: (newest_first, search(text)) for name, text in SEARCHES.items()},
+    }
+    return {name: (prepare, _rendered(table, operation))
+            for name, (prepare, operation) in operations.items()}
+
+
+def _analytics(timer: Timer) -> dict[str, tuple[float, float]]:
+    """The Analytics pane's refresh, in a worker thread as the pane runs it."""
+    from console.panes.analytics import compute
+    from ledger.analytics import Period
+
+    timed = {}
+    with ThreadPoolExecutor(1) as worker:
+        for name, days in zip(ANALYTICS, (30, 90), strict=True):
+            def refresh(days: int = days) -> None:
+                worker.submit(compute, Period.last_days(days), None, time.time()).result()
+            timed[name] = timer.pair(lambda: None, refresh)
+    return timed
+
+
+async def _measure(ledger: str, started: float) -> dict[str, Any]:
+    from console.app import PayConsoleApp
+    from console.context import ConsoleContext, Mode
+    from console.panes.payments import PaymentsPane
+    from ledger.db import open_ledger
+    from ledger.locations import is_postgres_url
+    from ledger.queries import PaymentListing
+
+    open_ledger(ledger)
+    location = ledger if is_postgres_url(ledger) else Path(ledger)
+    app = PayConsoleApp(ConsoleContext(ledger_location=location, mode=Mode.OFFLINE,
+                                       operator="bench"))
+    async with app.run_test(size=(160, 50)) as pilot:
+        pane = app.query_one(PaymentsPane)
+        while pane.table.row_at(0) is None:
+            await pilot.pause()
+        first_paint = time.time() - started
+        from ledger.models import database
+
+        timer = Timer(database)
+        timed = {name: timer.pair(*operation)
+                 for name, operation in _key_operations(pane).items()}
+        payments = PaymentListing().count()
+    timed |= _analytics(timer)
+    return {"payments": payments, "timed": timed, FIRST_PAINT: first_paint,
+            PEAK_RSS: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def measure(ledger: str) -> dict[str, Any]:
+    """One child's figures on `ledger`, its clock started just before the child."""
+    started = time.time()
+    out = subprocess.run(
+        [sys.executable, __file__, "--ledger", ledger, "--child-started", str(started)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    measured: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return measured
+
+
+def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One ledger's figures: the median of its children's."""
+    timed = {name: tuple(statistics.median(run["timed"][name][i] for run in runs)
+                         for i in (0, 1)) for name in runs[0]["timed"]}
+    return {"payments": runs[0]["payments"], "timed": timed,
+            **{name: statistics.median(run[name] for run in runs)
+               for name in (FIRST_PAINT, PEAK_RSS)}}
+
+
+def label(ledger: str, payments: int) -> str:
+    backend = "PostgreSQL" if "://" in ledger else "SQLite"
+    return f"{backend} {payments / 1e6:g}M" if payments >= 1e6 else f"{backend} {payments:,}"
+
+
+def own_figures(name: str, measured: dict[str, Any]) -> list[Figure]:
+    rows = []
+    for figure, (console, raw) in measured["timed"].items():
+        ratio = ANALYTICS_RATIO if figure in ANALYTICS else KEY_RATIO
+        frame = None if figure in ANALYTICS else FRAME_MS
+        rows.append(Figure(f"{figure}, {name}", console, "ms", raw, "same SQL raw",
+                           "ratio<=", ratio, at_most=frame))
+    return [*rows, Figure(f"{FIRST_PAINT}, {name}", measured[FIRST_PAINT], "s"),
+            Figure(f"{PEAK_RSS}, {name}", measured[PEAK_RSS], "MB")]
+
+
+def cross_figures(name: str, measured: dict[str, Any], base_name: str,
+                  base: dict[str, Any]) -> list[Figure]:
+    """A PostgreSQL ledger against SQLite's; ten times the payments against the first."""
+    def value(of: dict[str, Any], figure: str) -> float:
+        return float(of["timed"][figure][0] if figure in of["timed"] else of[figure])
+
+    if "PostgreSQL" in name and "SQLite" in base_name:
+        compared, limit, names = f"{name} vs {base_name}", POSTGRES_RATIO, (*FLAT, PEAK_RSS)
+    elif measured["payments"] >= 9 * base["payments"]:
+        compared, limit, names = f"{name} vs {base_name}", TENFOLD_RATIO, FLAT
+    else:
+        return []
+    return [Figure(f"{figure}, {compared}", value(measured, figure),
+                   "s" if figure == FIRST_PAINT else "MB" if figure == PEAK_RSS else "ms",
+                   value(base, figure), base_name, "ratio<=", limit) for figure in names]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ledger", action="append", required=True,
+                        help="a ledger file or postgresql:// URL; the first is the baseline")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--child-started", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_started is not None:
+        print(json.dumps(asyncio.run(_measure(args.ledger[0], args.child_started))))
+        return 0
+    for ledger in args.ledger:
+        if "://" not in ledger and not Path(ledger).exists():
+            sys.exit(f"no ledger at {ledger}: run bench/make_ledger.py first")
+    runs: list[list[dict[str, Any]]] = [[] for _ in args.ledger]
+    for _ in range(args.runs):  # in turn: a busy moment falls on every ledger alike
+        for taken, ledger in zip(runs, args.ledger, strict=True):
+            taken.append(measure(ledger))
+    measured = [medians(taken) for taken in runs]
+    names = [label(ledger, m["payments"]) for ledger, m in zip(args.ledger, measured,
+                                                                strict=True)]
+    figures = [f for name, m in zip(names, measured, strict=True) for f in own_figures(name, m)]
+    for name, m in zip(names[1:], measured[1:], strict=True):
+        figures += cross_figures(name, m, names[0], measured[0])
+    return report(figures)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
