@@ -1,10 +1,11 @@
 """The Analytics pane: figure tiles per currency against the previous period, daily
 charts and breakdowns, for a period of whole UTC days.
 
-The figures come from one `ledger.analytics.overview` call in a thread worker (SQL
-aggregates, but still too slow for the UI thread on a big ledger); the widgets are then
-updated in place. The pane only recomputes while it is on screen: a sync tick while it is
-hidden marks it stale, and showing it again recomputes.
+The figures come from one `ledger.analytics.overview` call in a worker, read in the
+pane's own reader thread (SQL aggregates, but still too slow for the UI thread on a big
+ledger, and a custom period scans its rows); the widgets are then updated in place. The
+pane only recomputes while it is on screen: a sync tick while it is hidden marks it stale,
+and showing it again recomputes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -23,12 +23,12 @@ from textual.widgets import Input, Label, Select
 from textual.worker import Worker, WorkerState
 
 from console.commands import ANALYTICS, bindings
+from console.ledger_reader import LedgerReader
 from console.panes.base import LedgerPane
 from console.widgets.tiles import THRESHOLDS_TEXT, TileBoard, standing_text, worst_standing
 from ledger.analytics import DAY_BOUNDARY, Comparison, Overview, Period, Standing, overview
 from ledger.analytics_holds import HoldComparison, compare_holds
 from ledger.fees import Balance, describe_balance, load_balance
-from ledger.models import database
 from ledger.money import format_amount
 
 if TYPE_CHECKING:
@@ -55,10 +55,9 @@ class Computed:
 
 
 def compute(period: Period, currency: str | None, now: float) -> Computed:
-    """Runs in a worker thread, on a connection of its own (closed when done)."""
-    with database.connection_context():
-        return Computed(overview(period, currency), load_balance(),
-                        compare_holds(period, now, currency))
+    """Runs in the pane's reader thread (console.ledger_reader), on its connection."""
+    return Computed(overview(period, currency), load_balance(),
+                    compare_holds(period, now, currency))
 
 
 def describe_holds(held: dict[str, HoldComparison]) -> str:
@@ -111,6 +110,7 @@ class AnalyticsPane(LedgerPane):
         self.figures: Overview | None = None
         self.charts: AnalyticsCharts | None = None  # mounted on first show
         self.stale = True
+        self.reader = LedgerReader("analytics")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="analytics-controls"):
@@ -170,9 +170,12 @@ class AnalyticsPane(LedgerPane):
     def refresh_figures(self) -> None:
         """Recompute in a worker; a newer request cancels an older one still running."""
         self.stale = False
-        self.run_worker(partial(compute, self.period(), self.currency, self.clock()),
-                        thread=True, exclusive=True, group=WORKER_GROUP, exit_on_error=False,
+        self.run_worker(self.reader.read(compute, self.period(), self.currency, self.clock()),
+                        exclusive=True, group=WORKER_GROUP, exit_on_error=False,
                         description="analytics overview")
+
+    def on_unmount(self) -> None:
+        self.reader.close()
 
     @on(Worker.StateChanged)
     def _computed(self, event: Worker.StateChanged) -> None:
