@@ -183,7 +183,7 @@ def _analytics(timer: Timer) -> dict[str, tuple[float, float, float]]:
     return timed
 
 
-async def _measure(ledger: str, started: float) -> dict[str, Any]:
+async def _measure(ledger: str, started: float) -> tuple[dict[str, Any], Timer]:
     from console.app import PayConsoleApp
     from console.context import ConsoleContext, Mode
     from console.panes.payments import PaymentsPane
@@ -206,19 +206,27 @@ async def _measure(ledger: str, started: float) -> dict[str, Any]:
         timed = {name: timer.times(*operation)
                  for name, operation in _key_operations(pane).items()}
         payments = PaymentListing().count()
-    timed |= _analytics(timer)
-    return {"payments": payments, "timed": timed, FIRST_PAINT: first_paint,
-            PEAK_RSS: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"payments": payments, "timed": timed, FIRST_PAINT: first_paint}, timer
+
+
+def child(ledger: str, started: float) -> dict[str, Any]:
+    """The figures of one console's run on `ledger` (analytics after the app, whose event
+    loop the reader's would otherwise run inside)."""
+    measured, timer = asyncio.run(_measure(ledger, started))
+    measured["timed"] |= _analytics(timer)
+    return measured | {PEAK_RSS: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def measure(ledger: str) -> dict[str, Any]:
     """One child's figures on `ledger`, its clock started just before the child."""
     started = time.time()
-    out = subprocess.run(
+    done = subprocess.run(
         [sys.executable, __file__, "--ledger", ledger, "--child-started", str(started)],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    measured: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        sys.exit(f"the console on {ledger} failed:\n{done.stderr[-3000:]}")
+    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return measured
 
 
@@ -280,7 +288,7 @@ def main() -> int:
     parser.add_argument("--child-started", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_started is not None:
-        print(json.dumps(asyncio.run(_measure(args.ledger[0], args.child_started))))
+        print(json.dumps(child(args.ledger[0], args.child_started)))
         return 0
     for ledger in args.ledger:
         if "://" not in ledger and not Path(ledger).exists():

@@ -8,16 +8,18 @@ a visible line falls in, and keeps the few most recently used windows.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -49,15 +51,35 @@ class Column:
     cell: Callable[[Any], Text | str]
     align: Literal["left", "right"] = "left"
 
-    def render(self, value: Text | str) -> Text:
-        text = Text(value) if isinstance(value, str) else value.copy()
+    def render(self, value: Text | str) -> Text | str:
+        """The cell in exactly its width: a plain string stays one (most cells)."""
+        if isinstance(value, str):
+            return fit(value, self.width, self.align)
+        text = value.copy()
         text.overflow = "ellipsis"
         text.no_wrap = True
         text.align(self.align, self.width)
         return text
 
 
-_SEPARATOR = Text(" ")
+def fit(value: str, width: int, align: Literal["left", "right"]) -> str:
+    """`value` in exactly `width` cells: cut with an ellipsis, or padded on the side away
+    from `align`."""
+    length = cell_len(value)
+    if length > width:
+        return set_cell_size(value, width - 1) + "…"
+    padding = " " * (width - length)
+    return value + padding if align == "left" else padding + value
+
+
+_SEPARATOR = Segment(" ")
+
+
+@dataclass(frozen=True)
+class _LineStyles:
+    base: Style
+    header: Style
+    cursor: Style
 
 
 class LazyTable(ScrollView, can_focus=True):
@@ -118,6 +140,7 @@ class LazyTable(ScrollView, can_focus=True):
         self.window_fetches = 0  # how many windows were read from the source, ever
         self._windows: OrderedDict[int, Sequence[Row]] = OrderedDict()
         self._line_width = sum(c.width for c in self.columns) + len(self.columns) - 1
+        self._styles: _LineStyles | None = None  # during render_lines
 
     def on_mount(self) -> None:
         # Textual leaves ScrollView.on_mount unannotated.
@@ -215,23 +238,49 @@ class LazyTable(ScrollView, can_focus=True):
 
     # -- rendering ----------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The styles once a frame: looked up for each line, they were a third of its work.
+        self._styles = self._line_styles()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._styles = None
+
+    def _line_styles(self) -> _LineStyles:
+        base = self.rich_style
+        return _LineStyles(base, base + self.get_component_rich_style("lazy-table--header"),
+                           base + self.get_component_rich_style("lazy-table--cursor"))
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        base = self.rich_style
+        styles = self._styles or self._line_styles()
         if y == 0:
             labels = [c.render(c.label) for c in self.columns]
-            style = base + self.get_component_rich_style("lazy-table--header")
-            return self._strip(labels, style, scroll_x)
+            return self._strip(labels, styles.header, scroll_x)
         index = scroll_y + y - 1
         row = self.row_at(index)
         if row is None:
-            return Strip.blank(self.size.width, base)
-        if index == self.cursor:
-            base += self.get_component_rich_style("lazy-table--cursor")
+            return Strip.blank(self.size.width, styles.base)
         cells = [c.render(c.cell(row)) for c in self.columns]
-        return self._strip(cells, base, scroll_x)
+        return self._strip(cells, styles.cursor if index == self.cursor else styles.base,
+                           scroll_x)
 
-    def _strip(self, cells: list[Text], style: Style, scroll_x: int) -> Strip:
-        line = _SEPARATOR.join(cells)
-        segments = Segment.apply_style(line.render(self.app.console), style)
-        return Strip(segments).crop_extend(scroll_x, scroll_x + self.size.width, style)
+    def _strip(self, cells: list[Text | str], style: Style, scroll_x: int) -> Strip:
+        # Segments made here, not by joining the cells into one Text and rendering it: the
+        # same line at half the work.
+        segments: list[Segment] = []
+        for n, cell in enumerate(cells):
+            if n:
+                segments.append(_SEPARATOR)
+            segments.extend(_segments(cell, self.app.console))
+        styled = Segment.simplify(Segment.apply_style(segments, style))
+        return Strip(styled, self._line_width).crop_extend(scroll_x, scroll_x + self.size.width,
+                                                            style)
+
+
+def _segments(cell: Text | str, console: Console) -> Iterable[Segment]:
+    if isinstance(cell, str):
+        return (Segment(cell),)
+    if cell.style and not cell.spans:  # Text.render leaves out the style of a spanless Text
+        return (Segment(cell.plain, console.get_style(cell.style)),)
+    return cell.render(console)
