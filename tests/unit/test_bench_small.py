@@ -112,6 +112,28 @@ def test_postgres_benchmarks_set_every_figure_against_sqlite(
     assert figures["catch-up 200 events, PostgreSQL, peak RSS"].passed
 
 
+def test_console_benchmark_sets_every_key_against_its_sql_and_postgresql_against_sqlite(
+        small_ledger: Path, pg_url: str) -> None:
+    bench_module("make_ledger").copy_to_postgres(small_ledger, pg_url)
+    console = bench_module("console_ops")
+    figures = reported(start_bench("console_ops.py", f"--ledger={small_ledger}",
+                                   f"--ledger={pg_url}"))
+    expected = {}
+    for ledger in ("SQLite 10,000", "PostgreSQL 10,000"):
+        for key in console.KEYS:
+            expected[f"{key}, reads, {ledger}"] = ("same SQL raw", "ratio<=")
+            expected[f"{key}, UI thread, {ledger}"] = ("one frame", "ratio<=")
+        expected |= {f"{name}, {ledger}": ("same SQL raw", "ratio<=")
+                     for name in console.ANALYTICS}
+        expected |= {f"{name}, {ledger}": ("", "info")
+                     for name in (console.FIRST_PAINT, console.PEAK_RSS)}
+    expected |= {f"{name}, PostgreSQL 10,000 vs SQLite 10,000": ("SQLite 10,000", "ratio<=")
+                 for name in (*console.FLAT, console.PEAK_RSS)}
+    assert {name: (f.baseline_name, f.rule) for name, f in figures.items()} == expected
+    # Each key ran SQL, caught and replayed raw.
+    assert all(f.baseline > 0 for name, f in figures.items() if ", reads, " in name)
+
+
 def test_a_figure_reads_back_as_printed_and_judges_its_target() -> None:
     figure_type = bench_module("figures").Figure
     slow = figure_type("page down", 12.0, "ms", 3.0, "raw query", "ratio<=", 3.0, at_most=16.0)
