@@ -18,8 +18,8 @@ minimal app).
 
 Across ledgers, against the first `--ledger`: a PostgreSQL ledger's figures within 2 x
 SQLite's (issue 11); a ledger with ten times the payments within 1.2 x for first paint,
-the keys (their whole work) and analytics: the cost must not grow with the ledger. Each figure is the median
-of `--runs` children per ledger, the ledgers measured in turn.
+the keys (their whole work) and analytics: the cost must not grow with the ledger. Each
+figure is the median of `--runs` children per ledger, the ledgers measured in turn.
 """
 
 from __future__ import annotations
