@@ -23,10 +23,6 @@ from typing import Any
 
 from figures import Figure, report
 
-# Run as a script, this file's folder comes first on sys.path and its name would hide the
-# `console` package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
-
 TARGET = 1.3
 SIZE = (160, 50)
 ROWS = 48  # a screenful of the Payments pane at SIZE

@@ -127,7 +127,7 @@ def rollup(
     kept = [[i + 1 for i, column in enumerate(columns) if column in grouping]
             for grouping in groupings]
     first_measure = len(columns) + 1
-    for row in execute(database, sql, params):
+    for row in execute(database, sql, params).fetchall():
         which = row[0]
         results[which].append((*(row[i] for i in kept[which]),
                                *map(int, row[first_measure:])))
