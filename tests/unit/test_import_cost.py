@@ -51,3 +51,10 @@ def test_the_first_screen_imports_neither_the_driver_nor_what_it_does_not_show(
         print(" ".join(sorted(sys.modules)))
     """, f"{tmp_path}/ledger.db").split()
     assert "psycopg" not in loaded
+
+
+def test_every_operator_action_form_is_one_the_console_can_open() -> None:
+    from console.operator_actions import OPERATOR_ACTIONS, _forms
+
+    named = {entry.form for entry in OPERATOR_ACTIONS.values() if entry.form is not None}
+    assert named and named <= set(_forms())
