@@ -19,7 +19,6 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.commands import APP, BY_ID, PANES, TEAM_PANES, Command, bindings, team_only
 from console.context import ConsoleContext, Mode
-from console.deadline_alerter import DeadlineAlerter
 from console.messages import OpenPayment, SyncFinished
 from console.operator_actions import command_refusals, start_operator_action
 from console.palette import ConsoleCommands
@@ -35,7 +34,6 @@ from console.panes.payments import PaymentsPane
 from console.panes.payouts import FAILED_ALERT_SECONDS, PayoutAlerts, PayoutsPane
 from console.screens.detail_sections import DetailScreen
 from console.screens.payment_detail import PaymentDetailScreen
-from console.sending import WORKER_GROUP, ActionCompleted, outcome_message
 from console.team_console import (
     OperatorConsole,
     is_operator_connection,
@@ -51,11 +49,14 @@ from ledger.queries import PaymentListing, holds_lapsing, payment_detail
 from ledger.team import current_role
 from ledger.views import EventListing
 from sync.health import load_health
-from sync.plans import ActionRefused, ActionResult, ActionWaiting
 from sync.scheduler import Job, JobScheduler
 from sync.trust import load_account, load_last_reconcile
 
-if TYPE_CHECKING:  # aiohttp is loaded only when a receiver runs
+# Imported where first used, not for the first screen: aiohttp (when a receiver runs), the
+# deadline alerter (online, with [alerts]), sending and its plans (when an action runs).
+if TYPE_CHECKING:
+    from console.deadline_alerter import DeadlineAlerter
+    from console.sending import ActionCompleted
     from sync.webhook import WebhookStats
 
 SYNC_JOB = "sync"  # the job `sync_now` runs (the name the CLI gives it)
@@ -156,6 +157,8 @@ class PayConsoleApp(App[None]):
         self.dispute_alerts = DisputeAlerts(self, self.clock)  # what is here now is not news
         self.payout_alerts = PayoutAlerts(self, self.clock)
         if self.context.alerts is not None and self.context.mode is not Mode.OFFLINE:
+            from console.deadline_alerter import DeadlineAlerter
+
             self.deadline_alerter = DeadlineAlerter(self, self.context.alerts, self.clock,
                                                     self._show_facts)
             self.deadline_alerter.start()
@@ -262,6 +265,8 @@ class PayConsoleApp(App[None]):
         if self.operator_console is not None:
             # While this console's own action is on its way, its request's outcome comes
             # back to the dialog (or is watched once it says it waits).
+            from console.sending import WORKER_GROUP
+
             sending = any(w.group == WORKER_GROUP and not w.is_finished for w in self.workers)
             self.operator_console.watch.check(adopt_new=not sending)
         self._refresh_refusals()
@@ -284,6 +289,9 @@ class PayConsoleApp(App[None]):
     def on_action_completed(self, message: ActionCompleted) -> None:
         """Say how an operator action ended, and show what it changed at once (the ledger
         already holds Stripe's answer)."""
+        from console.sending import outcome_message
+        from sync.plans import ActionRefused, ActionResult, ActionWaiting
+
         outcome = message.outcome
         ok = isinstance(outcome, ActionResult) and outcome.ok
         waiting = isinstance(outcome, ActionWaiting)  # sent: its outcome will be a toast

@@ -23,20 +23,16 @@ from console.panes.customers import CustomersPane
 from console.panes.disputes import DisputesPane
 from console.panes.fraud_warnings import FraudWarningsPane
 from console.panes.payments import PaymentsPane
-from console.screens.action_form import ActionForm, FormRequest
-from console.screens.capture_dialog import CancelDialog, CaptureDialog
-from console.screens.charge_dialog import ChargeDialog
-from console.screens.dispute_detail import DisputeDetailScreen
-from console.screens.evidence_form import EvidenceForm
-from console.screens.method_dialogs import MethodEditDialog
 from console.screens.payment_detail import PaymentDetailScreen
-from console.screens.refund_dialog import RefundDialog
-from console.sending import confirm_and_send
-from ledger.customer_views import MethodRow
-from sync.plans import ActionPlan, ActionRefused, DetachPlan
 
 if TYPE_CHECKING:  # the Stripe SDK is imported only where actions exist (never offline)
+    from console.screens.action_form import ActionForm
+    from ledger.customer_views import MethodRow
     from sync.action_desk import ActionDesk
+    from sync.plans import ActionPlan
+
+# The forms, the plans and the dispute detail are imported when an action first runs (the
+# function-level imports below): the first screen needs none of them (~0.1 s of imports).
 
 # What an action acts on: an id, or the row its form shows (a MethodRow).
 Target = Any
@@ -49,7 +45,7 @@ class OperatorAction:
     action: str  # the plan's action (ledger.team's name: what a team role may do)
     target: Callable[[App[Any]], Target]  # raises ActionRefused when there is none
     plan: Callable[[ActionDesk, Target], ActionPlan] | None = None  # sent as it is
-    form: type[ActionForm] | None = None  # plans from what is typed (opened with the target)
+    form: str | None = None  # the form (of `_forms`) that plans from what is typed
     details: Callable[[ActionPlan], Sequence[str]] = lambda plan: ()  # for the confirmation
 
     def __post_init__(self) -> None:
@@ -65,6 +61,8 @@ def _main(app: App[Any]) -> Screen[Any]:
 
 
 def _payment(app: App[Any]) -> str:
+    from console.screens.dispute_detail import DisputeDetailScreen
+
     if isinstance(app.screen, PaymentDetailScreen):
         return app.screen.detail.payment.id
     if isinstance(app.screen, DisputeDetailScreen):  # an inquiry a refund ends
@@ -74,6 +72,8 @@ def _payment(app: App[Any]) -> str:
 
 
 def _dispute(app: App[Any]) -> str:
+    from console.screens.dispute_detail import DisputeDetailScreen
+
     if isinstance(app.screen, DisputeDetailScreen):
         return app.screen.detail.dispute.id
     return _chosen(_main(app).query_one(DisputesPane).selected_id, "a dispute")
@@ -94,30 +94,46 @@ def _method(app: App[Any]) -> MethodRow:
 
 
 def _chosen(found: T | None, what: str) -> T:
+    from sync.plans import ActionRefused
+
     if found is None:
         raise ActionRefused(f"choose {what} first")
     return found
 
 
 def _default_kept(plan: ActionPlan) -> tuple[str, ...]:
+    from sync.plans import DetachPlan
+
     # When it was the default, the plan's warning says so (and what remains).
     kept = isinstance(plan, DetachPlan) and not plan.was_default
     return ("The customer's default payment method stays as it is.",) if kept else ()
 
 
+def _forms() -> dict[str, type[ActionForm]]:
+    """The action forms by name (`OperatorAction.form`), their modules imported on first use."""
+    from console.screens.capture_dialog import CancelDialog, CaptureDialog
+    from console.screens.charge_dialog import ChargeDialog
+    from console.screens.evidence_form import EvidenceForm
+    from console.screens.method_dialogs import MethodEditDialog
+    from console.screens.refund_dialog import RefundDialog
+
+    return {"refund": RefundDialog, "capture": CaptureDialog, "cancel": CancelDialog,
+            "charge": ChargeDialog, "method.edit": MethodEditDialog, "evidence": EvidenceForm}
+
+
 OPERATOR_ACTIONS: dict[str, OperatorAction] = {entry.command_id: entry for entry in (
-    OperatorAction("payments.refund", "refund", _payment, form=RefundDialog),
-    OperatorAction("payments.capture", "capture", _payment, form=CaptureDialog),
-    OperatorAction("payments.cancel", "cancel", _payment, form=CancelDialog),
-    OperatorAction("payments.charge", "charge", lambda app: "", form=ChargeDialog),
-    OperatorAction("customers.charge", "charge", _customer_or_none, form=ChargeDialog),
-    OperatorAction("customers.edit_method", "method.update", _method, form=MethodEditDialog),
+    OperatorAction("payments.refund", "refund", _payment, form="refund"),
+    OperatorAction("payments.capture", "capture", _payment, form="capture"),
+    OperatorAction("payments.cancel", "cancel", _payment, form="cancel"),
+    OperatorAction("payments.charge", "charge", lambda app: "", form="charge"),
+    OperatorAction("customers.charge", "charge", _customer_or_none, form="charge"),
+    OperatorAction("customers.edit_method", "method.update", _method, form="method.edit"),
     OperatorAction("customers.set_default", "method.set_default", _method,
                    plan=lambda actions, method: actions.plan_set_default(method.id)),
     OperatorAction("customers.detach", "method.detach", _method,
                    plan=lambda actions, method: actions.plan_detach(method.id),
                    details=_default_kept),
-    OperatorAction("disputes.evidence", "dispute.evidence", _dispute, form=EvidenceForm),
+    OperatorAction("disputes.evidence", "dispute.evidence", _dispute, form="evidence"),
     OperatorAction("disputes.accept", "dispute.accept", _dispute,
                    plan=lambda actions, dispute: actions.plan_accept(dispute)),
     OperatorAction("fraud_warnings.refund", "efw.refund", _fraud_warning,
@@ -128,13 +144,17 @@ OPERATOR_ACTIONS: dict[str, OperatorAction] = {entry.command_id: entry for entry
 def start_operator_action(app: App[Any], command_id: str, actions: ActionDesk | None,
                           refusal: str | None, clock: Callable[[], float]) -> None:
     """Run an operator command, or say why it cannot run (nothing is sent)."""
+    from console.screens.action_form import FormRequest
+    from console.sending import confirm_and_send
+    from sync.plans import ActionRefused
+
     entry = OPERATOR_ACTIONS[command_id]
     try:
         if refusal is not None or actions is None:
             raise ActionRefused(f"Not available: {refusal}")
         target = entry.target(app)
         if entry.form is not None:
-            app.push_screen(entry.form.opened(FormRequest(actions, target, clock)))
+            app.push_screen(_forms()[entry.form].opened(FormRequest(actions, target, clock)))
         elif entry.plan is not None:
             plan = entry.plan(actions, target)
             confirm_and_send(app, actions, plan, details=entry.details(plan))

@@ -11,7 +11,6 @@ from textual.app import App
 from console.request_watch import RequestWatch
 from console.widgets.team_text import OperatorFacts, operator_text, read_operator_facts
 from ledger import team
-from sync.team_actions import RequestedActions  # no Stripe SDK: the service has it
 
 if TYPE_CHECKING:
     from sync.action_desk import ActionDesk
@@ -35,6 +34,8 @@ def is_operator_connection() -> bool:
 def shorten_wait(actions: ActionDesk | None) -> None:
     """A team desk (RequestedActions) waits briefly here: execute runs in a worker, and a
     request waiting for an approval should not hold the dialog for a minute."""
+    from sync.team_actions import RequestedActions  # no Stripe SDK; only on a team ledger
+
     if isinstance(actions, RequestedActions):
         actions.wait_seconds = min(actions.wait_seconds, CONSOLE_WAIT_SECONDS)
 

@@ -11,6 +11,7 @@ busy timeout notwithstanding), so two writers sharing the file would see "databa
 locked". Taking the write lock up front makes them queue on the busy timeout instead.
 """
 
+# ruff: noqa: E402  (peewee is imported after import_peewee_without_psycopg has run)
 from __future__ import annotations
 
 import contextlib
@@ -21,6 +22,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+from ledger.locations import import_peewee_without_psycopg
+
+import_peewee_without_psycopg()  # first: an SQLite ledger needs no PostgreSQL driver
 
 from peewee import Database, SqliteDatabase
 

@@ -4,6 +4,7 @@ PostgreSQL driver is imported only when a PostgreSQL ledger is opened)."""
 
 from __future__ import annotations
 
+import sys
 from urllib.parse import urlsplit, urlunsplit
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -34,3 +35,19 @@ def scrub(text: str, url: str) -> str:
     password = urlsplit(url).password
     text = text.replace(url, display_url(url))
     return text.replace(password, "***") if password else text
+
+
+def import_peewee_without_psycopg() -> None:
+    """Import peewee, if nothing has yet, with the PostgreSQL driver hidden from it.
+
+    peewee imports psycopg at its own import (~0.1 s, a third of Textual's start-up), which
+    an SQLite ledger never uses. `ledger.postgres` (imported whenever a PostgreSQL ledger is
+    opened) gives peewee the driver's names back: `ledger.postgres.give_peewee_psycopg`.
+    Called first thing by the console's package and by ledger.db."""
+    if "peewee" in sys.modules or "psycopg" in sys.modules:
+        return  # too late, or nothing to save: peewee sees the driver as usual
+    sys.modules["psycopg"] = None  # type: ignore[assignment]  # `import psycopg` fails
+    try:
+        import peewee  # noqa: F401  # imported now, once, without the driver
+    finally:
+        del sys.modules["psycopg"]

@@ -20,12 +20,33 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import peewee
 import psycopg
 from peewee import PostgresqlDatabase
 from psycopg.adapt import Dumper, Loader
-from psycopg.pq import Format
+from psycopg.pq import Format, TransactionStatus
+from psycopg.types.json import Json, Jsonb
 
 from ledger.sql import causes_of
+
+
+def give_peewee_psycopg() -> None:
+    """The names peewee takes from psycopg at its import, for a peewee imported with the
+    driver hidden (`ledger.locations.import_peewee_without_psycopg`); nothing otherwise."""
+    if getattr(peewee, "psycopg", None) is not None:
+        return
+    names = {"psycopg": psycopg, "TransactionStatus": TransactionStatus,
+             "Json_pg3": Json, "Jsonb_pg3": Jsonb}
+    for name, value in names.items():
+        setattr(peewee, name, value)
+    # Set in the class body only when the driver was there.
+    adapter = peewee.Psycopg3Adapter
+    adapter.txn_idle = TransactionStatus.IDLE
+    adapter.txn_inerror = TransactionStatus.INERROR
+    adapter.txn_unknown = TransactionStatus.UNKNOWN
+
+
+give_peewee_psycopg()  # before any LedgerPostgres: this module is how one is made
 
 # A dead peer (a leader's host gone) is noticed in about 5 + 3 x 2 = 11 s, not hours.
 _KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,

@@ -25,7 +25,6 @@ from console.widgets.lazy_table import Column, LazyTable
 from ledger import lookups, requests
 from ledger.money import format_amount
 from ledger.requests import Request
-from sync import team_rules
 
 OWN_REQUESTS = 50  # the operator's recent requests shown
 _OUTCOME_STYLES = {requests.SUCCEEDED: "green", requests.FAILED: "red",
@@ -179,6 +178,8 @@ class ApprovalsPane(LedgerPane):
 
     def action_decide(self, decision: str) -> None:
         """Approve or reject the request under the cursor, once it is sure it may."""
+        from sync import team_rules  # its plans: imported when a request is first decided
+
         chosen = self.selected
         problem = (team_rules.approval_problem(self.operator, requests.request(chosen.id))
                    if chosen is not None else "choose a request waiting for approval first")

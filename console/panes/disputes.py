@@ -20,8 +20,8 @@ from textual.widgets import Label
 
 from console.commands import DISPUTES, DISPUTES_TABLE, bindings
 from console.panes.base import TablePane
-from console.screens.dispute_detail import DisputeDetailScreen, evidence_state
 from console.widgets.countdown import countdown, utc_time
+from console.widgets.formatting import evidence_state
 from console.widgets.lazy_table import Column, LazyTable, RowSource
 from console.widgets.search_bar import SearchBar, show_source
 from ledger import dispute_status
@@ -160,6 +160,9 @@ class DisputesPane(TablePane):
 
     @on(LazyTable.RowSelected)
     def _row_selected(self, message: LazyTable.RowSelected) -> None:
+        # Its evidence rules and files: imported when a dispute is first opened.
+        from console.screens.dispute_detail import DisputeDetailScreen
+
         message.stop()
         detail = dispute_detail(message.row_id)
         if detail is None:

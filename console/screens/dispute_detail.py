@@ -25,7 +25,7 @@ from console.screens.detail_sections import (
     timeline,
 )
 from console.widgets.countdown import deadline
-from console.widgets.formatting import local_time, money_or_blank, status_text
+from console.widgets.formatting import evidence_state, local_time, money_or_blank, status_text
 from ledger import dispute_status
 from ledger.dispute_files import FileRecord
 from ledger.dispute_views import DisputeDetail, FundsMovement, dispute_detail
@@ -33,13 +33,6 @@ from ledger.labels import card_label
 from ledger.money import format_amount
 from sync.actions_checks import EVIDENCE_FILE_FIELDS
 from sync.evidence_files import format_size
-
-
-def evidence_state(has_evidence: bool, submission_count: int) -> str:
-    """ "yes (2)" once submitted, "draft" when saved but not submitted, else "no"."""
-    if submission_count:
-        return f"yes ({submission_count})"
-    return "draft" if has_evidence else "no"
 
 
 def kind_text(detail: DisputeDetail) -> str:

@@ -43,3 +43,10 @@ def status_text(status: str) -> Text:
 def money_or_blank(minor: int, currency: str) -> str:
     """An amount when there is one (refunded amounts are mostly zero)."""
     return format_amount(minor, currency) if minor else ""
+
+
+def evidence_state(has_evidence: bool, submission_count: int) -> str:
+    """ "yes (2)" once submitted, "draft" when saved but not submitted, else "no"."""
+    if submission_count:
+        return f"yes ({submission_count})"
+    return "draft" if has_evidence else "no"
