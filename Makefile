@@ -54,12 +54,13 @@ postgres-server:
 	$$sudo env DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 
-# One table of figures, each against a baseline of the same run (bench/run.py).
+# One table of figures, each against a baseline of the same run (bench/run.py). Without
+# bytecode files every interpreter the benchmarks start recompiled what it imports.
 bench: $(STAMP) postgres-server
-	$(BIN)/python bench/run.py
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/run.py
 
 bench-quick: $(STAMP)
-	$(BIN)/python bench/run.py --quick
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/run.py --quick
 
 # mypy's incremental cache, outside the checkout too: a new clone's first check took ~30 s,
 # nearly all of it the standard library and the dependencies, the same for every clone
