@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.daily_totals import CUSTOMER_COUNT
 from ledger.dialect import dialect_of
 from ledger.filters import Condition, PaymentFilter, escape_like, prefix_upper_bound
 from ledger.labels import card_label, expiry_label
@@ -34,6 +35,8 @@ class CustomerSummaries(Listing[CustomerSummary]):
 
     def __init__(self, condition: Condition) -> None:
         super().__init__()
+        if not condition.sql:  # every customer: counted from the per-day totals
+            self.count_all = CUSTOMER_COUNT
         self._condition = condition.and_("deleted = 0")
 
     def _row(self, values: tuple[Any, ...]) -> CustomerSummary:

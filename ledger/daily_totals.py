@@ -65,12 +65,20 @@ BALANCE = Source("balance_transaction", {
                          "THEN -net ELSE 0 END",
 }, kind="balance")
 
-STORED = (PAYMENTS, FAILURES, REFUNDS, DISPUTES, BALANCE)
+# Customers not deleted, counted per day they were created (the Customers pane's count,
+# flat: a count(*) of 1M customers took 0.3 s at mount). A customer has no currency; one
+# without `created` counts on day 0.
+CUSTOMERS = Source("(SELECT id, COALESCE(created, 0) AS created, '' AS currency FROM customer "
+                   "WHERE deleted = 0) AS customer", {}, kind="customer")
+
+STORED = (PAYMENTS, FAILURES, REFUNDS, DISPUTES, BALANCE, CUSTOMERS)
 
 # Every payment row is in PAYMENTS (it has no `where`): their count without reading them,
 # flat however many there are (a count(*) of 10M rows took 0.1 s).
 PAYMENT_COUNT = ("SELECT COALESCE(SUM(row_count), 0) FROM daily_total "
                  f"WHERE kind = '{PAYMENTS.kind}'")
+CUSTOMER_COUNT = ("SELECT COALESCE(SUM(row_count), 0) FROM daily_total "
+                  f"WHERE kind = '{CUSTOMERS.kind}'")
 
 Group = tuple[str, int, str, str]  # kind, day, currency, label
 
@@ -92,6 +100,10 @@ def _select(source: Source, where: str) -> str:
 REBUILD: tuple[str, ...] = ("DELETE FROM daily_total", *(
     f"INSERT INTO daily_total ({', '.join(_columns(s))}) {_select(s, '1 = 1')}"
     for s in STORED))
+# The customers' totals alone, for a ledger whose other totals are there already.
+REBUILD_CUSTOMERS: tuple[str, ...] = (
+    f"DELETE FROM daily_total WHERE kind = '{CUSTOMERS.kind}'",
+    f"INSERT INTO daily_total ({', '.join(_columns(CUSTOMERS))}) {_select(CUSTOMERS, '1 = 1')}")
 
 
 def rebuild(db: LedgerDatabase) -> None:
@@ -103,6 +115,7 @@ def rebuild(db: LedgerDatabase) -> None:
 def _written(records: Records) -> dict[str, list[Row]]:
     """Per table, the rows a batch writes."""
     return {"payment": records.payment_intents + records.payment_charges,
+            CUSTOMERS.table: records.customers,
             "refund": records.refunds, "dispute": records.disputes,
             "balance_transaction": records.balance_transactions}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ledger.daily_totals import REBUILD
+from ledger.daily_totals import REBUILD, REBUILD_CUSTOMERS
 from ledger.dialect import dialect_of
 from ledger.models import ACTION_MODELS, ALL_MODELS, LedgerModel
 from ledger.models_files import FILE_INDEXES, FILE_MODELS
@@ -40,6 +40,8 @@ def _migration(*statements: str, tables: tuple[type[LedgerModel], ...] = (),
 
 # v11: the analytics' per-day totals (ledger/daily_totals.py), built from the rows there.
 TOTALS_MIGRATION = _migration(*REBUILD, tables=TOTAL_MODELS)
+# v13: the customers' count in the per-day totals (ledger.daily_totals.CUSTOMERS).
+CUSTOMERS_MIGRATION = _migration(*REBUILD_CUSTOMERS)
 
 # Indexes for what the panes sort and filter on, beyond the per-column ones in models.py.
 _V1_INDEXES = (
@@ -192,6 +194,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     TOTALS_MIGRATION,
     # v12: the few payments that are holds, indexed apart (see ledger.queries.HELD).
     _migration(HELD_INDEX),
+    CUSTOMERS_MIGRATION,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -26,7 +26,7 @@ class Listing(Generic[R]):
 
     table: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]
-    count_all: ClassVar[str | None] = None  # SQL counting the unfiltered rows from totals
+    count_all: str | None = None  # SQL counting the unfiltered rows from totals
     order_keys: tuple[str, ...]  # a listing may take its order per instance
     descending: bool = True
 

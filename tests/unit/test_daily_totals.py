@@ -19,8 +19,9 @@ from peewee import Database
 
 from ledger import analytics, daily_totals, rollups
 from ledger.analytics import DAY, Period, day_of
+from ledger.customer_views import customer_search
 from ledger.db import open_ledger
-from ledger.migrations import TOTALS_MIGRATION
+from ledger.migrations import CUSTOMERS_MIGRATION, TOTALS_MIGRATION
 from ledger.queries import PaymentListing
 from ledger.records import Records, records_for
 from ledger.sql import execute, single_int
@@ -31,7 +32,7 @@ SOME = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 FIRST = at(1, 0, 0, 0)  # 2026-11-01 00:00 UTC
 DAYS = 12
-TABLES = ("payment", "refund", "dispute", "balance_transaction", "daily_total")
+TABLES = ("customer", "payment", "refund", "dispute", "balance_transaction", "daily_total")
 
 seconds = st.integers(FIRST, FIRST + DAYS * DAY - 1)
 currencies = st.sampled_from(["usd", "usd", "jpy", "eur"])
@@ -78,9 +79,21 @@ def transactions(draw: st.DrawFn) -> dict[str, Any]:
             "reporting_category": category}
 
 
+@st.composite
+def customers(draw: st.DrawFn) -> dict[str, Any]:
+    return {"id": f"cus_{draw(st.integers(0, 4))}", "object": "customer",
+            "created": draw(seconds), "email": "ada@example.com",
+            "deleted": draw(st.booleans())}
+
+
+def customer_count(db: Database) -> int:
+    return single_int(db, "SELECT count(*) FROM customer WHERE deleted = ?", [False])
+
+
 # Snapshots of objects, each as of a time of its own (an older one arriving later is stale);
 # a batch is what one apply writes together.
-snapshots = st.tuples(st.one_of(payments(), refunds(), disputes(), transactions()),
+snapshots = st.tuples(st.one_of(payments(), refunds(), disputes(), transactions(),
+                                customers()),
                       st.integers(0, 5))
 batches = st.lists(st.lists(snapshots, min_size=1, max_size=6), min_size=1, max_size=6)
 periods = st.tuples(st.integers(0, DAYS), st.integers(1, DAYS))
@@ -138,6 +151,18 @@ def test_stored_totals_answer_as_the_full_scan(ledger: Database,
     assert stored(ledger) == kept  # kept by the writes as the migration builds them
     # The Payments pane counts every payment from the totals.
     assert PaymentListing().count() == single_int(ledger, "SELECT count(*) FROM payment")
+    # And the Customers pane every customer not deleted (a search counts its rows).
+    assert customer_search("").count() == customer_count(ledger)
+    assert customer_search("ada").count() == customer_count(ledger)
+
+
+def test_the_migration_counts_the_customers_of_an_existing_ledger(ledger: Database) -> None:
+    write(ledger, [(dict(customer, id=f"cus_{n}", created=at(n + 1), deleted=n == 2), 0)
+                   for n, customer in enumerate([{"object": "customer"}] * 4)])
+    with ledger.atomic():
+        execute(ledger, "DELETE FROM daily_total")
+        CUSTOMERS_MIGRATION(ledger)
+    assert customer_search("").count() == customer_count(ledger) == 3
 
 
 def test_the_migration_builds_the_totals_of_an_existing_ledger(ledger: Database) -> None:
