@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from figures import FRAME_MS, Figure, report
+from first_paint import label
 
 ROUNDS = 5  # each operation's console and raw timings, in turn, within one child
 KEY_RATIO, ANALYTICS_RATIO, POSTGRES_RATIO, TENFOLD_RATIO = 3.0, 1.5, 2.0, 1.2
@@ -241,11 +242,6 @@ def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
                for name in (FIRST_PAINT, PEAK_RSS)}}
 
 
-def label(ledger: str, payments: int) -> str:
-    backend = "PostgreSQL" if "://" in ledger else "SQLite"
-    return f"{backend} {payments / 1e6:g}M" if payments >= 1e6 else f"{backend} {payments:,}"
-
-
 def own_figures(name: str, measured: dict[str, Any]) -> list[Figure]:
     """A key's reads against their SQL raw, and its whole work against a frame; the
     analytics refresh (in its worker) against its SQL raw."""
@@ -300,8 +296,7 @@ def main() -> int:
         for taken, ledger in zip(runs, args.ledger, strict=True):
             taken.append(measure(ledger))
     measured = [medians(taken) for taken in runs]
-    names = [label(ledger, m["payments"]) for ledger, m in zip(args.ledger, measured,
-                                                                strict=True)]
+    names = [label(ledger) for ledger in args.ledger]
     figures = [f for name, m in zip(names, measured, strict=True) for f in own_figures(name, m)]
     for name, m in zip(names[1:], measured[1:], strict=True):
         figures += cross_figures(name, m, names[0], measured[0])
