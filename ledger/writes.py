@@ -241,10 +241,15 @@ def _fill_customer_emails(db: LedgerDatabase, records: Records) -> None:
     customers |= {
         r["customer"] for r in records.payment_intents + records.payment_charges if r["customer"]
     }
+    # Only the payments whose email is not the customer's yet: rewriting the others with the
+    # same value made PostgreSQL write a new version of each, and of each of its indexes
+    # (a catch-up of 1M events into PostgreSQL spent most of its time here).
     _run_for_ids(
         db,
-        "UPDATE payment SET customer_email = COALESCE("
-        "(SELECT email FROM customer WHERE customer.id = payment.customer), customer_email)"
-        " WHERE customer IN ({ids})",
+        "UPDATE payment SET customer_email = "
+        "(SELECT email FROM customer WHERE customer.id = payment.customer)"
+        " WHERE customer IN ({ids}) AND EXISTS (SELECT 1 FROM customer"
+        " WHERE customer.id = payment.customer AND customer.email IS NOT NULL"
+        " AND (payment.customer_email IS NULL OR payment.customer_email != customer.email))",
         customers,
     )

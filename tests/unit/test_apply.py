@@ -105,6 +105,13 @@ def test_customer_email_reaches_their_payments(ledger: SqliteDatabase) -> None:
     apply(ledger, [{"id": "evt_2", "created": 11, "type": "customer.created",
                     "data": {"object": customer}}])
     assert Payment.get_by_id("pi_1").customer_email == "a@example.com"
+    changed = customer | {"email": "b@example.com"}
+    apply(ledger, [{"id": "evt_3", "created": 12, "type": "customer.updated",
+                    "data": {"object": changed}}])
+    assert Payment.get_by_id("pi_1").customer_email == "b@example.com"
+    apply(ledger, [{"id": "evt_4", "created": 13, "type": "customer.updated",
+                    "data": {"object": changed | {"email": None}}}])
+    assert Payment.get_by_id("pi_1").customer_email == "b@example.com"  # kept, as before
 
 
 def test_a_window_with_one_id_several_times_applies_its_last_version(
