@@ -18,7 +18,7 @@ from ledger.models_fraud import FRAUD_MODELS
 from ledger.models_money import MONEY_MODELS
 from ledger.models_team import TEAM_MODELS, TEAM_POSTGRES
 from ledger.models_totals import TOTAL_MODELS
-from ledger.queries import HELD_INDEX
+from ledger.queries import DISPUTE_ORDER_INDEX, DISPUTE_ORDER_INDEX_POSTGRES, HELD_INDEX
 from ledger.sql import LedgerDatabase, execute, single_int
 
 Migration = Callable[[LedgerDatabase], None]
@@ -195,6 +195,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     # v12: the few payments that are holds, indexed apart (see ledger.queries.HELD).
     _migration(HELD_INDEX),
     CUSTOMERS_MIGRATION,
+    # v14: the disputes in the board's order (ledger.queries.DisputeListing).
+    _migration(DISPUTE_ORDER_INDEX, postgres=(DISPUTE_ORDER_INDEX_POSTGRES,)),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -203,7 +203,8 @@ class DisputeRow:
 
 
 # Needing a response first, soonest deadline first; then under review; then closed,
-# newest first. The disputes table stays small (thousands), so sorting it is cheap.
+# newest first: an order of expressions, which DISPUTE_ORDER_INDEX holds (sorting every
+# dispute for a page took 100 ms at 100k disputes, a 10M-payment ledger).
 def _quoted(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
@@ -216,6 +217,14 @@ _DISPUTE_WHEN = (
     f"CASE WHEN {_DISPUTE_RANK} = 0 THEN COALESCE(due_by, 9223372036854775807) "
     "ELSE -created END"
 )
+
+
+# SQLite uses an index on expressions when the query spells them the same; PostgreSQL
+# wants each in parentheses.
+DISPUTE_ORDER_INDEX = ("CREATE INDEX IF NOT EXISTS dispute_order ON dispute "
+                       f"({_DISPUTE_RANK}, {_DISPUTE_WHEN}, id)")
+DISPUTE_ORDER_INDEX_POSTGRES = ("CREATE INDEX IF NOT EXISTS dispute_order ON dispute "
+                                f"(({_DISPUTE_RANK}), ({_DISPUTE_WHEN}), id)")
 
 
 class DisputeListing(Listing[DisputeRow]):

@@ -11,10 +11,12 @@ import pytest
 from peewee import SqliteDatabase
 
 from ledger import dispute_status
+from ledger.dialect import dialect_of
 from ledger.dispute_views import DisputeBoard, dispute_detail, funds_movements
 from ledger.models import Dispute
 from ledger.records import records_for
 from ledger.writes import write_records
+from tests.helpers import query_plan
 
 WITHDRAWAL = {"id": "txn_out", "object": "balance_transaction", "amount": -1000, "fee": 1500,
               "net": -2500, "currency": "usd", "created": 100, "type": "adjustment",
@@ -102,3 +104,15 @@ def test_refund_ends_only_an_open_refundable_inquiry(ledger: SqliteDatabase) -> 
     ends = {did: detail.refund_ends_it for did in cases
             if (detail := dispute_detail(did)) is not None}
     assert ends == {"dp_a": True, "dp_b": False, "dp_c": False, "dp_d": False}
+
+
+def test_the_board_reads_a_page_in_index_order(ledger: SqliteDatabase) -> None:
+    """Its order of expressions is an index: a page reads its rows, not a sort of all."""
+    sql = (f"SELECT id FROM dispute ORDER BY {', '.join(DisputeBoard.order_keys)} "
+           "LIMIT 256 OFFSET 0")
+    plan = query_plan(sql)
+    if dialect_of(ledger).is_postgres:
+        assert "Index Scan using dispute_order" in plan, plan
+        assert "Sort" not in plan, plan
+    else:
+        assert "USING INDEX dispute_order" in plan and "TEMP B-TREE" not in plan, plan
