@@ -115,8 +115,8 @@ async def test_the_requester_cannot_approve_and_a_rejection_needs_a_reason(
     alice = operator_console(team.alice, "alice")
     async with alice.run_test(size=SIZE) as pilot:
         await approve_in_pane(pilot, request_id)
-        await pilot.pause()
-        assert any("nobody approves their own request" in note for note in toasts(alice))
+        await wait_for(lambda: any("nobody approves their own request" in note
+                                   for note in toasts(alice)), pilot=pilot, what="the refusal")
         assert "1 of them yours" in label_text(pilot, "#approvals-summary")
         await pilot.press("q")
     assert requests.approvals_of(request_id) == []  # refused before anything was inserted
