@@ -197,6 +197,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     CUSTOMERS_MIGRATION,
     # v14: the disputes in the board's order (ledger.queries.DisputeListing).
     _migration(DISPUTE_ORDER_INDEX, postgres=(DISPUTE_ORDER_INDEX_POSTGRES,)),
+    # v15: a last4 search pages newest first in index order to the id (with `created` alone,
+    # ties were sorted, so the first page read every match: 91 at 1M, 978 at 10M payments).
+    _migration("CREATE INDEX IF NOT EXISTS payment_last4_order ON payment "
+               "(card_last4, created, id)",
+               "DROP INDEX IF EXISTS payment_last4_created"),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -246,12 +246,16 @@ def test_searches_seek_indexes(fixed_ledger: SqliteDatabase) -> None:
 
     if dialect_of(fixed_ledger).is_postgres:
         assert "payment_email_lower" in plan("email:ada")
-        assert "payment_last4_created" in plan("last4:4242")
+        assert "payment_last4_order" in plan("last4:4242")
         assert "payment_pkey" in plan("id:pi_3Ab")
         assert "Seq Scan" not in plan("pi_3Ab")
         return
     assert "payment_email_nocase (customer_email>? AND customer_email<?)" in plan("email:ada")
-    assert "payment_last4_created (card_last4=?)" in plan("last4:4242")
+    assert "payment_last4_order (card_last4=?)" in plan("last4:4242")
+    condition = parse_search("last4:4242").condition()
+    first_page = query_plan(f"SELECT id FROM payment{condition.where()} ORDER BY created DESC, "
+                            "id DESC LIMIT 256", condition.params)
+    assert "payment_last4_order" in first_page and "TEMP B-TREE" not in first_page
     assert "sqlite_autoindex_payment_1 (id>? AND id<?)" in plan("id:pi_3Ab")
     bare = plan("pi_3Ab")
     assert "MULTI-INDEX OR" in bare and "SCAN payment " not in bare
